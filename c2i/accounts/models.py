@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A person with an account. Roles are held through `Membership` rows,
+    the candidate profile (`enrolment.Candidate`) and jury seats
+    (`deliberation.JuryMember`); a person may hold several."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Role(models.TextChoices):
+    NATIONAL_ADMIN = "national_admin", _("national administrator")
+    CORRESPONDENT = "correspondent", _("C2i correspondent")
+    ASSESSOR = "assessor", _("assessor / tutor")
+    REVIEWER = "reviewer", _("question reviewer")
+
+
+INSTITUTION_ROLES = {Role.CORRESPONDENT, Role.ASSESSOR}
+
+
+class Membership(models.Model):
+    """One role of a user; correspondents and assessors belong to an institution."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("institution"),
+    )
+    is_public_contact = models.BooleanField(
+        _("shown in the public directory"),
+        default=True,
+        help_text=_("For correspondents: their name, e-mail and phone appear in the directory."),
+    )
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "institution"],
+                condition=models.Q(institution__isnull=False),
+                name="membership_unique_in_institution",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"], condition=models.Q(institution__isnull=True), name="membership_unique_national"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role__in=[Role.CORRESPONDENT, Role.ASSESSOR], institution__isnull=False)
+                    | models.Q(role__in=[Role.NATIONAL_ADMIN, Role.REVIEWER], institution__isnull=True)
+                ),
+                name="membership_institution_matches_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.institution_id:
+            return f"{self.user} — {self.get_role_display()} ({self.institution})"
+        return f"{self.user} — {self.get_role_display()}"
+
+
+class AuditEntry(models.Model):
+    """Append-only trail of writes that matter (enrolments, portfolio, decisions)."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=40)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+
+def audit(actor: User | None, action: str, obj: models.Model, **details: object) -> AuditEntry:
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        details=details,
+    )

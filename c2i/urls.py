@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from c2i import views
+from c2i.api.api import api
+
+admin.site.site_header = "C2i — administration nationale"
+admin.site.site_title = "C2i"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accessibilite/", views.accessibility, name="accessibility"),
+    path("ping/", views.ping, name="ping"),
+    path("", include("c2i.accounts.urls")),
+    path("", include("c2i.enrolment.urls")),
+    path("referentiels/", include("c2i.frameworks.urls")),
+    path("etablissements/", include("c2i.institutions.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,182 @@
+"""Shared fixtures: the frameworks, communes and demo data are loaded once per
+test database; a test that flushed them (a transactional one) gets them back
+through the `demo` fixture."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def ensure_loaded(communes: bool = False) -> None:
+    from c2i.accounts.models import User
+    from c2i.enrolment.demo import load_demo
+    from c2i.frameworks.models import Framework
+    from c2i.institutions.models import Commune
+
+    if not Framework.objects.exists():
+        call_command("load_frameworks", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    if communes and not Commune.objects.exists():
+        call_command("load_communes", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    if not User.objects.filter(username="admin").exists():
+        load_demo()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker) -> None:  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock():
+        ensure_loaded(communes=True)
+
+
+class Demo:
+    """Names of the demo accounts, and a client logged in as any of them."""
+
+    def user(self, username: str):  # type: ignore[no-untyped-def]
+        from c2i.accounts.models import User
+
+        return User.objects.get(username=username)
+
+    def candidate(self, username: str):  # type: ignore[no-untyped-def]
+        return self.user(username).candidate
+
+    def client(self, username: str | None):  # type: ignore[no-untyped-def]
+        from django.test import Client
+
+        client = Client()
+        if username:
+            client.force_login(self.user(username))
+        return client
+
+    def institution(self, key: str):  # type: ignore[no-untyped-def]
+        from c2i.enrolment.demo import INSTITUTIONS
+        from c2i.institutions.models import Institution
+
+        uai = next(i.uai for i in INSTITUTIONS if i.key == key)
+        return Institution.objects.get(uai=uai)
+
+    def institution_session(self, key: str, framework: str = "C2i1"):  # type: ignore[no-untyped-def]
+        from c2i.enrolment.models import InstitutionSession
+
+        return InstitutionSession.objects.get(institution=self.institution(key), session__framework__code=framework)
+
+
+@pytest.fixture
+def demo(db: None) -> Demo:
+    ensure_loaded()
+    return Demo()
+
+
+@pytest.fixture
+def demo_with_communes(db: None) -> Demo:
+    ensure_loaded(communes=True)
+    return Demo()
+
+
+# --- a real server for the browser journeys ---------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _browser_database(worker: str) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        import psycopg
+
+        base, _, name = url.rpartition("/")
+        target = f"{name or 'c2i'}_browser_{worker}"
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{target}"')
+        return f"{base}/{target}"
+    path = ROOT / "var" / f"browser-{worker}.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def live_site(worker_id: str) -> Iterator[str]:
+    """The application served by a real server process on its own database,
+    prepared like `make run` does."""
+    env = {**os.environ, "DATABASE_URL": _browser_database(worker_id), "C2I_DEBUG": "1",
+           "C2I_TEST_FAST_HASHER": "1"}
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    for command in (["migrate", "--noinput"], ["load_frameworks"], ["load_communes"], ["load_demo"]):
+        subprocess.run([*manage, *command], env=env, check=True, cwd=ROOT, capture_output=True)
+    port = _free_port()
+    server = subprocess.Popen([*manage, "runserver", "--noreload", "--nothreading", f"127.0.0.1:{port}"], env=env,
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{url}/ping/", timeout=1)  # noqa: S310 - local test server
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:  # pragma: no cover
+        server.kill()
+        raise RuntimeError("the test server did not start")
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_site):  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=live_site, locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def login(page, username: str, password: str = "demo") -> None:  # type: ignore[no-untyped-def]
+    page.goto("/connexion/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
