@@ -24,11 +24,9 @@ SECRET_KEY = os.environ.get("C2I_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise RuntimeError("C2I_SECRET_KEY must be set when C2I_DEBUG is off")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789"
+    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789"  # noqa: S105 - DEBUG only
 
-ALLOWED_HOSTS = [
-    h.strip() for h in os.environ.get("C2I_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
-]
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("C2I_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 SITE_URL = os.environ.get("C2I_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
 

@@ -24,7 +24,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if settings.configured:  # not when pure modules are tested with -p no:django
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def ensure_loaded(communes: bool = False) -> None:
@@ -121,18 +122,22 @@ def _browser_database(worker: str) -> str:
 def live_site(worker_id: str) -> Iterator[str]:
     """The application served by a real server process on its own database,
     prepared like `make run` does."""
-    env = {**os.environ, "DATABASE_URL": _browser_database(worker_id), "C2I_DEBUG": "1",
-           "C2I_TEST_FAST_HASHER": "1"}
+    env = {**os.environ, "DATABASE_URL": _browser_database(worker_id), "C2I_DEBUG": "1", "C2I_TEST_FAST_HASHER": "1"}
     manage = [sys.executable, str(ROOT / "manage.py")]
     for command in (["migrate", "--noinput"], ["load_frameworks"], ["load_communes"], ["load_demo"]):
         subprocess.run([*manage, *command], env=env, check=True, cwd=ROOT, capture_output=True)
     port = _free_port()
-    server = subprocess.Popen([*manage, "runserver", "--noreload", "--nothreading", f"127.0.0.1:{port}"], env=env,
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [*manage, "runserver", "--noreload", "--nothreading", f"127.0.0.1:{port}"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"{url}/ping/", timeout=1)  # noqa: S310 - local test server
+            urllib.request.urlopen(f"{url}/ping/", timeout=1)
             break
         except OSError:
             time.sleep(0.1)
@@ -151,8 +156,15 @@ def browser():  # type: ignore[no-untyped-def]
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()
@@ -174,7 +186,7 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     return path
 
 
-def login(page, username: str, password: str = "demo") -> None:  # type: ignore[no-untyped-def]
+def login(page, username: str, password: str = "demo") -> None:  # noqa: S107 - demo accounts  # type: ignore[no-untyped-def]
     page.goto("/connexion/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)

@@ -85,6 +85,12 @@ def forget_roles(user: Any) -> None:
         del user._c2i_roles
 
 
+class AuthenticatedRequest(HttpRequest):
+    """The request type of views behind `login_required` or `role_required`."""
+
+    user: User
+
+
 V = TypeVar("V", bound=Callable[..., HttpResponse])
 
 

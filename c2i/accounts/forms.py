@@ -55,12 +55,25 @@ class IdentityFields(Form):
 
 class RegistrationForm(IdentityFields):
     email = forms.EmailField(label=_("E-mail address"))
-    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False,
-                                help_text=_("At least 10 characters, not only digits, not a common password."))
+    password1 = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput,
+        strip=False,
+        help_text=_("At least 10 characters, not only digits, not a common password."),
+    )
     password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
 
-    field_order = ["email", "password1", "password2", "last_name", "first_names", "birth_date",
-                   "birth_place", "ine", "status"]
+    field_order = [
+        "email",
+        "password1",
+        "password2",
+        "last_name",
+        "first_names",
+        "birth_date",
+        "birth_place",
+        "ine",
+        "status",
+    ]
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
@@ -74,8 +87,12 @@ class RegistrationForm(IdentityFields):
         if p1 and p2 and p1 != p2:
             self.add_error("password2", _("The two passwords differ."))
         elif p1:
-            user = User(username=data.get("email", ""), email=data.get("email", ""),
-                        first_name=data.get("first_names", ""), last_name=data.get("last_name", ""))
+            user = User(
+                username=data.get("email", ""),
+                email=data.get("email", ""),
+                first_name=data.get("first_names", ""),
+                last_name=data.get("last_name", ""),
+            )
             try:
                 password_validation.validate_password(p1, user)
             except forms.ValidationError as error:

@@ -15,12 +15,20 @@ def register_candidate(*, email: str, password: str, **identity: Any) -> User:
     """Self-registration (R6). A candidate invited by an institution's import
     under this e-mail address gets their invitations on the new account."""
     user = User.objects.create_user(
-        username=email, email=email, password=password,
-        first_name=identity["first_names"], last_name=identity["last_name"],
+        username=email,
+        email=email,
+        password=password,
+        first_name=identity["first_names"],
+        last_name=identity["last_name"],
     )
     candidate = Candidate.objects.filter(user__isnull=True, email__iexact=email).first()
-    if identity.get("ine") and Candidate.objects.filter(ine=identity["ine"]).exclude(pk=getattr(candidate, "pk", None)).exists():
-        raise DomainError("ine_taken", _("This INE is already used by another candidate; contact your C2i correspondent."))
+    if (
+        identity.get("ine")
+        and Candidate.objects.filter(ine=identity["ine"]).exclude(pk=candidate.pk if candidate else 0).exists()
+    ):
+        raise DomainError(
+            "ine_taken", _("This INE is already used by another candidate; contact your C2i correspondent.")
+        )
     if candidate is None:
         candidate = Candidate(email=email)
     for key, value in identity.items():

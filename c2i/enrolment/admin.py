@@ -13,7 +13,7 @@ class SessionForm(forms.ModelForm):
         fields = ["framework", "name", "start", "end", "enrolment_opens", "enrolment_closes"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("framework"):
             try:
                 check_framework_open(data["framework"])
@@ -37,11 +37,19 @@ class SessionAdmin(admin.ModelAdmin):
 class InstitutionSessionForm(forms.ModelForm):
     class Meta:
         model = InstitutionSession
-        fields = ["session", "institution", "portfolio_deadline", "test_opens", "test_closes", "jury_date",
-                  "capacity", "place"]
+        fields = [
+            "session",
+            "institution",
+            "portfolio_deadline",
+            "test_opens",
+            "test_closes",
+            "jury_date",
+            "capacity",
+            "place",
+        ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("session") and data.get("institution"):
             try:
                 check_framework_open(data["session"].framework)

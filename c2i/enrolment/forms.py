@@ -25,7 +25,7 @@ class InstitutionSessionForm(DsfrModelForm):
         self.session = session
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         opens, closes = data.get("test_opens"), data.get("test_closes")
         if bool(opens) != bool(closes):
             self.add_error("test_closes", _("Give both ends of the test window, or neither."))
@@ -46,10 +46,10 @@ class InstitutionSessionForm(DsfrModelForm):
 class EnrolmentFilterForm(Form):
     q = forms.CharField(label=_("Name, e-mail or INE"), required=False, max_length=100)
     status = forms.ChoiceField(
-        label=_("Enrolment status"), required=False, choices=[("", _("All"))] + list(EnrolmentStatus.choices)
+        label=_("Enrolment status"), required=False, choices=[("", _("All")), *EnrolmentStatus.choices]
     )
     candidate_status = forms.ChoiceField(
-        label=_("Candidate status"), required=False, choices=[("", _("All"))] + list(CandidateStatus.choices)
+        label=_("Candidate status"), required=False, choices=[("", _("All")), *CandidateStatus.choices]
     )
 
 

@@ -76,7 +76,10 @@ class LineError:
     def __str__(self) -> str:
         if self.column:
             return _("Line %(line)s, column « %(column)s »: %(message)s") % {
-                "line": self.line, "column": self.column, "message": self.message}
+                "line": self.line,
+                "column": self.column,
+                "message": self.message,
+            }
         return _("Line %(line)s: %(message)s") % {"line": self.line, "message": self.message}
 
 
@@ -139,7 +142,9 @@ def _parse_row(line: int, header: list[str], cells: list[str], errors: list[Line
     if raw.get("status"):
         status = STATUS_VALUES.get(_key(raw["status"]).replace("_", " ")) or STATUS_VALUES.get(_key(raw["status"]))
         if status is None:
-            err("status", _("« %(value)s »: expected « etudiant » or « formation_continue »") % {"value": raw["status"]})
+            err(
+                "status", _("« %(value)s »: expected « etudiant » or « formation_continue »") % {"value": raw["status"]}
+            )
         row["status"] = status
     flag = _key(raw.get("special_curriculum", ""))
     if flag in YES:
@@ -165,14 +170,17 @@ def parse_file(data: bytes, filename: str) -> ImportReport:
         labels = {v: k for k, v in COLUMNS.items()}
         raise DomainError(
             "bad_header",
-            _("Line %(line)s (header): missing column(s) %(missing)s. Expected: %(expected)s.") % {
+            _("Line %(line)s (header): missing column(s) %(missing)s. Expected: %(expected)s.")
+            % {
                 "line": header_line,
                 "missing": ", ".join(labels[m] for m in missing),
                 "expected": "nom, prenoms, date_naissance, lieu_naissance, email, ine, statut, cursus_particulier",
             },
         )
     if unknown:
-        report.errors.append(LineError(header_line, unknown[0], _("unknown column (ignored columns are refused to avoid mistakes)")))
+        report.errors.append(
+            LineError(header_line, unknown[0], _("unknown column (ignored columns are refused to avoid mistakes)"))
+        )
     seen: dict[str, int] = {}
     for line, cells in rows:
         report.rows += 1
@@ -219,7 +227,8 @@ def import_candidates(
         for row in report.valid_rows:
             candidate = _find_or_create_candidate(row)
             existing = Enrolment.objects.filter(
-                candidate=candidate, institution_session=institution_session,
+                candidate=candidate,
+                institution_session=institution_session,
                 status__in=[EnrolmentStatus.INVITED, EnrolmentStatus.ACTIVE],
             ).exists()
             enrolment = invite(candidate, institution_session, actor)
@@ -230,7 +239,13 @@ def import_candidates(
                 report.already += 1
             else:
                 report.invited += 1
-        audit(actor, "enrolment.import", institution_session, filename=filename, invited=report.invited,
-              rejected=len(report.errors))
+        audit(
+            actor,
+            "enrolment.import",
+            institution_session,
+            filename=filename,
+            invited=report.invited,
+            rejected=len(report.errors),
+        )
     report.imported = True
     return report

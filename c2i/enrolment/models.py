@@ -117,23 +117,21 @@ class Candidate(models.Model):
         verbose_name_plural = _("candidates")
         ordering = ["last_name", "first_names"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["ine"], condition=~models.Q(ine=""), name="candidate_ine_unique"
-            ),
+            models.UniqueConstraint(fields=["ine"], condition=~models.Q(ine=""), name="candidate_ine_unique"),
         ]
 
     def __str__(self) -> str:
         return self.full_name
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_names} {self.last_name.upper()}"
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.identity_key = identity_key(self.ine or None, self.last_name, self.first_names, self.birth_date)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "identity_key"}  # type: ignore[misc]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_names} {self.last_name.upper()}"
 
 
 class EnrolmentStatus(models.TextChoices):

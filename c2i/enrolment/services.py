@@ -157,7 +157,9 @@ def enrol(candidate: Candidate, institution_session: InstitutionSession, actor: 
     with transaction.atomic():
         _check_open(institution_session, timezone.localdate())
         if Enrolment.objects.filter(
-            identity_key=candidate.identity_key, session_id=institution_session.session_id, status=EnrolmentStatus.ACTIVE
+            identity_key=candidate.identity_key,
+            session_id=institution_session.session_id,
+            status=EnrolmentStatus.ACTIVE,
         ).exists():
             raise _refuse_r5(candidate, institution_session.session)
         _check_capacity(institution_session)
@@ -197,7 +199,11 @@ def withdraw(enrolment: Enrolment, actor: User | None) -> Enrolment:
         raise EnrolmentError(
             "deadline_passed",
             _("The portfolio deadline (%(deadline)s) has passed: withdrawal is no longer possible.")
-            % {"deadline": timezone.localtime(enrolment.institution_session.portfolio_deadline).strftime("%d/%m/%Y %H:%M")},
+            % {
+                "deadline": timezone.localtime(enrolment.institution_session.portfolio_deadline).strftime(
+                    "%d/%m/%Y %H:%M"
+                )
+            },
         )
     enrolment.status = EnrolmentStatus.WITHDRAWN
     enrolment.withdrawn_at = timezone.now()

@@ -46,8 +46,9 @@ def _read_csv(data: bytes) -> Iterator[tuple[int, list[str]]]:
             if any(cell.strip() for cell in row):
                 yield reader.line_num, [cell.strip() for cell in row]
     except csv.Error as error:
-        raise DomainError("bad_csv", _("Line %(line)s: unreadable CSV (%(error)s).") % {
-            "line": reader.line_num, "error": error}) from error
+        raise DomainError(
+            "bad_csv", _("Line %(line)s: unreadable CSV (%(error)s).") % {"line": reader.line_num, "error": error}
+        ) from error
 
 
 def _read_xlsx(data: bytes) -> Iterator[tuple[int, list[str]]]:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from c2i.accounts import access
+from c2i.accounts.access import AuthenticatedRequest
 from c2i.enrolment import importing
 from c2i.enrolment.forms import EnrolmentFilterForm, ImportForm, InstitutionSessionForm
 from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession, Session
@@ -32,8 +33,10 @@ from c2i.lib.pages import page
 
 def session_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    sessions = Session.objects.select_related("framework").filter(end__gte=today).annotate(
-        institutions=Count("institution_sessions")
+    sessions = (
+        Session.objects.select_related("framework")
+        .filter(end__gte=today)
+        .annotate(institutions=Count("institution_sessions"))
     )
     framework = None
     if code := request.GET.get("referentiel"):
@@ -60,9 +63,11 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     r = access.roles(request.user)
     mine = None
     if r.candidate_id:
-        mine = Enrolment.objects.filter(
-            candidate_id=r.candidate_id, session=session, status=EnrolmentStatus.ACTIVE
-        ).select_related("institution_session__institution").first()
+        mine = (
+            Enrolment.objects.filter(candidate_id=r.candidate_id, session=session, status=EnrolmentStatus.ACTIVE)
+            .select_related("institution_session__institution")
+            .first()
+        )
     return page(
         request,
         "enrolment/session_detail.html",
@@ -77,7 +82,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def enrol_view(request: HttpRequest, pk: int) -> HttpResponse:
+def enrol_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     institution_session = get_object_or_404(InstitutionSession.objects.select_related("session", "institution"), pk=pk)
     r = access.roles(request.user)
     if not r.is_candidate:
@@ -97,11 +102,11 @@ def enrol_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access.role_required("is_candidate")
-def my_space(request: HttpRequest) -> HttpResponse:
+def my_space(request: AuthenticatedRequest) -> HttpResponse:
     candidate = access.get_candidate(request.user)
-    enrolments = candidate.enrolments.select_related(
-        "institution_session__institution", "session__framework"
-    ).order_by("-created_at")
+    enrolments = candidate.enrolments.select_related("institution_session__institution", "session__framework").order_by(
+        "-created_at"
+    )
     return page(
         request,
         "enrolment/my_space.html",
@@ -112,7 +117,7 @@ def my_space(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _candidate_action(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _candidate_action(request: AuthenticatedRequest, pk: int, action, done: str) -> HttpResponse:  # type: ignore[no-untyped-def]
     enrolment = access.get_candidate_enrolment(request.user, pk)
     try:
         action(enrolment, request.user)
@@ -125,19 +130,19 @@ def _candidate_action(request: HttpRequest, pk: int, action, done: str) -> HttpR
 
 @require_POST
 @access.role_required("is_candidate")
-def withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
+def withdraw_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _candidate_action(request, pk, withdraw, _("Your enrolment is withdrawn; the place is free."))
 
 
 @require_POST
 @access.role_required("is_candidate")
-def confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
+def confirm_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _candidate_action(request, pk, confirm_invitation, _("Your enrolment is confirmed."))
 
 
 @require_POST
 @access.role_required("is_candidate")
-def decline_view(request: HttpRequest, pk: int) -> HttpResponse:
+def decline_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _candidate_action(request, pk, decline_invitation, _("The invitation is declined."))
 
 
@@ -145,7 +150,7 @@ def decline_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access.role_required("is_correspondent", "is_admin")
-def correspondent_home(request: HttpRequest) -> HttpResponse:
+def correspondent_home(request: AuthenticatedRequest) -> HttpResponse:
     institutions = access.correspondent_institutions(request.user).order_by("name")
     today = timezone.localdate()
     opened = (
@@ -158,7 +163,9 @@ def correspondent_home(request: HttpRequest) -> HttpResponse:
     for institution in institutions[:20]:
         done = {s.session_id for s in opened if s.institution_id == institution.pk}
         for session in Session.objects.filter(end__gte=today).select_related("framework").exclude(pk__in=done):
-            openable.append((institution, session, institution.accreditation_for(session.framework_id, session.start, session.end)))
+            openable.append(
+                (institution, session, institution.accreditation_for(session.framework_id, session.start, session.end))
+            )
     return page(
         request,
         "enrolment/correspondent_home.html",
@@ -170,7 +177,7 @@ def correspondent_home(request: HttpRequest) -> HttpResponse:
 
 
 @access.role_required("is_correspondent", "is_admin")
-def open_session_view(request: HttpRequest, institution_pk: int, session_pk: int) -> HttpResponse:
+def open_session_view(request: AuthenticatedRequest, institution_pk: int, session_pk: int) -> HttpResponse:
     institution = access.get_institution_for_correspondent(request.user, institution_pk)
     session = get_object_or_404(Session.objects.select_related("framework"), pk=session_pk)
     form = InstitutionSessionForm(request.POST or None, session=session)
@@ -214,23 +221,39 @@ def _filtered_enrolments(institution_session: InstitutionSession, form: Enrolmen
     return qs
 
 
-EXPORT_HEADER = ["nom", "prenoms", "date_naissance", "lieu_naissance", "email", "ine", "statut",
-                 "cursus_particulier", "inscription", "date_inscription"]
+EXPORT_HEADER = [
+    "nom",
+    "prenoms",
+    "date_naissance",
+    "lieu_naissance",
+    "email",
+    "ine",
+    "statut",
+    "cursus_particulier",
+    "inscription",
+    "date_inscription",
+]
 
 
 def _export_rows(enrolments):  # type: ignore[no-untyped-def]
     for e in enrolments:
         c = e.candidate
         yield [
-            c.last_name, c.first_names, c.birth_date.strftime("%d/%m/%Y"), c.birth_place, c.email, c.ine,
+            c.last_name,
+            c.first_names,
+            c.birth_date.strftime("%d/%m/%Y"),
+            c.birth_place,
+            c.email,
+            c.ine,
             "etudiant" if c.status == "student" else "formation_continue",
-            "oui" if e.special_curriculum else "non", e.get_status_display(),
+            "oui" if e.special_curriculum else "non",
+            e.get_status_display(),
             timezone.localtime(e.confirmed_at or e.created_at).strftime("%d/%m/%Y %H:%M"),
         ]
 
 
 @login_required
-def institution_session_view(request: HttpRequest, pk: int) -> HttpResponse:
+def institution_session_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     institution_session = access.get_institution_session_for_staff(request.user, pk)
     manage = access.can_manage_institution_session(request.user, institution_session)
     form = EnrolmentFilterForm(request.GET or None)
@@ -245,8 +268,11 @@ def institution_session_view(request: HttpRequest, pk: int) -> HttpResponse:
     counts = dict(
         institution_session.enrolments.values_list("status").annotate(n=Count("id")).values_list("status", "n")
     )
-    crumbs = [(reverse("enrolment:correspondent"), _("C2i correspondent"))] if manage else [
-        (reverse("enrolment:staff_sessions"), _("My sessions"))]
+    crumbs = (
+        [(reverse("enrolment:correspondent"), _("C2i correspondent"))]
+        if manage
+        else [(reverse("enrolment:staff_sessions"), _("My sessions"))]
+    )
     return page(
         request,
         "enrolment/institution_session.html",
@@ -264,7 +290,7 @@ def institution_session_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def import_view(request: HttpRequest, pk: int) -> HttpResponse:
+def import_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     institution_session = access.get_institution_session_for_staff(request.user, pk, manage=True)
     form = ImportForm(request.POST, request.FILES)
     report = None
@@ -272,7 +298,10 @@ def import_view(request: HttpRequest, pk: int) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             report = importing.import_candidates(
-                institution_session, upload.read(), upload.name, request.user,
+                institution_session,
+                upload.read(),
+                upload.name,
+                request.user,
                 only_valid=form.cleaned_data["only_valid"],
             )
         except DomainError as error:
@@ -281,7 +310,10 @@ def import_view(request: HttpRequest, pk: int) -> HttpResponse:
             if report.imported:
                 messages.success(
                     request,
-                    _("%(invited)s invitation(s) created, %(already)s already invited or enrolled, %(rejected)s line(s) rejected.")
+                    _(
+                        "%(invited)s invitation(s) created, %(already)s already invited or enrolled, "
+                        "%(rejected)s line(s) rejected."
+                    )
                     % {"invited": report.invited, "already": report.already, "rejected": len(report.errors)},
                 )
                 if not report.errors:
@@ -290,8 +322,10 @@ def import_view(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "enrolment/import_report.html",
         _("Import candidates"),
-        [(reverse("enrolment:correspondent"), _("C2i correspondent")),
-         (institution_session.get_absolute_url(), str(institution_session))],
+        [
+            (reverse("enrolment:correspondent"), _("C2i correspondent")),
+            (institution_session.get_absolute_url(), str(institution_session)),
+        ],
         status=200 if report and report.imported else 400,
         institution_session=institution_session,
         form=form,
@@ -300,9 +334,14 @@ def import_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @access.role_required("is_assessor", "is_jury", "is_correspondent", "is_admin")
-def staff_sessions(request: HttpRequest) -> HttpResponse:
+def staff_sessions(request: AuthenticatedRequest) -> HttpResponse:
     sessions = access.institution_sessions_for_staff(request.user).annotate(
         active=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ACTIVE))
     )
-    return page(request, "enrolment/staff_sessions.html", _("My sessions"), sessions=sessions,
-                jury_of=access.roles(request.user).jury_of)
+    return page(
+        request,
+        "enrolment/staff_sessions.html",
+        _("My sessions"),
+        sessions=sessions,
+        jury_of=access.roles(request.user).jury_of,
+    )

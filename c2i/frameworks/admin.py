@@ -48,6 +48,5 @@ def _refresh(request: HttpRequest, framework: Framework) -> None:
     framework.refresh_completeness()
     if was != framework.status:
         messages.success(request, f"{framework.code} est désormais complet : des sessions peuvent s'ouvrir.")
-    elif problems := framework.completeness_problems():
-        if framework.status == "incomplete":
-            messages.warning(request, f"{framework.code} reste incomplet : " + " ; ".join(problems))
+    elif (problems := framework.completeness_problems()) and framework.status == "incomplete":
+        messages.warning(request, f"{framework.code} reste incomplet : " + " ; ".join(problems))

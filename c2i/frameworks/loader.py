@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
 
 from c2i.frameworks.models import Competency, Domain, Framework, FrameworkStatus
@@ -144,11 +144,11 @@ def parse_file(path: Path) -> dict[str, Any]:
     return parsed
 
 
-def _upsert(model: type, lookup: dict[str, Any], values: dict[str, Any]) -> tuple[Any, str]:
+def _upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]) -> tuple[Any, str]:
     values = {k: v for k, v in values.items() if k not in lookup}
-    obj = model.objects.filter(**lookup).first()
+    obj = model._default_manager.filter(**lookup).first()
     if obj is None:
-        return model.objects.create(**lookup, **values), "created"
+        return model._default_manager.create(**lookup, **values), "created"
     changed = [k for k, v in values.items() if getattr(obj, k) != v]
     if changed:
         for k in changed:
@@ -213,9 +213,7 @@ def store(parsed: dict[str, Any], report: LoadReport) -> Framework:
     for domain in Domain.objects.filter(framework=framework).exclude(code__in=[d["code"] for d in domains]):
         if not domain.competencies.exists():
             domain.delete()
-    getattr(report, "created" if state == "created" else "updated" if changed else "unchanged").append(
-        framework.code
-    )
+    getattr(report, "created" if state == "created" else "updated" if changed else "unchanged").append(framework.code)
     return framework
 
 

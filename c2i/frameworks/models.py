@@ -4,8 +4,8 @@ from typing import Any
 
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 
 class FrameworkStatus(models.TextChoices):
@@ -55,17 +55,17 @@ class Framework(models.Model):
     def completeness_problems(self) -> list[str]:
         """What keeps the framework incomplete (R3), in words; empty when complete."""
         problems = [
-            _("domain %(code)s has no title") % {"code": d.code} for d in self.domains.all() if not d.title
+            gettext("domain %(code)s has no title") % {"code": d.code} for d in self.domains.all() if not d.title
         ]
         active = Competency.objects.filter(domain__framework=self, retired=False)
-        problems += [_("competency %(code)s has no title") % {"code": c.code} for c in active.filter(title="")]
+        problems += [gettext("competency %(code)s has no title") % {"code": c.code} for c in active.filter(title="")]
         for domain in self.domains.all():
             if not domain.competencies.filter(retired=False).exists():
-                problems.append(_("domain %(code)s has no competency") % {"code": domain.code})
+                problems.append(gettext("domain %(code)s has no competency") % {"code": domain.code})
         count = active.count()
         if self.expected_competencies and count != self.expected_competencies:
             problems.append(
-                _("%(count)s competencies instead of the %(expected)s expected")
+                gettext("%(count)s competencies instead of the %(expected)s expected")
                 % {"count": count, "expected": self.expected_competencies}
             )
         return problems
@@ -94,7 +94,7 @@ class Framework(models.Model):
         sentences = []
         if self.policy_kind == PolicyKind.THRESHOLD:
             sentences.append(
-                _(
+                gettext(
                     "Certification requires at least %(min)s of the %(total)s competencies to be "
                     "validated, with at most %(max)s not validated in each domain (R13)."
                 )
@@ -105,14 +105,14 @@ class Framework(models.Model):
                 }
             )
             sentences.append(
-                _(
+                gettext(
                     "For the attestation and for carry-over, a domain counts as validated only when "
                     "all its competencies are validated (R13)."
                 )
             )
         else:
             sentences.append(
-                _(
+                gettext(
                     "Certification requires every domain to be validated; a domain is validated when "
                     "all its competencies are validated (R11, R12). There is no compensation between "
                     "competencies or between domains."
@@ -134,15 +134,15 @@ class Framework(models.Model):
                 }
             )
             sentences.append(
-                _(
+                gettext(
                     "A domain can never be validated on the knowledge test alone: each competency "
                     "needs evidence from the portfolio (R10)."
                 )
             )
         else:
-            sentences.append(_("No knowledge test is required for this framework (R16)."))
+            sentences.append(gettext("No knowledge test is required for this framework (R16)."))
         sentences.append(
-            _(
+            gettext(
                 "Validated domains are kept for a later attempt in the same framework (R14); on failure "
                 "an attestation lists them (R15)."
             )

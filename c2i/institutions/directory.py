@@ -42,9 +42,7 @@ def resolve_place(text: str) -> tuple[Place | None, list[Commune]]:
     if not text:
         return None, []
     if POSTCODE.match(text):
-        communes = list(
-            Commune.objects.filter(postcodes__postcode=text).order_by("-population", "name").distinct()
-        )
+        communes = list(Commune.objects.filter(postcodes__postcode=text).order_by("-population", "name").distinct())
         if not communes:
             return None, []
         first = communes[0]

@@ -9,10 +9,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from c2i.frameworks.models import Framework, FrameworkStatus
-from c2i.institutions.directory import resolve_place, search
-from c2i.institutions.models import Institution
-from c2i.lib.pages import page
+from c2i.institutions.directory import Match, Place, resolve_place, search
+from c2i.institutions.models import Commune, Institution
 from c2i.lib.forms import Form
+from c2i.lib.pages import page
 
 
 class DirectoryForm(Form):
@@ -33,7 +33,10 @@ class DirectoryForm(Form):
 
 def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryForm(request.GET or None)
-    place, others, matches, searched = None, [], [], False
+    place: Place | None = None
+    others: list[Commune] = []
+    matches: list[Match] = []
+    searched = False
     if form.is_valid():
         searched = True
         text = form.cleaned_data["place"]

@@ -10,5 +10,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         summary = load_demo()
-        self.stdout.write("Données de démonstration chargées." if summary.created else
-                          "Données de démonstration déjà présentes : rien à faire.")
+        self.stdout.write(
+            "Données de démonstration chargées."
+            if summary.created
+            else "Données de démonstration déjà présentes : rien à faire."
+        )

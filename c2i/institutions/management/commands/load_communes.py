@@ -25,8 +25,12 @@ class Command(BaseCommand):
         for record in records:
             communes.append(
                 Commune(
-                    insee=record.insee, name=record.name, search_name=normalize_place(record.name),
-                    department=record.department, latitude=record.latitude, longitude=record.longitude,
+                    insee=record.insee,
+                    name=record.name,
+                    search_name=normalize_place(record.name),
+                    department=record.department,
+                    latitude=record.latitude,
+                    longitude=record.longitude,
                     population=record.population,
                 )
             )
