@@ -83,6 +83,7 @@ class TestLoadFrameworks:
             (lambda d: d.update(level=7), "C2i1.json : clé « level »"),
             (lambda d: d["policy"].update(kind="average"), "C2i1.json : clé « policy.kind »"),
             (lambda d: d["domains"][0]["competencies"][0].update(title=None), "titre manquant"),
+            (lambda d: d["domains"][2].update(code="D3" * 20), "clé « domains[2].code » : trop long"),
         ],
     )
     def test_it_refuses_a_malformed_file_and_changes_nothing(self, demo, data_dir: Path, change, expected: str) -> None:  # type: ignore[no-untyped-def]

@@ -124,10 +124,14 @@ class Candidate(models.Model):
         return self.full_name
 
     def save(self, *args: object, **kwargs: object) -> None:
+        previous = self.identity_key
         self.identity_key = identity_key(self.ine or None, self.last_name, self.first_names, self.birth_date)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "identity_key"}  # type: ignore[misc]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+        if previous and previous != self.identity_key:
+            # R5 is checked on the enrolments' copy of the identity: keep it in step.
+            self.enrolments.update(identity_key=self.identity_key)
 
     @property
     def full_name(self) -> str:

@@ -65,6 +65,16 @@ def _optional_title(data: dict[str, Any], path: Path, prefix: str, incomplete: b
     return title.strip()
 
 
+def _check_lengths(model: type[models.Model], values: dict[str, Any], path: Path, prefix: str) -> None:
+    """A value longer than its column is refused here, with its key, rather than
+    by the database in the middle of the load."""
+    for name, value in values.items():
+        if isinstance(value, str):
+            limit = getattr(model._meta.get_field(name), "max_length", None)
+            if limit is not None and len(value) > limit:
+                raise FrameworkDataError(path, f"{prefix}{name}", f"trop long ({len(value)} caractères, {limit} au plus)")
+
+
 def parse_file(path: Path) -> dict[str, Any]:
     """Read and check one framework file; returns plain data ready to store."""
     try:
@@ -141,6 +151,11 @@ def parse_file(path: Path) -> dict[str, Any]:
                 "competencies": competencies,
             }
         )
+    _check_lengths(Framework, {k: v for k, v in parsed.items() if k != "domains"}, path, "")
+    for i, domain in enumerate(parsed["domains"]):
+        _check_lengths(Domain, {k: v for k, v in domain.items() if k != "competencies"}, path, f"domains[{i}].")
+        for j, comp in enumerate(domain["competencies"]):
+            _check_lengths(Competency, comp, path, f"domains[{i}].competencies[{j}].")
     return parsed
 
 
@@ -174,6 +189,10 @@ def store(parsed: dict[str, Any], report: LoadReport) -> Framework:
     framework, state = _upsert(Framework, {"code": parsed["code"]}, parsed)
     changed = state != "unchanged"
     kept_ids: set[int] = set()
+    # Domains the file leaves untitled are the ones the administrator completes
+    # (R3): what they added there is not the file's to retire. Read before the
+    # titles the administrator gave are copied in below.
+    untitled = [d["code"] for d in domains if not d["title"]]
     for position, d in enumerate(domains):
         competencies = d.pop("competencies")
         _keep_admin_titles(framework, d, Domain.objects.filter(framework=framework, code=d["code"]).first())
@@ -195,9 +214,6 @@ def store(parsed: dict[str, Any], report: LoadReport) -> Framework:
                     changed = True
                 comp = current
             kept_ids.add(comp.pk)
-    # Domains the file leaves untitled are the ones the administrator completes
-    # (R3): what they added there is not the file's to retire.
-    untitled = [d["code"] for d in domains if not d["title"]]
     gone = Competency.objects.filter(domain__framework=framework, retired=False).exclude(pk__in=kept_ids)
     for comp in gone.exclude(domain__code__in=untitled):
         label = f"{framework.code} {comp.code}"

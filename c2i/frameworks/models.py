@@ -27,7 +27,7 @@ class Framework(models.Model):
     level = models.PositiveSmallIntegerField(_("level"))
     specialty = models.CharField(_("specialty"), max_length=120, blank=True)
     title = models.CharField(_("title"), max_length=300)
-    version = models.CharField(_("version"), max_length=20, blank=True)
+    version = models.CharField(_("version"), max_length=100, blank=True)
     legal_basis = models.TextField(_("legal basis"), blank=True)
     status = models.CharField(_("status"), max_length=20, choices=FrameworkStatus.choices)
     policy = models.JSONField(_("validation policy"), default=dict)

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('level', models.PositiveSmallIntegerField(verbose_name='level')),
                 ('specialty', models.CharField(blank=True, max_length=120, verbose_name='specialty')),
                 ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('version', models.CharField(blank=True, max_length=20, verbose_name='version')),
+                ('version', models.CharField(blank=True, max_length=100, verbose_name='version')),
                 ('legal_basis', models.TextField(blank=True, verbose_name='legal basis')),
                 ('status', models.CharField(choices=[('complete', 'complete'), ('incomplete', 'incomplete'), ('superseded', 'superseded'), ('shared-domains', 'shared level-2 domains')], max_length=20, verbose_name='status')),
                 ('policy', models.JSONField(default=dict, verbose_name='validation policy')),
