@@ -48,6 +48,17 @@ COLUMNS = {
     "statut": "status",
     "cursus_particulier": "special_curriculum",
 }
+# The documented name of each column, for messages about a column the file lacks.
+LABELS = {
+    "last_name": "nom",
+    "first_names": "prenoms",
+    "birth_date": "date_naissance",
+    "birth_place": "lieu_naissance",
+    "email": "email",
+    "ine": "ine",
+    "status": "statut",
+    "special_curriculum": "cursus_particulier",
+}
 REQUIRED = ["last_name", "first_names", "birth_date", "birth_place", "email", "status"]
 STATUS_VALUES = {
     "etudiant": CandidateStatus.STUDENT,
@@ -102,11 +113,13 @@ def parse_date(value: str) -> dt.date:
     raise ValueError(value)
 
 
-def _parse_row(line: int, header: list[str], cells: list[str], errors: list[LineError]) -> dict[str, Any] | None:
+def _parse_row(
+    line: int, header: list[str], cells: list[str], errors: list[LineError], labels: dict[str, str]
+) -> dict[str, Any] | None:
+    """One candidate line; its errors are reported under the column names the file uses."""
     raw = {header[i]: (cells[i] if i < len(cells) else "") for i in range(len(header)) if header[i]}
     row: dict[str, Any] = {"line": line}
     before = len(errors)
-    labels = {v: k for k, v in COLUMNS.items()}
 
     def err(field_name: str, message: str) -> None:
         errors.append(LineError(line, labels.get(field_name, field_name), message))
@@ -164,16 +177,16 @@ def parse_file(data: bytes, filename: str) -> ImportReport:
         raise DomainError("empty_file", _("The file is empty."))
     header_line, header_cells = first
     header = [COLUMNS.get(_key(c), "") for c in header_cells]
+    labels = {**LABELS, **{field: cell for field, cell in zip(header, header_cells, strict=True) if field}}
     unknown = [c for c, h in zip(header_cells, header, strict=True) if not h and c]
     missing = [n for n in REQUIRED if n not in header]
     if missing:
-        labels = {v: k for k, v in COLUMNS.items()}
         raise DomainError(
             "bad_header",
             _("Line %(line)s (header): missing column(s) %(missing)s. Expected: %(expected)s.")
             % {
                 "line": header_line,
-                "missing": ", ".join(labels[m] for m in missing),
+                "missing": ", ".join(LABELS[m] for m in missing),
                 "expected": "nom, prenoms, date_naissance, lieu_naissance, email, ine, statut, cursus_particulier",
             },
         )
@@ -184,7 +197,7 @@ def parse_file(data: bytes, filename: str) -> ImportReport:
     seen: dict[str, int] = {}
     for line, cells in rows:
         report.rows += 1
-        row = _parse_row(line, header, cells, report.errors)
+        row = _parse_row(line, header, cells, report.errors, labels)
         if row is None:
             continue
         key = identity_key(row["ine"] or None, row["last_name"], row["first_names"], row["birth_date"])

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -259,7 +260,9 @@ def institution_session_view(request: AuthenticatedRequest, pk: int) -> HttpResp
     form = EnrolmentFilterForm(request.GET or None)
     enrolments = _filtered_enrolments(institution_session, form)
     export = request.GET.get("export")
-    if export in ("csv", "xlsx") and manage:
+    if export and not manage:
+        raise PermissionDenied  # exports are the correspondents' (personal data of the whole session)
+    if export in ("csv", "xlsx"):
         name = f"inscriptions-{institution_session.institution.uai}-{institution_session.session_id}"
         rows = _export_rows(enrolments)
         if export == "csv":
