@@ -113,15 +113,17 @@ def _browser_database(worker: str) -> str:
             conn.execute(f'CREATE DATABASE "{target}"')
         return f"{base}/{target}"
     path = ROOT / "var" / f"browser-{worker}.sqlite3"
+    path.parent.mkdir(exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     return f"sqlite:///{path}"
 
 
 @pytest.fixture(scope="session")
-def live_site(worker_id: str) -> Iterator[str]:
+def live_site() -> Iterator[str]:
     """The application served by a real server process on its own database,
     prepared like `make run` does."""
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "main")
     env = {**os.environ, "DATABASE_URL": _browser_database(worker_id), "C2I_DEBUG": "1", "C2I_TEST_FAST_HASHER": "1"}
     manage = [sys.executable, str(ROOT / "manage.py")]
     for command in (["migrate", "--noinput"], ["load_frameworks"], ["load_communes"], ["load_demo"]):

@@ -103,6 +103,11 @@ class ImportReport:
     imported: bool = False
     valid_rows: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def wrong_lines(self) -> int:
+        """Lines with at least one error (a line may have several)."""
+        return len({e.line for e in self.errors})
+
 
 def parse_date(value: str) -> dt.date:
     for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):

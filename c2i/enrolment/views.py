@@ -317,7 +317,7 @@ def import_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                         "%(invited)s invitation(s) created, %(already)s already invited or enrolled, "
                         "%(rejected)s line(s) rejected."
                     )
-                    % {"invited": report.invited, "already": report.already, "rejected": len(report.errors)},
+                    % {"invited": report.invited, "already": report.already, "rejected": report.wrong_lines},
                 )
                 if not report.errors:
                     return redirect(institution_session.get_absolute_url())

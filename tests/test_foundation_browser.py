@@ -1,0 +1,70 @@
+"""Browser journeys of the foundation, in Debian's Chromium: a visitor finds an
+institution, a newcomer registers and enrols, a correspondent imports and
+exports, the R5 refusal is shown. Screenshots go to test-artifacts/."""
+
+import re
+
+import pytest
+
+from tests.conftest import login, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+class TestFoundationJourneys:
+    def test_a_visitor_finds_a_certifying_institution_near_a_town(self, page) -> None:  # type: ignore[no-untyped-def]
+        page.goto("/etablissements/")
+        page.fill("input[name=place]", "Grenoble")
+        page.select_option("select[name=framework]", "C2i2mi")
+        page.click("main button[type=submit]")
+        results = page.locator("main").inner_text()
+        assert results.index("Université Grenoble Alpes") < results.index("Université Claude Bernard Lyon 1")
+        screenshot(page, "foundation-directory")
+
+    def test_a_newcomer_registers_and_enrols(self, page) -> None:  # type: ignore[no-untyped-def]
+        page.goto("/inscription/")
+        page.fill("input[name=email]", "clara.navigateur@example.fr")
+        page.fill("input[name=password1]", "Un-mot-de-passe-long")
+        page.fill("input[name=password2]", "Un-mot-de-passe-long")
+        page.fill("input[name=last_name]", "Navigateur")
+        page.fill("input[name=first_names]", "Clara")
+        page.fill("input[name=birth_date]", "2003-04-05")
+        page.fill("input[name=birth_place]", "Tours")
+        page.fill("input[name=ine]", "0DDG5R00015")
+        page.check("input[name=status][value=student]")
+        screenshot(page, "foundation-register")
+        page.click("main button[type=submit]")
+        page.get_by_role("link", name=re.compile(r"^C2i1 — ")).first.click()
+        screenshot(page, "foundation-session")
+        page.get_by_role("button", name="S'inscrire auprès de Sorbonne Université").click()
+        assert "Vous êtes inscrit" in page.get_by_role("status").first.inner_text()
+        assert "Sorbonne Université" in page.locator("main").inner_text()
+        screenshot(page, "foundation-my-space")
+        # R5: a second institution for the same session is refused, naming the first
+        page.get_by_role("link", name=re.compile(r"^C2i1 — ")).first.click()
+        assert page.get_by_role("button", name="S'inscrire auprès de Université Claude Bernard Lyon 1").count() == 0
+
+    def test_the_r5_refusal_names_the_other_institution(self, page) -> None:  # type: ignore[no-untyped-def]
+        login(page, "candidat-a1")
+        page.goto("/sessions/")
+        page.get_by_role("link", name=re.compile(r"^C2i1 — ")).first.click()
+        assert "Vous êtes inscrit à cette session auprès de Université Claude Bernard Lyon 1" in page.locator("main").inner_text()
+
+    def test_a_correspondent_imports_and_sees_each_wrong_line(self, page, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        login(page, "correspondant-a")
+        page.goto("/correspondant/")
+        screenshot(page, "foundation-correspondent")
+        page.get_by_role("link", name=re.compile(r"^C2i1 — ")).first.click()
+        bad = tmp_path / "liste.csv"
+        bad.write_text(
+            "nom;prenoms;date_naissance;lieu_naissance;email;ine;statut\n"
+            "Vidal;Rose;12/03/2003;Albi;rose.vidal@example.fr;;etudiant\n"
+            "Blanc;;31/02/2003;Albi;pas-un-courriel;;etudiant\n",
+            encoding="utf-8",
+        )
+        page.set_input_files("input[name=file]", str(bad))
+        page.get_by_role("button", name="Importer").click()
+        text = page.locator("main").inner_text()
+        assert "Aucune donnée n'a été importée" in text and "pas-un-courriel" in text
+        assert "1 ligne est erronée" in text  # one line, three errors
+        screenshot(page, "foundation-import-errors")
