@@ -1,0 +1,1 @@
+"""Question-bank interchange formats (GIFT, Moodle XML): pure modules, no Django import."""
