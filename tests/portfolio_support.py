@@ -1,0 +1,82 @@
+"""Helpers shared by the portfolio tests: real files of each accepted type,
+and the form data of an evidence item."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from c2i.frameworks.models import Competency
+from c2i.portfolio.demo import odt_file, pdf_file, png_chart
+
+
+def pdf_bytes(title: str = "Rapport") -> bytes:
+    return pdf_file(title, "Test", ["Un paragraphe."])
+
+
+def odt_bytes() -> bytes:
+    return odt_file("Titre", ["Un paragraphe."])
+
+
+def png_bytes() -> bytes:
+    return png_chart("Graphique", ["a", "b"], [1, 2])
+
+
+def jpeg_bytes() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(out, format="JPEG")
+    return out.getvalue()
+
+
+def ooxml_bytes(part: str = "word/document.xml", macros: bool = False) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        zf.writestr(part, "<document/>")
+        if macros:
+            zf.writestr("word/vbaProject.bin", b"\x00\x01")
+    return out.getvalue()
+
+
+def zip_bytes() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("notes.txt", "bonjour")
+    return out.getvalue()
+
+
+ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 56
+MZ = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 54
+HTML = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
+
+
+def upload(name: str, data: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type="application/octet-stream")
+
+
+def codes(*values: str) -> list[Competency]:
+    return list(Competency.objects.filter(domain__framework__code="C2i1", code__in=values))
+
+
+def item_data(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "kind": "a",
+        "title": "Exposé sur la veille",
+        "context": "UE Recherche documentaire",
+        "activity_date": "2026-03-02",
+        "competencies": [c.pk for c in codes("D4.1", "D4.4")],
+        "link": "",
+        "reflection": "Ce que j'ai appris.",
+    }
+    data.update(overrides)
+    return data
+
+
+def stored_files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()]
