@@ -1,0 +1,193 @@
+"""Question-bank import and export in GIFT and Moodle XML, through the pure
+parsers of `c2i.assessment.formats`.
+
+An import is all-or-nothing by default: while any question is rejected,
+nothing is stored, and the report says where each rejected question is and
+why. Beyond the parsers' own checks, a question is rejected when its
+competency is not a current competency of the framework (from its category
+path or a `competence:` tag, `formats.model.competency_code`), or when it
+does not have 2 options (true/false) or 4 or 5 (multiple choice, R18).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from c2i.accounts.models import User, audit
+from c2i.assessment import scoring
+from c2i.assessment.formats.gift import dump_gift, parse_gift
+from c2i.assessment.formats.model import (
+    OptionData,
+    ParseResult,
+    QuestionData,
+    Rejected,
+    competency_code,
+    default_name,
+)
+from c2i.assessment.formats.moodle_xml import dump_moodle_xml, parse_moodle_xml
+from c2i.assessment.models import Question, QuestionKind, QuestionStatus
+from c2i.assessment.services import AssessmentError, OptionInput, create_question
+from c2i.frameworks.models import Competency, Framework
+
+FORMATS = ("gift", "moodlexml")
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    accepted: int = 0  # questions that passed every check
+    dry_run: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        result: dict[str, object] = {
+            "imported": self.imported,
+            "rejected": [{"where": r.where, "reason": r.reason} for r in self.rejected],
+        }
+        if self.dry_run:
+            result["dry_run"] = True
+            result["would_import"] = self.accepted
+        return result
+
+
+def parse(data: bytes, fmt: str) -> ParseResult:
+    if fmt not in FORMATS:
+        raise AssessmentError("format_unknown", _("Unknown format: choose GIFT or Moodle XML."))
+    if len(data) > MAX_IMPORT_BYTES:
+        return ParseResult([], [Rejected(_("file"), _("The file is larger than 20 MB."))])
+    if fmt == "moodlexml":
+        return parse_moodle_xml(data)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        return ParseResult(
+            [], [Rejected(_("file"), _("The file is not UTF-8 text (byte %(at)s).") % {"at": error.start})]
+        )
+    return parse_gift(text)
+
+
+def _position(where: str) -> int:
+    match = re.search(r"\d+", where)
+    return int(match.group()) if match else 0
+
+
+def _check(
+    q: QuestionData, framework: Framework, competencies: dict[str, Competency], codes: set[str]
+) -> str | Competency:
+    segments = [s for s in q.category.split("/") if s.strip()]
+    if len(segments) > 1 and segments[0] in codes and segments[0] != framework.code:
+        # D1.1 exists in several frameworks: a C2i2ms question must not land in C2i1.
+        return _("the question is in a category of the framework %(other)s, not %(framework)s") % {
+            "other": segments[0],
+            "framework": framework.code,
+        }
+    code = competency_code(q)
+    if code is None:
+        return _(
+            "no competency: put the question in a category ending with its code (e.g. %(example)s) "
+            "or give it a tag competence:CODE"
+        ) % {"example": f"{framework.code}/D1/D1.2"}
+    competency = competencies.get(code)
+    if competency is None:
+        return _("competency %(code)s unknown in the framework %(framework)s") % {
+            "code": code,
+            "framework": framework.code,
+        }
+    if q.kind == QuestionKind.TRUEFALSE:
+        if len(q.options) != 2:
+            return _("a true/false question has 2 options (%(count)s found)") % {"count": len(q.options)}
+    elif len(q.options) not in scoring.DRAWABLE_OPTION_COUNTS:
+        return _("R18: a multiple-choice question has 4 or 5 options (%(count)s found)") % {"count": len(q.options)}
+    return competency
+
+
+def import_questions(
+    framework: Framework,
+    data: bytes,
+    fmt: str,
+    actor: User | None,
+    *,
+    status: str = QuestionStatus.IN_REVIEW,
+    partial: bool = False,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Parse, check, then store (all or nothing unless `partial`)."""
+    result = parse(data, fmt)
+    competencies = {
+        c.code.upper(): c
+        for c in Competency.objects.filter(domain__framework=framework, retired=False).select_related("domain")
+    }
+    codes = set(Framework.objects.values_list("code", flat=True))
+    report = ImportReport(rejected=list(result.rejected), dry_run=dry_run)
+    accepted: list[tuple[QuestionData, Competency]] = []
+    for q in result.questions:
+        checked = _check(q, framework, competencies, codes)
+        if isinstance(checked, str):
+            report.rejected.append(Rejected(q.where, checked))
+        else:
+            accepted.append((q, checked))
+    report.rejected.sort(key=lambda r: _position(r.where))
+    report.accepted = len(accepted)
+    if dry_run or (report.rejected and not partial) or not accepted:
+        return report
+    with transaction.atomic():
+        for q, competency in accepted:
+            create_question(
+                actor,
+                framework=framework,
+                competency=competency,
+                kind=q.kind,
+                name=q.name,
+                stem=q.stem,
+                stem_format=q.stem_format,
+                single=q.single,
+                feedback=q.general_feedback,
+                idnumber=q.idnumber,
+                options=[OptionInput(o.text, o.fraction, o.feedback) for o in q.options],
+                status=status,
+            )
+        report.imported = len(accepted)
+        audit(
+            actor,
+            "assessment.questions_import",
+            framework,
+            format=fmt,
+            imported=report.imported,
+            rejected=len(report.rejected),
+            status=status,
+        )
+    return report
+
+
+def question_data(question: Question) -> QuestionData:
+    competency = question.competency
+    return QuestionData(
+        kind=question.kind,
+        name=question.name or default_name(question.stem, question.stem_format),
+        stem=question.stem,
+        stem_format=question.stem_format,
+        options=[OptionData(o.text, o.fraction, o.feedback) for o in question.options.all()],
+        single=question.single,
+        general_feedback=question.feedback,
+        category=f"{question.framework.code}/{competency.domain.code}/{competency.code}",
+        idnumber=question.idnumber,
+    )
+
+
+def export_questions(questions: Iterable[Question], fmt: str) -> bytes:
+    """GIFT or Moodle XML; categories give each question's competency back on import."""
+    data = [
+        question_data(q)
+        for q in questions  # callers prefetch options and select the competency
+    ]
+    if fmt == "gift":
+        return dump_gift(data).encode("utf-8")
+    if fmt == "moodlexml":
+        return dump_moodle_xml(data)
+    raise AssessmentError("format_unknown", _("Unknown format: choose GIFT or Moodle XML."))
