@@ -42,6 +42,7 @@ Interpretations (keep the jury help page in step):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -225,9 +226,14 @@ def _percent_below(value: float, threshold: float) -> str:
     return f"moins de {format_percent(threshold)}"
 
 
+@functools.cache
+def _codes(policy: Policy) -> tuple[frozenset[str], frozenset[str]]:
+    """The policy's competency and domain codes, computed once per policy."""
+    return frozenset(c for d in policy.domains for c in d.competencies), frozenset(d.code for d in policy.domains)
+
+
 def _check_file(policy: Policy, file: CandidateFile) -> dict[str, Decision]:
-    competencies = {c for d in policy.domains for c in d.competencies}
-    domains = {d.code for d in policy.domains}
+    competencies, domains = _codes(policy)
     unknown = sorted(set(file.decisions) - competencies)
     if unknown:
         raise ValueError(f"Compétences inconnues dans {policy.framework} : {_join(unknown)}.")
@@ -258,6 +264,17 @@ def _carried_over(domain: DomainSpec, decisions: Mapping[str, Decision]) -> Doma
 def _domain(
     policy: Policy, domain: DomainSpec, decisions: Mapping[str, Decision], percent: float | None
 ) -> DomainResult:
+    # A domain's result depends only on its own decisions and test (R11: no
+    # compensation), so a session's thousands of files share a few hundred
+    # domain results: computed once each.
+    return _domain_result(policy, domain, tuple(decisions.get(c) for c in domain.competencies), percent)
+
+
+@functools.lru_cache(maxsize=65536)
+def _domain_result(
+    policy: Policy, domain: DomainSpec, values: tuple[Decision | None, ...], percent: float | None
+) -> DomainResult:
+    decisions = {c: v for c, v in zip(domain.competencies, values, strict=True) if v is not None}
     code = domain.code
     threshold = policy.pass_threshold_percent
     undecided = tuple(c for c in domain.competencies if c not in decisions)

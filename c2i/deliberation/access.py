@@ -1,0 +1,57 @@
+"""Who reaches the jury pages: the members of a session's jury (the chair for
+closing, deferring and rectifying), the national administrator read-only;
+the correspondents for the jury's composition. 404 for a session out of
+reach, 403 for a missing role (see `accounts/access.py`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from c2i.accounts.access import roles
+from c2i.accounts.models import User
+from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession
+
+
+def sessions_for_jury(user: User) -> Any:
+    r = roles(user)
+    qs = InstitutionSession.objects.select_related("session__framework", "institution")
+    return qs if r.is_admin else qs.filter(pk__in=r.jury_of)
+
+
+def get_session_for_jury(user: User, pk: int) -> InstitutionSession:
+    obj = sessions_for_jury(user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def is_juror(user: User, institution_session: InstitutionSession) -> bool:
+    return institution_session.pk in roles(user).jury_of
+
+
+def is_chair(user: User, institution_session: InstitutionSession) -> bool:
+    return institution_session.pk in roles(user).chair_of
+
+
+def require_juror(user: User, institution_session: InstitutionSession) -> None:
+    if not is_juror(user, institution_session):
+        raise PermissionDenied
+
+
+def require_chair(user: User, institution_session: InstitutionSession) -> None:
+    if not is_chair(user, institution_session):
+        raise PermissionDenied
+
+
+def get_candidate(institution_session: InstitutionSession, pk: int) -> Enrolment:
+    obj = (
+        institution_session.enrolments.select_related("candidate", "institution_session__session__framework")
+        .filter(pk=pk, status=EnrolmentStatus.ACTIVE)
+        .first()
+    )
+    if obj is None:
+        raise Http404
+    return obj

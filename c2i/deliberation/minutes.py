@@ -1,0 +1,128 @@
+"""The minutes (procès-verbal) of a deliberation: a simple A4 PDF in French
+listing the jury, the candidates with their outcomes, and the closing time.
+One-off document: ReportLab's platypus is enough."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from django.utils import timezone
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from c2i.deliberation.models import CandidateOutcome, Deliberation, DeliberationStatus, JuryMember, OutcomeStatus
+from c2i.enrolment.models import EnrolmentStatus, InstitutionSession
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+OUTCOME_FR = {
+    OutcomeStatus.CERTIFIED: "certifié",
+    OutcomeStatus.NOT_CERTIFIED: "non certifié",
+    OutcomeStatus.INCOMPLETE: "sans décision",
+}
+
+
+def _fonts() -> tuple[str, str]:
+    regular, bold = DEJAVU / "DejaVuSans.ttf", DEJAVU / "DejaVuSans-Bold.ttf"
+    if not (regular.exists() and bold.exists()):
+        return "Helvetica", "Helvetica-Bold"
+    if "C2iMinutes" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("C2iMinutes", str(regular)))
+        pdfmetrics.registerFont(TTFont("C2iMinutes-Bold", str(bold)))
+    return "C2iMinutes", "C2iMinutes-Bold"
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render_minutes(institution_session: InstitutionSession, deliberation: Deliberation) -> bytes:
+    regular, bold = _fonts()
+    styles = getSampleStyleSheet()
+    body = ParagraphStyle("body", parent=styles["Normal"], fontName=regular, fontSize=10, leading=13)
+    small = ParagraphStyle("small", parent=body, fontSize=8, leading=10)
+    title = ParagraphStyle("title", parent=body, fontName=bold, fontSize=16, leading=20, spaceAfter=6)
+    heading = ParagraphStyle("heading", parent=body, fontName=bold, fontSize=12, leading=16, spaceBefore=8)
+    session = institution_session.session
+    draft = deliberation.status == DeliberationStatus.OPEN
+    story = [
+        Paragraph(("Projet de procès-verbal" if draft else "Procès-verbal") + " de délibération du jury", title),
+        Paragraph(_esc(f"{session.framework.code} — {session.framework.title}"), body),
+        Paragraph(_esc(f"Session : {session.name}"), body),
+        Paragraph(_esc(f"Établissement : {institution_session.institution.name}"), body),
+        Paragraph(f"Date du jury : {institution_session.jury_date:%d/%m/%Y}", body),
+        Paragraph("Composition du jury", heading),
+    ]
+    for member in JuryMember.objects.filter(institution_session=institution_session).select_related("user"):
+        role = "président(e)" if member.is_chair else "membre"
+        name = member.user.get_full_name() or member.user.email
+        story.append(Paragraph(_esc(f"{name} — {role}"), body))
+    story.append(Paragraph("Candidats et résultats", heading))
+    outcomes = {o.enrolment_id: o for o in CandidateOutcome.objects.filter(institution_session=institution_session)}
+    rows = [["Candidat", "Identifiant", "Résultat", "Domaines validés"]]
+    enrolments = (
+        institution_session.enrolments.filter(status=EnrolmentStatus.ACTIVE)
+        .select_related("candidate")
+        .order_by("candidate__last_name", "candidate__first_names", "pk")
+    )
+    for e in enrolments:
+        o = outcomes.get(e.pk)
+        status = OUTCOME_FR.get(o.status, o.status) if o else "sans décision"  # type: ignore[call-overload]
+        if o and o.deferred and o.status == OutcomeStatus.INCOMPLETE:
+            status = "ajourné"
+        domains = ", ".join(o.validated_domains) if o else ""
+        if o and o.carried_over:
+            domains += f" (capitalisés : {', '.join(o.carried_over)})"
+        rows.append(
+            [
+                Paragraph(_esc(e.candidate.full_name), small),
+                Paragraph(_esc(e.candidate.ine or e.candidate.email), small),
+                Paragraph(status, small),
+                Paragraph(_esc(domains or "—"), small),
+            ]
+        )
+    table = Table(rows, colWidths=[50 * mm, 45 * mm, 28 * mm, 52 * mm], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, 0), bold, 9),
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e3e3fd")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    story += [table, Spacer(1, 6 * mm)]
+    counts = {s: sum(1 for o in outcomes.values() if o.status == s) for s in OutcomeStatus.values}
+    story.append(
+        Paragraph(
+            f"Certifiés : {counts[OutcomeStatus.CERTIFIED]} — non certifiés : {counts[OutcomeStatus.NOT_CERTIFIED]}"
+            f" — sans décision : {counts[OutcomeStatus.INCOMPLETE]}",
+            body,
+        )
+    )
+    if deliberation.closed_at:
+        closed = timezone.localtime(deliberation.closed_at)
+        story.append(Paragraph(f"Délibération close le {closed:%d/%m/%Y à %H:%M}.", body))
+    else:
+        story.append(Paragraph("Délibération en cours : document provisoire.", body))
+    story.append(Spacer(1, 12 * mm))
+    story.append(Paragraph("Signature du président du jury :", body))
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title="Procès-verbal de délibération",
+        author="C2i",
+    )
+    doc.build(story)
+    return buffer.getvalue()

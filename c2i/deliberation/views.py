@@ -1,0 +1,402 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from c2i.accounts import access as accounts_access
+from c2i.accounts.access import AuthenticatedRequest
+from c2i.deliberation import access, services, sources
+from c2i.deliberation.forms import GridImportForm, JuryMemberForm, RectificationForm
+from c2i.deliberation.minutes import render_minutes
+from c2i.deliberation.models import CandidateOutcome, CompetencyDecision, DecisionValue, JuryMember
+from c2i.enrolment.models import InstitutionSession
+from c2i.enrolment.tabular import csv_response
+from c2i.lib.errors import DomainError
+from c2i.lib.pages import page
+
+JURY_ROLES = ("is_jury", "is_admin")
+GRID_PAGE = 50
+
+
+def help_view(request: HttpRequest) -> HttpResponse:
+    return page(request, "deliberation/help.html", _("Jury help: the rules as the platform applies them"))
+
+
+def _error(request: HttpRequest, error: DomainError) -> None:
+    for line in error.message.splitlines():
+        messages.error(request, line)
+
+
+# --- correspondent: the jury's composition ------------------------------------
+
+
+@accounts_access.role_required("is_correspondent", "is_admin")
+def jury_setup(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    institution_session = accounts_access.get_institution_session_for_staff(request.user, pk, manage=True)
+    form = JuryMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_jury_member(
+                institution_session, form.cleaned_data["email"], form.cleaned_data["is_chair"], request.user
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The jury is updated."))
+            return redirect("deliberation:jury_setup", pk=pk)
+    return page(
+        request,
+        "deliberation/jury_setup.html",
+        _("Jury of %(session)s") % {"session": institution_session},
+        [
+            (reverse("enrolment:correspondent"), _("C2i correspondent")),
+            (institution_session.get_absolute_url(), str(institution_session)),
+        ],
+        status=400 if form.errors else 200,
+        institution_session=institution_session,
+        members=JuryMember.objects.filter(institution_session=institution_session).select_related("user"),
+        form=form,
+    )
+
+
+@require_POST
+@accounts_access.role_required("is_correspondent", "is_admin")
+def jury_remove(request: AuthenticatedRequest, pk: int, member_pk: int) -> HttpResponse:
+    institution_session = accounts_access.get_institution_session_for_staff(request.user, pk, manage=True)
+    member = get_object_or_404(JuryMember, pk=member_pk, institution_session=institution_session)
+    try:
+        services.remove_jury_member(member, request.user)
+    except DomainError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("The member is removed from the jury."))
+    return redirect("deliberation:jury_setup", pk=pk)
+
+
+# --- the jury -----------------------------------------------------------------
+
+
+@accounts_access.role_required(*JURY_ROLES)
+def jury_home(request: AuthenticatedRequest) -> HttpResponse:
+    return page(
+        request,
+        "deliberation/jury_home.html",
+        _("Jury"),
+        sessions=access.sessions_for_jury(request.user).filter(jury_members__isnull=False).distinct(),
+        chair_of=accounts_access.roles(request.user).chair_of,
+    )
+
+
+def _crumbs(institution_session: InstitutionSession | None = None) -> list[tuple[str, str]]:
+    crumbs = [(reverse("deliberation:home"), _("Jury"))]
+    if institution_session is not None:
+        crumbs.append((reverse("deliberation:session", args=[institution_session.pk]), str(institution_session)))
+    return crumbs
+
+
+@accounts_access.role_required(*JURY_ROLES)
+def session_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    institution_session = access.get_session_for_jury(request.user, pk)
+    deliberation = services.get_deliberation(institution_session)
+    enrolments = list(
+        services.active_enrolments(institution_session)
+        .select_related("candidate")
+        .order_by("candidate__last_name", "candidate__first_names")
+    )
+    ids = [e.pk for e in enrolments]
+    outcomes = {o.enrolment_id: o for o in CandidateOutcome.objects.filter(enrolment_id__in=ids)}
+    submitted = sources.submissions(ids)
+    tests = sources.test_percentages_many(ids)
+    carried = services.carried_over_many(
+        institution_session.session.framework_id, [(e.pk, e.identity_key) for e in enrolments]
+    )
+    rows = [
+        {
+            "enrolment": e,
+            "outcome": outcomes.get(e.pk),
+            "submitted": submitted.get(e.pk),
+            "tests": sorted(tests.get(e.pk, {}).items()),
+            "carried": sorted(carried.get(e.pk, {}).items()),
+        }
+        for e in enrolments
+    ]
+    return page(
+        request,
+        "deliberation/session.html",
+        str(institution_session),
+        _crumbs(),
+        institution_session=institution_session,
+        deliberation=deliberation,
+        rows=rows,
+        members=JuryMember.objects.filter(institution_session=institution_session).select_related("user"),
+        is_juror=access.is_juror(request.user, institution_session),
+        is_chair=access.is_chair(request.user, institution_session),
+        import_form=GridImportForm(),
+    )
+
+
+def _candidate_context(institution_session: InstitutionSession, enrolment: Any) -> dict[str, Any]:
+    policy = services.policy_for(institution_session.session.framework)
+    current = {code: row for (_e, code), row in services.current_decision_rows([enrolment.pk]).items()}
+    evidence = sources.submitted_evidence(enrolment)
+    positionings = sources.positionings(enrolment)
+    titles = dict(
+        institution_session.session.framework.domains.values_list("competencies__code", "competencies__title")
+    )
+    domains = [
+        {
+            "code": d.code,
+            "competencies": [
+                {
+                    "code": c,
+                    "title": titles.get(c, ""),
+                    "decision": current.get(c),
+                    "evidence": evidence.get(c, []),
+                    "positioning": positionings.get(c),
+                }
+                for c in d.competencies
+            ],
+        }
+        for d in policy.domains
+    ]
+    history = CompetencyDecision.objects.filter(enrolment=enrolment).select_related("decided_by").order_by("-id")[:50]
+    return {
+        "domains": domains,
+        "outcome": CandidateOutcome.objects.filter(enrolment=enrolment).first(),
+        "submitted": sources.submissions([enrolment.pk]).get(enrolment.pk),
+        "tests": sorted(sources.test_percentages(enrolment).items()),
+        "carried": sorted(
+            services.carried_over_many(
+                institution_session.session.framework_id, [(enrolment.pk, enrolment.identity_key)]
+            )
+            .get(enrolment.pk, {})
+            .items()
+        ),
+        "history": history,
+    }
+
+
+@accounts_access.role_required(*JURY_ROLES)
+def candidate_view(request: AuthenticatedRequest, pk: int, enrolment_pk: int) -> HttpResponse:
+    institution_session = access.get_session_for_jury(request.user, pk)
+    enrolment = access.get_candidate(institution_session, enrolment_pk)
+    status = 200
+    if request.method == "POST":
+        access.require_juror(request.user, institution_session)
+        code = request.POST.get("competency", "")
+        try:
+            evidence_ids = [int(i) for i in request.POST.getlist("evidence")]
+            services.record_decision(
+                enrolment,
+                code,
+                request.POST.get("value", ""),
+                request.user,
+                evidence_ids,
+                request.POST.get("comment", ""),
+            )
+        except ValueError:
+            messages.error(request, _("Unreadable evidence selection."))
+            status = 400
+        except DomainError as error:
+            _error(request, error)
+            status = 400
+        else:
+            messages.success(request, _("Decision on %(code)s recorded.") % {"code": code})
+            return redirect(f"{request.path}#c-{code}")
+    return page(
+        request,
+        "deliberation/candidate.html",
+        enrolment.candidate.full_name,
+        _crumbs(institution_session),
+        status=status,
+        institution_session=institution_session,
+        deliberation=services.get_deliberation(institution_session),
+        enrolment=enrolment,
+        is_juror=access.is_juror(request.user, institution_session),
+        is_chair=access.is_chair(request.user, institution_session),
+        rectification_form=RectificationForm(),
+        **_candidate_context(institution_session, enrolment),
+    )
+
+
+@require_POST
+@accounts_access.role_required(*JURY_ROLES)
+def rectify_view(request: AuthenticatedRequest, pk: int, enrolment_pk: int) -> HttpResponse:
+    institution_session = access.get_session_for_jury(request.user, pk)
+    enrolment = access.get_candidate(institution_session, enrolment_pk)
+    access.require_chair(request.user, institution_session)
+    form = RectificationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the competency, the new decision and the reason."))
+    else:
+        try:
+            services.rectify(
+                enrolment,
+                form.cleaned_data["competency"],
+                form.cleaned_data["value"],
+                form.cleaned_data["reason"],
+                request.user,
+                [int(i) for i in request.POST.getlist("evidence") if i.isdigit()],
+            )
+        except DomainError as error:
+            _error(request, error)
+        else:
+            messages.success(request, _("Rectification recorded."))
+    return redirect("deliberation:candidate", pk=pk, enrolment_pk=enrolment_pk)
+
+
+@require_POST
+@accounts_access.role_required(*JURY_ROLES)
+def defer_view(request: AuthenticatedRequest, pk: int, enrolment_pk: int) -> HttpResponse:
+    institution_session = access.get_session_for_jury(request.user, pk)
+    enrolment = access.get_candidate(institution_session, enrolment_pk)
+    access.require_chair(request.user, institution_session)
+    deferred = request.POST.get("deferred") == "1"
+    try:
+        services.set_deferred(enrolment, deferred, request.user)
+    except DomainError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("Candidate deferred.") if deferred else _("Deferral withdrawn."))
+    return redirect("deliberation:session", pk=pk)
+
+
+@accounts_access.role_required(*JURY_ROLES)
+def grid_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    institution_session = access.get_session_for_jury(request.user, pk)
+    policy = services.policy_for(institution_session.session.framework)
+    codes = [c for d in policy.domains for c in d.competencies]
+    enrolments = (
+        services.active_enrolments(institution_session)
+        .select_related("candidate")
+        .order_by("candidate__last_name", "candidate__first_names", "pk")
+    )
+    paginator = Paginator(enrolments, GRID_PAGE)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    status = 200
+    if request.method == "POST":
+        access.require_juror(request.user, institution_session)
+        names = {e.pk: e.candidate.full_name for e in page_obj}
+        cells = []
+        for key in request.POST:
+            if not key.startswith("c-"):
+                continue
+            value = request.POST.get(key, "")
+            _prefix, enrolment_id, code = key.split("-", 2)
+            if not enrolment_id.isdigit():
+                continue
+            if request.POST.get(f"o-{enrolment_id}-{code}", "") == value:
+                continue  # unchanged by this juror
+            label = f"« {names.get(int(enrolment_id), enrolment_id)} », {code}"
+            cells.append(services.Cell(int(enrolment_id), code, value, label))
+        try:
+            written = services.record_cells(institution_session, cells, request.user, "grid page")
+        except DomainError as error:
+            _error(request, error)
+            status = 400
+        else:
+            messages.success(request, _("%(n)s decision(s) recorded.") % {"n": written})
+            return redirect(f"{request.path}?page={page_obj.number}")
+    current = services.current_decision_rows([e.pk for e in page_obj])
+    outcomes = {o.enrolment_id: o for o in CandidateOutcome.objects.filter(enrolment_id__in=[e.pk for e in page_obj])}
+    rows = [
+        {
+            "enrolment": e,
+            "outcome": outcomes.get(e.pk),
+            "cells": [(c, current[(e.pk, c)].value if (e.pk, c) in current else "") for c in codes],
+        }
+        for e in page_obj
+    ]
+    return page(
+        request,
+        "deliberation/grid.html",
+        _("Grid — %(session)s") % {"session": institution_session},
+        _crumbs(institution_session),
+        status=status,
+        institution_session=institution_session,
+        deliberation=services.get_deliberation(institution_session),
+        codes=codes,
+        rows=rows,
+        page_obj=page_obj,
+        choices=DecisionValue.choices,
+        is_juror=access.is_juror(request.user, institution_session),
+    )
+
+
+@accounts_access.role_required(*JURY_ROLES)
+def grid_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    institution_session = access.get_session_for_jury(request.user, pk)
+    header, rows = services.export_grid(institution_session)
+    return csv_response(f"grille-{institution_session.session.framework.code}-{institution_session.pk}", header, rows)
+
+
+@require_POST
+@accounts_access.role_required(*JURY_ROLES)
+def grid_import(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    institution_session = access.get_session_for_jury(request.user, pk)
+    access.require_juror(request.user, institution_session)
+    form = GridImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a CSV file."))
+        return redirect("deliberation:session", pk=pk)
+    upload = form.cleaned_data["file"]
+    try:
+        written = services.import_grid(institution_session, upload.read(), upload.name, request.user)
+    except DomainError as error:
+        _error(request, error)
+        messages.error(request, _("Nothing was recorded."))
+    else:
+        messages.success(request, _("%(n)s decision(s) recorded from the grid.") % {"n": written})
+    return redirect("deliberation:session", pk=pk)
+
+
+@require_POST
+@accounts_access.role_required(*JURY_ROLES)
+def close_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    institution_session = access.get_session_for_jury(request.user, pk)
+    access.require_chair(request.user, institution_session)
+    try:
+        services.close_deliberation(institution_session, request.user)
+    except DomainError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("The deliberation is closed; the minutes are available."))
+    return redirect("deliberation:session", pk=pk)
+
+
+@require_POST
+@accounts_access.role_required(*JURY_ROLES)
+def publish_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    institution_session = access.get_session_for_jury(request.user, pk)
+    access.require_chair(request.user, institution_session)
+    try:
+        services.publish_deliberation(institution_session, request.user)
+    except DomainError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("The results are published; the documents are being issued."))
+    return redirect("deliberation:session", pk=pk)
+
+
+@login_required
+def minutes_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    r = accounts_access.roles(request.user)
+    institution_session = get_object_or_404(
+        InstitutionSession.objects.select_related("session__framework", "institution"), pk=pk
+    )
+    if not (r.is_admin or pk in r.jury_of or institution_session.institution_id in r.correspondent_of):
+        # jurors and correspondents elsewhere: 404 (nothing leaks); other roles: 403
+        raise Http404 if (r.is_jury or r.is_correspondent) else PermissionDenied
+    deliberation = services.get_deliberation(institution_session)
+    response = HttpResponse(render_minutes(institution_session, deliberation), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="proces-verbal-{institution_session.pk}.pdf"'
+    return response

@@ -1,0 +1,146 @@
+"""Closing: blocked by undecided candidates unless deferred; the minutes;
+decisions immutable afterwards; the chair's audited rectification, which
+re-issues the document; publication issues the documents."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from c2i.accounts.models import AuditEntry
+from c2i.deliberation import documents, services, sources
+from c2i.deliberation.models import CandidateOutcome, CompetencyDecision, DeliberationStatus
+from c2i.enrolment.models import EnrolmentStatus
+from tests.deliberation_support import codes, submit_all, tests_at
+
+pytestmark = pytest.mark.django_db
+
+
+def session_url(demo, suffix: str = "") -> str:  # type: ignore[no-untyped-def]
+    return f"/jury/sessions/{demo.institution_session('a').pk}/{suffix}"
+
+
+def decide_everyone(demo, monkeypatch, nv: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    """Every active candidate of A's C2i1 session: all V except `nv` for candidat-a2."""
+    tests_at(monkeypatch)
+    institution_session = demo.institution_session("a")
+    jury = demo.user("jury-a")
+    cells = []
+    for enrolment in services.active_enrolments(institution_session).select_related("candidate"):
+        submit_all(enrolment)
+        is_a2 = enrolment.candidate.user_id == demo.user("candidat-a2").pk
+        for code in codes("C2i1"):
+            value = "NV" if is_a2 and code in nv else "V"
+            cells.append(services.Cell(enrolment.pk, code, value, code))
+    services.record_cells(institution_session, cells, jury, "test")
+    return institution_session
+
+
+def pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+class TestClosing:
+    def test_undecided_candidates_block_the_closing_until_deferred(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        tests_at(monkeypatch)
+        client = demo.client("jury-a")
+        response = client.post(session_url(demo, "cloture/"), follow=True)
+        assert "ont encore des compétences sans décision" in response.content.decode()
+        institution_session = demo.institution_session("a")
+        assert services.get_deliberation(institution_session).status == DeliberationStatus.OPEN
+        for enrolment in services.active_enrolments(institution_session):
+            assert (
+                client.post(session_url(demo, f"candidats/{enrolment.pk}/ajournement/"), {"deferred": "1"}).status_code
+                == 302
+            )
+        assert demo.client("tuteur-a").post(session_url(demo, "cloture/")).status_code == 403  # members do not close
+        client.post(session_url(demo, "cloture/"))
+        deliberation = services.get_deliberation(institution_session)
+        assert deliberation.status == DeliberationStatus.CLOSED and deliberation.closed_at is not None
+        assert AuditEntry.objects.filter(action="deliberation.close", object_id=str(deliberation.pk)).exists()
+
+    def test_the_minutes_list_members_candidates_outcomes_and_closing_time(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        institution_session = decide_everyone(demo, monkeypatch, nv=("D4.2",))
+        services.close_deliberation(institution_session, demo.user("jury-a"))
+        response = demo.client("jury-a").get(session_url(demo, "proces-verbal.pdf"))
+        assert response["Content-Type"] == "application/pdf"
+        text = pdf_text(response.content)
+        assert "Procès-verbal de délibération du jury" in text
+        assert "Sophie Marchand — président(e)" in text
+        assert "Karim Haddad — membre" in text
+        assert "Léa FONTAINE" in text and "Hugo PERRIN" in text
+        assert "non certifié" in text and "certifié" in text
+        assert "Délibération close le" in text
+        closed = services.get_deliberation(institution_session).closed_at
+        from django.utils import timezone
+
+        assert timezone.localtime(closed).strftime("%d/%m/%Y à %H:%M") in text
+
+
+class TestAfterClosing:
+    def test_decisions_are_immutable(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        institution_session = decide_everyone(demo, monkeypatch)
+        services.close_deliberation(institution_session, demo.user("jury-a"))
+        a1 = demo.candidate("candidat-a1").enrolments.get(status=EnrolmentStatus.ACTIVE)
+        before = CompetencyDecision.objects.filter(enrolment=a1).count()
+        response = demo.client("jury-a").post(
+            session_url(demo, f"candidats/{a1.pk}/"), {"competency": "D1.1", "value": "NV"}
+        )
+        assert response.status_code == 400
+        with pytest.raises(services.DeliberationError):
+            services.record_cells(
+                institution_session, [services.Cell(a1.pk, "D1.1", "NV", "x")], demo.user("jury-a"), "t"
+            )
+        row = CompetencyDecision.objects.filter(enrolment=a1).first()
+        row.value = "NV"
+        with pytest.raises(ValueError, match="never changed"):
+            row.save()
+        with pytest.raises(ValueError, match="never deleted"):
+            row.delete()
+        assert CompetencyDecision.objects.filter(enrolment=a1).count() == before
+
+    def test_the_chair_rectifies_with_a_reason_and_the_document_is_reissued(  # type: ignore[no-untyped-def]
+        self, demo, monkeypatch, django_capture_on_commit_callbacks
+    ) -> None:
+        issued: list[tuple[str, object]] = []
+
+        def fake_service(name: str):  # type: ignore[no-untyped-def]
+            return lambda *args: issued.append((name, args))
+
+        monkeypatch.setattr(documents, "_service", fake_service)
+        institution_session = decide_everyone(demo, monkeypatch, nv=("D4.2",))
+        chair = demo.user("jury-a")
+        services.close_deliberation(institution_session, chair)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert demo.client("jury-a").post(session_url(demo, "publication/")).status_code == 302
+        assert issued == [("enqueue_session_documents", (institution_session, chair))]
+        a2 = demo.candidate("candidat-a2").enrolments.get(status=EnrolmentStatus.ACTIVE)
+        assert CandidateOutcome.objects.get(enrolment=a2).status == "not_certified"
+        url = session_url(demo, f"candidats/{a2.pk}/rectification/")
+        # a member may not; the chair needs a reason
+        assert demo.client("tuteur-a").post(url, {"competency": "D4.2", "value": "V", "reason": "x"}).status_code == 403
+        demo.client("jury-a").post(url, {"competency": "D4.2", "value": "V", "reason": ""})
+        assert CandidateOutcome.objects.get(enrolment=a2).status == "not_certified"
+        # R10 applies to a rectification too: it cites its evidence
+        demo.client("jury-a").post(url, {"competency": "D4.2", "value": "V", "reason": "Erreur de saisie"})
+        assert CompetencyDecision.objects.filter(enrolment=a2, competency_code="D4.2").count() == 1
+        cited = [i for i, _kind, _title in sources.submitted_evidence(a2)["D4.2"]]
+        with django_capture_on_commit_callbacks(execute=True):
+            response = demo.client("jury-a").post(
+                url, {"competency": "D4.2", "value": "V", "reason": "Erreur de saisie", "evidence": cited}
+            )
+        assert response.status_code == 302
+        rows = list(CompetencyDecision.objects.filter(enrolment=a2, competency_code="D4.2").order_by("id"))
+        assert [(r.value, r.rectification_reason) for r in rows] == [("NV", ""), ("V", "Erreur de saisie")]
+        assert rows[1].supersedes_id == rows[0].pk
+        assert CandidateOutcome.objects.get(enrolment=a2).status == "certified"
+        entry = AuditEntry.objects.get(action="deliberation.rectify")
+        assert entry.details["reason"] == "Erreur de saisie" and entry.details["supersedes"] == rows[0].pk
+        assert issued[-1][0] == "reissue_document" and issued[-1][1][0] == a2
+
+    def test_documents_module_does_nothing_without_the_credentials_services(self, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        monkeypatch.setattr(documents, "_service", lambda name: None)
+        assert documents.enqueue_session_documents(object(), None) is False
+        assert documents.reissue_document(object(), None, "r") is False
