@@ -1,0 +1,538 @@
+"""Issuing, rectifying, revoking and verifying certificates and attestations
+(RULES.md R15).
+
+The deliberation calls two functions (through `deliberation/documents.py`):
+`enqueue_session_documents()` on publication and `reissue_document()` after a
+rectification. What the deliberation decided is read in one place only,
+`document_data()`.
+
+Issuing renders the PDF first, outside any transaction (it is the slow part,
+about 50 ms), writes it once under a random name, then records the row in a
+short transaction; the partial unique constraint "one valid document per
+enrolment" makes two workers racing on one enrolment harmless (the loser
+deletes its file and keeps the winner's document).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core import mail
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from c2i.accounts.models import User, audit
+from c2i.credentials import badges, keys
+from c2i.credentials.document import ATTESTATION, CERTIFICATE, DocumentData, DomainLine
+from c2i.credentials.models import BatchState, DocumentBatch, DocumentStatus, IssuedDocument
+from c2i.credentials.pdf import render_pdf
+from c2i.enrolment.models import Enrolment, InstitutionSession
+from c2i.lib import codes
+from c2i.lib.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+CHUNK = 50  # enrolments loaded, and progress written, per round of a batch task
+
+
+class CredentialError(DomainError):
+    pass
+
+
+# --- what the jury decided (the one coupling point with the deliberation) ----
+
+
+def _framework_domains(framework: Any, memo: dict[str, Any]) -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
+    key = f"framework:{framework.pk}"
+    if key not in memo:
+        memo[key] = [
+            (
+                d.code,
+                d.title,
+                tuple(
+                    (c.code, c.title)
+                    for c in sorted(d.competencies.all(), key=lambda c: (c.position, c.code))
+                    if not c.retired
+                ),
+            )
+            for d in framework.domains.order_by("position", "code").prefetch_related("competencies")
+        ]
+    return memo[key]
+
+
+def document_data(enrolment: Enrolment, memo: dict[str, Any] | None = None) -> DocumentData | None:
+    """What the document of `enrolment` says, from its final outcome; None when
+    there is none (deliberation not closed, candidate undecided or deferred).
+    The verification code and URL are left empty: issuing fills them in.
+    `memo` shares the framework's domains across the documents of a batch."""
+    from c2i.deliberation.models import CandidateOutcome, Deliberation, DeliberationStatus, OutcomeStatus
+    from c2i.deliberation.services import carried_over_many
+
+    memo = {} if memo is None else memo
+    outcome = CandidateOutcome.objects.filter(enrolment_id=enrolment.pk).first()
+    if (
+        outcome is None
+        or outcome.deferred
+        or outcome.status not in (OutcomeStatus.CERTIFIED, OutcomeStatus.NOT_CERTIFIED)
+    ):
+        return None
+    institution_session = enrolment.institution_session
+    deliberation_key = f"deliberation:{institution_session.pk}"
+    if deliberation_key not in memo:
+        memo[deliberation_key] = Deliberation.objects.filter(
+            institution_session_id=institution_session.pk,
+            status__in=[DeliberationStatus.CLOSED, DeliberationStatus.PUBLISHED],
+        ).exists()
+    if not memo[deliberation_key]:
+        return None
+    session = institution_session.session
+    framework = session.framework
+    domains = _framework_domains(framework, memo)
+    validated = set(outcome.validated_domains)
+    carried: dict[str, str] = {}
+    if outcome.carried_over:
+        carried = carried_over_many(framework.pk, [(enrolment.pk, enrolment.identity_key)]).get(enrolment.pk, {})
+    lines = tuple(
+        DomainLine(code, title, competencies, carried.get(code, "") if code in outcome.carried_over else "")
+        for code, title, competencies in domains
+        if code in validated
+    )
+    institution = institution_session.institution
+    return DocumentData(
+        kind=CERTIFICATE if outcome.status == OutcomeStatus.CERTIFIED else ATTESTATION,
+        holder_name=enrolment.candidate.full_name,
+        holder_birth_date=enrolment.candidate.birth_date,
+        framework_code=framework.code,
+        framework_title=framework.title,
+        institution_name=institution.name,
+        institution_town=institution.town,
+        session_name=session.name,
+        jury_date=institution_session.jury_date,
+        issued_on=timezone.localdate(),
+        validated_domains=lines,
+        all_domains_count=len(domains),
+        verification_code="",
+        verification_url="",
+    )
+
+
+def outcome_key(data: DocumentData) -> str:
+    """What makes two documents of one enrolment say the same thing."""
+    domains = ",".join(d.code + ("*" if d.carried_over_from else "") for d in data.validated_domains)
+    digest = hashlib.sha256(f"{data.holder_name}|{data.framework_code}|{data.jury_date}".encode()).hexdigest()[:16]
+    return f"{data.kind}:{domains}:{digest}"
+
+
+def _snapshot(data: DocumentData) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": d.code,
+            "title": d.title,
+            "competencies": [list(c) for c in d.competencies],
+            "carried_over_from": d.carried_over_from,
+        }
+        for d in data.validated_domains
+    ]
+
+
+def stored_data(document: IssuedDocument) -> DocumentData:
+    """The `DocumentData` of an issued document, rebuilt from its snapshot."""
+    return DocumentData(
+        kind=document.kind,
+        holder_name=document.holder_name,
+        holder_birth_date=document.enrolment.candidate.birth_date,
+        framework_code=document.framework_code,
+        framework_title=document.framework_title,
+        institution_name=document.institution_name,
+        institution_town=document.institution_town,
+        session_name=document.session_name,
+        jury_date=document.jury_date,
+        issued_on=timezone.localdate(document.issued_at),
+        validated_domains=tuple(
+            DomainLine(d["code"], d["title"], tuple(tuple(c) for c in d["competencies"]), d["carried_over_from"])  # type: ignore[misc]
+            for d in document.validated_domains
+        ),
+        all_domains_count=document.all_domains_count,
+        verification_code=document.code,
+        verification_url=verification_url(document.code),
+        replaces_code=document.replaces.code if hasattr(document, "replaces") else "",
+    )
+
+
+def verification_url(code: str) -> str:
+    return f"{settings.SITE_URL}/verifier/{code}"
+
+
+# --- issuing -----------------------------------------------------------------
+
+
+def _unused_code() -> str:
+    while True:
+        code = codes.new_code()
+        if not IssuedDocument.objects.filter(code=code).exists():
+            return code
+
+
+def _issue(
+    enrolment: Enrolment,
+    data: DocumentData,
+    actor: User | None,
+    replaces: IssuedDocument | None = None,
+    reason: str = "",
+) -> IssuedDocument | None:
+    """Render, store and record one document; None when another process
+    recorded a valid document for this enrolment meanwhile."""
+    code = _unused_code()
+    data = dataclasses.replace(
+        data,
+        verification_code=code,
+        verification_url=verification_url(code),
+        replaces_code=replaces.code if replaces else "",
+    )
+    name = default_storage.save(f"documents/{secrets.token_hex(16)}.pdf", ContentFile(render_pdf(data)))
+    try:
+        with transaction.atomic():
+            if replaces is not None:
+                old = IssuedDocument.objects.select_for_update().get(pk=replaces.pk)
+                if old.status != DocumentStatus.VALID:
+                    raise IntegrityError("the document to replace is no longer valid")
+                old.status = DocumentStatus.REPLACED
+                old.save(update_fields=["status"])
+            document = IssuedDocument.objects.create(
+                enrolment=enrolment,
+                kind=data.kind,
+                code=code,
+                holder_name=data.holder_name,
+                framework_code=data.framework_code,
+                framework_title=data.framework_title,
+                institution_name=data.institution_name,
+                institution_town=data.institution_town,
+                session_name=data.session_name,
+                jury_date=data.jury_date,
+                validated_domains=_snapshot(data),
+                all_domains_count=data.all_domains_count,
+                outcome_key=outcome_key(data),
+                pdf=name,
+                reason=reason,
+                issued_at=timezone.now(),
+                issued_by=actor if actor is not None and actor.is_authenticated else None,
+            )
+            if replaces is not None:
+                old.replaced_by = document
+                old.save(update_fields=["replaced_by"])
+                audit(actor, "documents.replace", old, replaced_by=document.code, reason=reason)
+            audit(actor, "documents.issue", document, code=code, kind=data.kind, replaces=data.replaces_code)
+    except IntegrityError:
+        default_storage.delete(name)
+        return None
+    return document
+
+
+def _valid_document(enrolment: Enrolment) -> IssuedDocument | None:
+    return IssuedDocument.objects.filter(enrolment_id=enrolment.pk, status=DocumentStatus.VALID).first()
+
+
+ISSUED, REISSUED, SKIPPED, NONE = "issued", "reissued", "skipped", "none"
+
+
+def produce_document(
+    enrolment: Enrolment,
+    actor: User | None,
+    *,
+    reason: str = "",
+    memo: dict[str, Any] | None = None,
+    notify: bool = True,
+) -> tuple[str, IssuedDocument | None]:
+    """Idempotent: the enrolment's valid document when it says what the outcome
+    says (SKIPPED); otherwise a new one (ISSUED), replacing the previous one if
+    any (REISSUED); NONE when there is no final outcome."""
+    data = document_data(enrolment, memo)
+    if data is None:
+        return NONE, None
+    current = _valid_document(enrolment)
+    if current is not None and current.outcome_key == outcome_key(data):
+        return SKIPPED, current
+    if current is not None and not reason:
+        reason = _("The jury's outcome changed.")
+    document = _issue(enrolment, data, actor, replaces=current, reason=reason)
+    if document is None:  # another worker was faster
+        return SKIPPED, _valid_document(enrolment)
+    if notify:
+        notify_holder(document, connection=(memo or {}).get("connection"))
+    return (REISSUED if current is not None else ISSUED), document
+
+
+def reissue_document(enrolment: Enrolment, actor: User | None, reason: str) -> IssuedDocument | None:
+    """After a rectification of a published deliberation: a new document that
+    replaces the current one when the outcome changed (the current one is kept,
+    with status "replaced"). Returns the enrolment's valid document."""
+    _action, document = produce_document(enrolment, actor, reason=reason)
+    return document
+
+
+@transaction.atomic
+def revoke_document(document: IssuedDocument, actor: User | None, reason: str) -> IssuedDocument:
+    reason = reason.strip()
+    if not reason:
+        raise CredentialError("reason", _("A revocation needs its reason."))
+    document = IssuedDocument.objects.select_for_update().get(pk=document.pk)
+    if document.status != DocumentStatus.VALID:
+        raise CredentialError("not_valid", _("Only a valid document can be revoked."))
+    document.status = DocumentStatus.REVOKED
+    document.revoked_at = timezone.now()
+    document.revoked_reason = reason
+    document.save(update_fields=["status", "revoked_at", "revoked_reason"])
+    audit(actor, "documents.revoke", document, code=document.code, reason=reason)
+    return document
+
+
+def notify_holder(document: IssuedDocument, connection: Any = None) -> None:
+    """The e-mail notice to the holder (in French), with the verification link."""
+    candidate = document.enrolment.candidate
+    if not candidate.email:
+        return
+    with translation.override("fr"):
+        kind = _("certificate") if document.is_certificate else _("attestation of validated domains")
+        subject = _("C2i: your %(kind)s is available") % {"kind": kind}
+        body = _(
+            "Hello %(name)s,\n\n"
+            "The jury of the session %(session)s (%(institution)s) has published its results. "
+            "Your %(kind)s (%(framework)s) is available in your space: %(space)s\n\n"
+            "Its verification code is %(code)s. Anyone you show it to can check it at:\n%(url)s\n\n"
+            "The C2i platform"
+        ) % {
+            "name": document.holder_name,
+            "session": document.session_name,
+            "institution": document.institution_name,
+            "kind": kind,
+            "framework": document.framework_code,
+            "space": f"{settings.SITE_URL}{reverse('credentials:mine')}",
+            "code": document.code,
+            "url": verification_url(document.code),
+        }
+    try:
+        mail.EmailMessage(subject, body, to=[candidate.email], connection=connection).send()
+    except Exception:  # the document is issued; a lost notice must not undo it
+        log.exception("notice for document %s not sent", document.code)
+
+
+# --- a session's batch ---------------------------------------------------------
+
+
+def final_enrolment_ids(institution_session: InstitutionSession) -> list[int]:
+    from c2i.deliberation.models import CandidateOutcome, OutcomeStatus
+
+    return list(
+        CandidateOutcome.objects.filter(
+            institution_session=institution_session,
+            deferred=False,
+            status__in=[OutcomeStatus.CERTIFIED, OutcomeStatus.NOT_CERTIFIED],
+        )
+        .order_by("enrolment_id")
+        .values_list("enrolment_id", flat=True)
+    )
+
+
+def enqueue_session_documents(institution_session: InstitutionSession, actor: User | None) -> DocumentBatch:
+    """Hand the session's documents to the background worker(s): one batch
+    record, split into C2I_DOCUMENT_TASKS tasks run in parallel."""
+    from c2i.credentials.tasks import produce_documents_task
+
+    total = len(final_enrolment_ids(institution_session))
+    parts = max(1, min(settings.C2I_DOCUMENT_TASKS, total))
+    batch = DocumentBatch.objects.create(
+        institution_session=institution_session,
+        requested_by=actor if actor is not None and actor.is_authenticated else None,
+        total=total,
+        parts=parts,
+    )
+    audit(actor, "documents.batch", batch, total=total, parts=parts)
+
+    def enqueue() -> None:
+        for part in range(parts):
+            produce_documents_task.enqueue(batch.pk, part)
+
+    transaction.on_commit(enqueue)
+    return batch
+
+
+def run_batch_part(batch_id: int, part: int) -> int:
+    """One task's share of a batch: the enrolments whose rank modulo `parts`
+    is `part`. Returns the number of documents issued or re-issued."""
+    batch = DocumentBatch.objects.select_related("institution_session", "requested_by").get(pk=batch_id)
+    DocumentBatch.objects.filter(pk=batch_id, state=BatchState.QUEUED).update(
+        state=BatchState.RUNNING, started_at=timezone.now()
+    )
+    ids = final_enrolment_ids(batch.institution_session)[part :: batch.parts]
+    memo: dict[str, Any] = {}
+    produced = 0
+    try:
+        with mail.get_connection() as connection:
+            memo["connection"] = connection
+            for start in range(0, len(ids), CHUNK):
+                enrolments = Enrolment.objects.filter(pk__in=ids[start : start + CHUNK]).select_related(
+                    "candidate", "institution_session__session__framework", "institution_session__institution"
+                )
+                done = skipped = failed = 0
+                for enrolment in enrolments:
+                    try:
+                        action, _document = produce_document(enrolment, batch.requested_by, memo=memo)
+                    except Exception:
+                        log.exception("document of enrolment %s not produced", enrolment.pk)
+                        failed += 1
+                        continue
+                    if action in (ISSUED, REISSUED):
+                        done += 1
+                    else:
+                        skipped += 1
+                produced += done
+                DocumentBatch.objects.filter(pk=batch_id).update(
+                    done=F("done") + done, skipped=F("skipped") + skipped, failed=F("failed") + failed
+                )
+    except Exception as error:
+        DocumentBatch.objects.filter(pk=batch_id).update(state=BatchState.FAILED, error=str(error)[:2000])
+        raise
+    finally:
+        DocumentBatch.objects.filter(pk=batch_id).update(parts_done=F("parts_done") + 1)
+        DocumentBatch.objects.filter(pk=batch_id, parts_done__gte=F("parts"), state=BatchState.RUNNING).update(
+            state=BatchState.DONE, finished_at=timezone.now()
+        )
+    return produced
+
+
+# --- verification --------------------------------------------------------------
+
+VALID, REVOKED, REPLACED = DocumentStatus.VALID.value, DocumentStatus.REVOKED.value, DocumentStatus.REPLACED.value
+UNKNOWN, MISTYPED, MALFORMED = "unknown", codes.MISTYPED, codes.MALFORMED
+
+
+@dataclass(frozen=True)
+class Lookup:
+    status: str  # VALID, REVOKED, REPLACED, UNKNOWN, MISTYPED or MALFORMED
+    code: str
+    message: str
+    document: IssuedDocument | None = None
+    replacing_code: str = ""
+
+    @property
+    def found(self) -> bool:
+        return self.document is not None
+
+
+def lookup(text: str) -> Lookup:
+    """The public answer for a typed code (normalised: separators, case, look-alikes)."""
+    checked = codes.check(text)
+    if checked.status == codes.MISTYPED:
+        return Lookup(MISTYPED, checked.code, _("This code contains a typing error: check each character."))
+    if checked.status != codes.VALID_FORMAT:
+        return Lookup(
+            MALFORMED,
+            checked.code,
+            _("A verification code has 15 letters and digits, for example 7KQ2H-XD94M-RC0W7."),
+        )
+    document = IssuedDocument.objects.select_related("replaced_by").filter(code=checked.code).first()
+    if document is None:
+        # The same answer for every unknown code: nothing to learn by trying.
+        return Lookup(UNKNOWN, "", _("No document matches this code."))
+    if document.status == DocumentStatus.REPLACED:
+        replacing = document.replaced_by.code if document.replaced_by else ""
+        return Lookup(
+            REPLACED,
+            document.code,
+            _("This document was replaced by a rectification: see the document with code %(code)s.")
+            % {"code": replacing},
+            document,
+            replacing,
+        )
+    if document.status == DocumentStatus.REVOKED:
+        return Lookup(REVOKED, document.code, _("This document was revoked: it is no longer valid."), document)
+    return Lookup(VALID, document.code, _("This document is authentic and valid."), document)
+
+
+def public_fields(result: Lookup) -> dict[str, Any]:
+    """Everything the public may know of a document, nothing more (no birth
+    date, no e-mail, no jury reasons)."""
+    answer: dict[str, Any] = {"status": result.status, "message": str(result.message)}
+    document = result.document
+    if document is None:
+        return answer
+    answer.update(
+        code=document.code,
+        kind=document.kind,
+        holder_name=document.holder_name,
+        framework=document.framework_code,
+        framework_title=document.framework_title,
+        institution=document.institution_name,
+        session=document.session_name,
+        jury_date=document.jury_date.isoformat(),
+        issued_on=timezone.localdate(document.issued_at).isoformat(),
+        validated_domains=[{"code": d["code"], "title": d["title"]} for d in document.validated_domains],
+        replaced_by=result.replacing_code or None,
+    )
+    return answer
+
+
+# --- Open Badges 3.0 -----------------------------------------------------------
+
+
+def issuer_id() -> str:
+    return f"{settings.SITE_URL}/emetteur"
+
+
+def issuer_profile() -> dict[str, Any]:
+    return {
+        "@context": [badges.VC_V2_CONTEXT, badges.OB_V3_CONTEXT],
+        "id": issuer_id(),
+        "type": ["Profile"],
+        "name": "Plateforme C2i",
+        "url": settings.SITE_URL,
+    }
+
+
+def signed_credential(document: IssuedDocument) -> dict[str, Any]:
+    """The document as a signed OpenBadgeCredential (the signing key is made on first use)."""
+    key = keys.ensure_key(settings.C2I_KEYS_DIR)
+    data = stored_data(document)
+    credential = badges.build_credential(
+        data,
+        issuer_id=issuer_id(),
+        issuer_name="Plateforme C2i",
+        credential_id=verification_url(document.code),
+        achievement_id=f"{settings.SITE_URL}/referentiels/{document.framework_code}/",
+        valid_from=document.issued_at,
+    )
+    return badges.sign(credential, key.private_key, key.verification_method(settings.SITE_URL), timezone.now())
+
+
+@dataclass(frozen=True)
+class CredentialCheck:
+    signature: badges.VerifyResult
+    lookup: Lookup | None
+
+    @property
+    def ok(self) -> bool:
+        return self.signature.ok and self.lookup is not None and self.lookup.status == VALID
+
+
+def verify_credential(credential: Any) -> CredentialCheck:
+    """The signature (any key the platform ever used) and the status of the
+    document the credential names."""
+    result = badges.verify(credential, keys.resolver(settings.C2I_KEYS_DIR, settings.SITE_URL))
+    if not result.ok:
+        return CredentialCheck(result, None)
+    prefix = f"{settings.SITE_URL}/verifier/"
+    credential_id = credential.get("id", "")
+    if not isinstance(credential_id, str) or not credential_id.startswith(prefix):
+        return CredentialCheck(result, Lookup(UNKNOWN, "", _("No document matches this code.")))
+    return CredentialCheck(result, lookup(credential_id.removeprefix(prefix)))

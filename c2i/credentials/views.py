@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from c2i.accounts import access
+from c2i.accounts.access import AuthenticatedRequest, role_required
+from c2i.credentials import keys, ratelimit, services
+from c2i.credentials.access import get_document_for_holder, get_document_for_user
+from c2i.credentials.forms import CredentialForm, VerifyForm
+from c2i.credentials.models import IssuedDocument
+from c2i.lib.pages import page
+
+# --- the holder --------------------------------------------------------------
+
+
+@role_required("is_candidate")
+def my_documents(request: AuthenticatedRequest) -> HttpResponse:
+    candidate = access.get_candidate(request.user)
+    documents = IssuedDocument.objects.filter(enrolment__candidate=candidate).select_related("replaced_by")
+    return page(
+        request,
+        "credentials/my_documents.html",
+        _("My documents"),
+        [(reverse("enrolment:my_space"), _("My certification"))],
+        documents=documents,
+    )
+
+
+def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required("is_candidate", "is_correspondent", "is_admin")
+def document_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    document = get_document_for_user(request.user, pk)
+    with document.pdf.open("rb") as f:  # one page, tens of kilobytes
+        response = HttpResponse(f.read(), content_type="application/pdf")
+    return _attachment(response, f"c2i-{document.kind}-{document.code}.pdf")
+
+
+@role_required("is_candidate")
+def document_badge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    document = get_document_for_holder(request.user, pk)
+    if not document.is_valid:
+        raise Http404
+    body = json.dumps(services.signed_credential(document), ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/ld+json; charset=utf-8")
+    return _attachment(response, f"c2i-open-badge-{document.code}.json")
+
+
+# --- the correspondent -------------------------------------------------------
+
+
+@role_required("is_correspondent", "is_admin")
+@require_http_methods(["GET", "POST"])
+def session_documents(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    from c2i.deliberation.models import Deliberation, DeliberationStatus
+
+    institution_session = access.get_institution_session_for_staff(request.user, pk, manage=True)
+    published = Deliberation.objects.filter(
+        institution_session=institution_session, status=DeliberationStatus.PUBLISHED
+    ).exists()
+    if request.method == "POST":
+        if not published:
+            messages.error(request, _("Documents are produced once the deliberation is published."))
+        else:
+            services.enqueue_session_documents(institution_session, request.user)
+            messages.success(request, _("The documents are being produced in the background."))
+        return redirect("credentials:session_documents", pk=pk)
+    batch = institution_session.document_batches.first()
+    documents = IssuedDocument.objects.filter(enrolment__institution_session=institution_session).order_by(
+        "holder_name", "-issued_at"
+    )
+    return page(
+        request,
+        "credentials/session_documents.html",
+        _("Documents of the session"),
+        [(institution_session.get_absolute_url(), str(institution_session))],
+        institution_session=institution_session,
+        batch=batch,
+        published=published,
+        documents=documents,
+    )
+
+
+# --- public verification -----------------------------------------------------
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    return page(
+        request,
+        "credentials/verify.html",
+        _("Verify a document"),
+        status=429,
+        form=VerifyForm(),
+        credential_form=CredentialForm(),
+        limited=_("Too many verifications from your connection: please try again in a few minutes."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    form = VerifyForm(request.GET or None)
+    credential_form = CredentialForm()
+    check = None
+    if request.method == "POST":
+        credential_form = CredentialForm(request.POST, request.FILES)
+        if credential_form.is_valid():
+            if not ratelimit.allow(request):
+                return _too_many(request)
+            try:
+                credential: Any = json.loads(credential_form.cleaned_data["credential"].read().decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                credential = None
+            check = services.verify_credential(credential)
+    elif form.is_valid():
+        return redirect("credentials:verify_code", code=form.cleaned_data["code"].strip())
+    return page(
+        request,
+        "credentials/verify.html",
+        _("Verify a document"),
+        form=form if request.GET else VerifyForm(),
+        credential_form=credential_form,
+        check=check,
+        answer=services.public_fields(check.lookup) if check and check.lookup else None,
+        document=check.lookup.document if check and check.lookup else None,
+    )
+
+
+def verify_code(request: HttpRequest, code: str) -> HttpResponse:
+    if not ratelimit.allow(request):
+        return _too_many(request)
+    result = services.lookup(code)
+    return page(
+        request,
+        "credentials/verify.html",
+        _("Verification result"),
+        [(reverse("credentials:verify"), _("Verify a document"))],
+        form=VerifyForm(initial={"code": code}),
+        credential_form=CredentialForm(),
+        result=result,
+        answer=services.public_fields(result),
+        document=result.document,
+    )
+
+
+# --- the issuer and its keys (public, JSON-LD) -------------------------------
+
+
+def issuer(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(services.issuer_profile(), content_type="application/ld+json")
+
+
+def key_document(request: HttpRequest, key_id: str) -> HttpResponse:
+    public_key = keys.public_keys(settings.C2I_KEYS_DIR).get(key_id)
+    if public_key is None:
+        raise Http404
+    return JsonResponse(
+        keys.controller_document(settings.SITE_URL, key_id, public_key), content_type="application/ld+json"
+    )

@@ -1,0 +1,79 @@
+"""Helpers of the credentials tests: final outcomes written as the
+deliberation stores them (a published deliberation, one `CandidateOutcome`
+per candidate), and isolated media and key directories."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from c2i.deliberation.models import (
+    CandidateOutcome,
+    Deliberation,
+    DeliberationStatus,
+    OutcomeExplanation,
+    OutcomeStatus,
+)
+from c2i.enrolment.models import Enrolment, EnrolmentStatus
+
+SITE = "https://c2i.example.fr"
+
+
+@pytest.fixture
+def isolated(settings: Any, tmp_path: Path) -> Iterator[Path]:
+    """Documents and keys in a temporary folder, a known site URL, an empty rate-limit cache."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.C2I_KEYS_DIR = tmp_path / "keys"
+    settings.SITE_URL = SITE
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    cache.clear()
+    yield tmp_path
+    cache.clear()
+
+
+def enrolment_of(demo: Any, username: str) -> Enrolment:
+    return Enrolment.objects.get(candidate=demo.candidate(username), status=EnrolmentStatus.ACTIVE)
+
+
+def set_outcome(
+    enrolment: Enrolment, status: str, domains: list[str], deferred: bool = False, carried: list[str] | None = None
+) -> CandidateOutcome:
+    explanation, _ = OutcomeExplanation.objects.get_or_create(
+        digest="credentials-test", defaults={"reasons": ["R12 : raison confidentielle du jury"]}
+    )
+    outcome, _ = CandidateOutcome.objects.update_or_create(
+        enrolment=enrolment,
+        defaults={
+            "institution_session": enrolment.institution_session,
+            "status": status,
+            "validated_domains": domains,
+            "carried_over": carried or [],
+            "explanation": explanation,
+            "deferred": deferred,
+        },
+    )
+    return outcome
+
+
+def publish(institution_session: Any, status: str = DeliberationStatus.PUBLISHED) -> Deliberation:
+    deliberation, _ = Deliberation.objects.update_or_create(
+        institution_session=institution_session, defaults={"status": status, "published_at": timezone.now()}
+    )
+    return deliberation
+
+
+ALL = ["D1", "D2", "D3", "D4", "D5"]
+
+
+def certified_and_not(demo: Any) -> tuple[Enrolment, Enrolment]:
+    """candidat-a1 certified, candidat-a2 not certified with D1 and D3 validated, deliberation published."""
+    a1, a2 = enrolment_of(demo, "candidat-a1"), enrolment_of(demo, "candidat-a2")
+    set_outcome(a1, OutcomeStatus.CERTIFIED, ALL)
+    set_outcome(a2, OutcomeStatus.NOT_CERTIFIED, ["D1", "D3"])
+    publish(a1.institution_session)
+    return a1, a2
