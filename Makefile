@@ -18,9 +18,11 @@ install: $(STAMP)
 setup: install
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(PY) manage.py load_frameworks
 	$(PY) manage.py load_communes
 	$(PY) manage.py load_demo
+	$(PY) manage.py ensure_signing_key
 
 run: setup
 	$(PY) manage.py print_demo_accounts

@@ -37,8 +37,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "dsfr",  # before django.forms: its widget templates must win (TemplatesSetting renderer)
     "django.forms",
-    "dsfr",
     "widget_tweaks",
     "django_tasks",
     "django_tasks_db",
@@ -46,7 +46,10 @@ INSTALLED_APPS = [
     "c2i.frameworks",
     "c2i.institutions",
     "c2i.enrolment",
+    "c2i.portfolio",
     "c2i.deliberation",
+    "c2i.assessment",
+    "c2i.credentials",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +96,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
     )
+
+# Shared by every web process without another server: the verification rate
+# limit counts across workers (`manage.py createcachetable`, run by `make run`).
+CACHES = {
+    "default": {
+        "BACKEND": os.environ.get("C2I_CACHE_BACKEND", "django.core.cache.backends.db.DatabaseCache"),
+        "LOCATION": os.environ.get("C2I_CACHE_LOCATION", "c2i_cache"),
+    }
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -167,3 +179,19 @@ LOGGING = {
 # Product settings (README, "Configuration").
 C2I_DATA_DIR = BASE_DIR / "c2i" / "frameworks" / "data"
 DSFR_MARK_OPTIONAL_FIELDS = True
+# Portfolio files (RULES.md R7): limits per file and per portfolio, in bytes.
+C2I_MAX_FILE_BYTES = int(os.environ.get("C2I_MAX_FILE_BYTES", str(20 * 1024 * 1024)))
+C2I_MAX_PORTFOLIO_BYTES = int(os.environ.get("C2I_MAX_PORTFOLIO_BYTES", str(200 * 1024 * 1024)))
+# Knowledge test (RULES.md R16–R19): approvals a question needs to be validated;
+# the request header holding the client's address when a trusted proxy sets it
+# (e.g. "HTTP_X_FORWARDED_FOR": its last address is used), for exam IP ranges.
+C2I_REVIEW_APPROVALS = int(os.environ.get("C2I_REVIEW_APPROVALS", "3"))
+C2I_CLIENT_IP_HEADER = os.environ.get("C2I_CLIENT_IP_HEADER", "")
+# Documents (RULES.md R15): the Ed25519 signing keys of Open Badges credentials
+# (old public keys kept: rotation never invalidates what was signed); public
+# verification lookups allowed per client address and window (seconds); the
+# number of tasks a session's batch is split into (one per worker).
+C2I_KEYS_DIR = Path(os.environ.get("C2I_KEYS_DIR", BASE_DIR / "var" / "keys"))
+C2I_VERIFY_LIMIT = int(os.environ.get("C2I_VERIFY_LIMIT", "30"))
+C2I_VERIFY_WINDOW = int(os.environ.get("C2I_VERIFY_WINDOW", "600"))
+C2I_DOCUMENT_TASKS = int(os.environ.get("C2I_DOCUMENT_TASKS", "2"))

@@ -11,8 +11,13 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("ping/", views.ping, name="ping"),
+    # first: its answer URL is the hot path of an exam (fewer patterns to try)
+    path("", include("c2i.assessment.urls")),
     path("", include("c2i.accounts.urls")),
     path("", include("c2i.enrolment.urls")),
+    path("", include("c2i.deliberation.urls")),
+    path("", include("c2i.portfolio.urls")),
+    path("", include("c2i.credentials.urls")),
     path("referentiels/", include("c2i.frameworks.urls")),
     path("etablissements/", include("c2i.institutions.urls")),
     path("api/", api.urls),

@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -15,6 +16,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+
+# Playwright's sync API keeps an event loop running in the worker that ran a
+# browser journey; Django's ORM refuses to run beside one unless told it is
+# safe, which it is here (the loop never runs Django code).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -26,6 +32,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
     if settings.configured:  # not when pure modules are tested with -p no:django
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+        # Uploaded files, issued documents and signing keys of a test run live in
+        # a folder of their own, never in the developer's var/.
+        scratch = Path(tempfile.mkdtemp(prefix="c2i-test-"))
+        settings.MEDIA_ROOT = scratch / "media"
+        settings.C2I_KEYS_DIR = scratch / "keys"
 
 
 def ensure_loaded(communes: bool = False) -> None:
@@ -119,14 +130,28 @@ def _browser_database(worker: str) -> str:
     return f"sqlite:///{path}"
 
 
+LIVE_ENV: dict[str, str] = {}
+
+
 @pytest.fixture(scope="session")
 def live_site() -> Iterator[str]:
     """The application served by a real server process on its own database,
     prepared like `make run` does."""
     worker_id = os.environ.get("PYTEST_XDIST_WORKER", "main")
     env = {**os.environ, "DATABASE_URL": _browser_database(worker_id), "C2I_DEBUG": "1", "C2I_TEST_FAST_HASHER": "1"}
+    scratch = Path(tempfile.mkdtemp(prefix=f"c2i-live-{worker_id}-"))
+    env["C2I_KEYS_DIR"] = str(scratch / "keys")
+    env["C2I_MEDIA_ROOT"] = str(scratch / "media")
+    LIVE_ENV.clear()
+    LIVE_ENV.update(env)  # for tests that prepare data on the server's database
     manage = [sys.executable, str(ROOT / "manage.py")]
-    for command in (["migrate", "--noinput"], ["load_frameworks"], ["load_communes"], ["load_demo"]):
+    for command in (
+        ["migrate", "--noinput"],
+        ["createcachetable"],
+        ["load_frameworks"],
+        ["load_communes"],
+        ["load_demo"],
+    ):
         subprocess.run([*manage, *command], env=env, check=True, cwd=ROOT, capture_output=True)
     port = _free_port()
     server = subprocess.Popen(

@@ -14,10 +14,19 @@ def names(html: str, *candidates: str) -> list[str]:
 class TestDirectory:
     def test_it_sorts_by_distance_from_a_town(self, demo_with_communes) -> None:  # type: ignore[no-untyped-def]
         html = demo_with_communes.client(None).get("/etablissements/", {"place": "Grenoble"}).content.decode()
-        order = names(html, "Université Grenoble Alpes", "Université Claude Bernard Lyon 1", "Sorbonne Université",
-                      "Université de Lille")
-        assert order == ["Université Grenoble Alpes", "Université Claude Bernard Lyon 1", "Sorbonne Université",
-                         "Université de Lille"]
+        order = names(
+            html,
+            "Université Grenoble Alpes",
+            "Université Claude Bernard Lyon 1",
+            "Sorbonne Université",
+            "Université de Lille",
+        )
+        assert order == [
+            "Université Grenoble Alpes",
+            "Université Claude Bernard Lyon 1",
+            "Sorbonne Université",
+            "Université de Lille",
+        ]
         assert "km" in html
 
     def test_it_resolves_a_postcode_and_filters_by_framework(self, demo_with_communes) -> None:  # type: ignore[no-untyped-def]
@@ -45,7 +54,9 @@ class TestDirectory:
         assert "Université Grenoble Alpes" in html
 
     def test_the_api_answers_the_same_search(self, demo_with_communes) -> None:  # type: ignore[no-untyped-def]
-        data = demo_with_communes.client(None).get("/api/etablissements", {"lieu": "13001", "referentiel": "C2i1"}).json()
+        data = (
+            demo_with_communes.client(None).get("/api/etablissements", {"lieu": "13001", "referentiel": "C2i1"}).json()
+        )
         assert data[0]["name"] == "Aix-Marseille Université"
         assert data[0]["distance_km"] < 10
         assert [d["distance_km"] for d in data] == sorted(d["distance_km"] for d in data)

@@ -92,7 +92,9 @@ class TestEnrolment:
 
     def test_enrolment_outside_the_window_is_refused(self, demo) -> None:  # type: ignore[no-untyped-def]
         target = demo.institution_session("b")
-        Session.objects.filter(pk=target.session_id).update(enrolment_closes=timezone.localdate() - dt.timedelta(days=1))
+        Session.objects.filter(pk=target.session_id).update(
+            enrolment_closes=timezone.localdate() - dt.timedelta(days=1)
+        )
         target.refresh_from_db()
         with pytest.raises(EnrolmentError) as error:
             enrol(new_candidate(), target, None)
@@ -158,8 +160,11 @@ class TestSessions:
         deadline = (timezone.localtime() + dt.timedelta(days=20)).strftime("%Y-%m-%dT%H:%M")
         response = demo.client("correspondant-a").post(
             f"/correspondant/etablissements/{institution.pk}/sessions/{session.pk}/ouvrir/",
-            {"portfolio_deadline": deadline, "jury_date": (session.end - dt.timedelta(days=1)).isoformat(),
-             "capacity": "30"},
+            {
+                "portfolio_deadline": deadline,
+                "jury_date": (session.end - dt.timedelta(days=1)).isoformat(),
+                "capacity": "30",
+            },
         )
         assert response.status_code == 302
         assert InstitutionSession.objects.filter(session=session, institution=institution, capacity=30).exists()

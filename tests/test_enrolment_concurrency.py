@@ -25,8 +25,12 @@ class TestConcurrentEnrolment:
         # institutions' imports would create them.
         people = [
             Candidate.objects.create(
-                email=f"jumeau{i}@example.fr", last_name=last, first_names=first, birth_date=dt.date(2000, 2, 29),
-                birth_place="Nantes", status=CandidateStatus.STUDENT,
+                email=f"jumeau{i}@example.fr",
+                last_name=last,
+                first_names=first,
+                birth_date=dt.date(2000, 2, 29),
+                birth_place="Nantes",
+                status=CandidateStatus.STUDENT,
             )
             for i, (last, first) in enumerate([("Lemaître", "Anaïs"), ("LEMAITRE", "anais")])
         ]

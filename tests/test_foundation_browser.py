@@ -31,7 +31,7 @@ class TestFoundationJourneys:
         page.fill("input[name=birth_date]", "2003-04-05")
         page.fill("input[name=birth_place]", "Tours")
         page.fill("input[name=ine]", "0DDG5R00015")
-        page.check("input[name=status][value=student]")
+        page.locator("label[for=id_status_0]").click()  # DSFR draws the radio on its label
         screenshot(page, "foundation-register")
         page.click("main button[type=submit]")
         page.get_by_role("link", name=re.compile(r"^C2i1 — ")).first.click()
@@ -48,7 +48,10 @@ class TestFoundationJourneys:
         login(page, "candidat-a1")
         page.goto("/sessions/")
         page.get_by_role("link", name=re.compile(r"^C2i1 — ")).first.click()
-        assert "Vous êtes inscrit à cette session auprès de Université Claude Bernard Lyon 1" in page.locator("main").inner_text()
+        assert (
+            "Vous êtes inscrit à cette session auprès de Université Claude Bernard Lyon 1"
+            in page.locator("main").inner_text()
+        )
 
     def test_a_correspondent_imports_and_sees_each_wrong_line(self, page, tmp_path) -> None:  # type: ignore[no-untyped-def]
         login(page, "correspondant-a")

@@ -33,8 +33,11 @@ class TestImport:
     def test_it_invites_every_line_of_a_valid_csv(self, demo) -> None:  # type: ignore[no-untyped-def]
         response = post(demo, GOOD)
         assert response.status_code == 302
-        invited = Enrolment.objects.filter(institution_session=demo.institution_session("a"),
-                                           status=EnrolmentStatus.INVITED, candidate__email__endswith="example.fr")
+        invited = Enrolment.objects.filter(
+            institution_session=demo.institution_session("a"),
+            status=EnrolmentStatus.INVITED,
+            candidate__email__endswith="example.fr",
+        )
         assert invited.filter(candidate__last_name__in=["Lambert", "N'Diaye", "Roche"]).count() == 3
         assert invited.get(candidate__last_name="N'Diaye").special_curriculum
 
@@ -57,7 +60,10 @@ class TestImport:
         response = post(demo, [*GOOD, "Martin;Paul;01/01/2001;Lyon;pas-un-email;;etudiant;non"], only_valid=True)
         assert response.status_code == 200
         assert '<td class="c2i-num">5</td><td>email</td>' in response.content.decode()
-        assert Candidate.objects.filter(email__in=["oceane.lambert@etu.example.fr", "pascale.roche@example.fr"]).count() == 2
+        assert (
+            Candidate.objects.filter(email__in=["oceane.lambert@etu.example.fr", "pascale.roche@example.fr"]).count()
+            == 2
+        )
         assert not Candidate.objects.filter(last_name="Martin", first_names="Paul").exists()
 
     def test_it_reads_an_xlsx_file(self, demo) -> None:  # type: ignore[no-untyped-def]
@@ -91,10 +97,16 @@ class TestImport:
         post(demo, GOOD)
         from c2i.accounts.services import register_candidate
 
-        user = register_candidate(email="oceane.lambert@etu.example.fr", password="motdepasse-solide-1",
-                                  last_name="Lambert", first_names="Océane", birth_date=Candidate.objects.get(
-                                      email="oceane.lambert@etu.example.fr").birth_date, birth_place="Annecy", ine="",
-                                  status="student")
+        user = register_candidate(
+            email="oceane.lambert@etu.example.fr",
+            password="motdepasse-solide-1",
+            last_name="Lambert",
+            first_names="Océane",
+            birth_date=Candidate.objects.get(email="oceane.lambert@etu.example.fr").birth_date,
+            birth_place="Annecy",
+            ine="",
+            status="student",
+        )
         invitation = Enrolment.objects.get(candidate__user=user)
         client = demo.client(user.username)
         client.post(f"/mon-espace/inscriptions/{invitation.pk}/confirmer/")

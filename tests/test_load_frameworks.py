@@ -47,6 +47,11 @@ class TestLoadFrameworks:
         assert Competency.objects.get(domain__framework__code="C2i1", code="D1.1").title == "Nouveau titre"
 
     def test_it_deletes_an_unreferenced_competency_that_disappeared(self, demo, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+        from c2i.assessment.models import Question
+
+        Question.objects.filter(
+            competency__domain__framework__code="C2i1", competency__code="D5.3"
+        ).delete()  # demo bank
         edit(data_dir / "C2i1.json", lambda d: d["domains"][4]["competencies"].pop())
         report = load_frameworks(data_dir)
         assert report.deleted == ["C2i1 D5.3"]

@@ -11,6 +11,8 @@ from c2i.frameworks.models import Framework
 from c2i.institutions.directory import resolve_place, search
 
 api = NinjaAPI(title="C2i", version="1", urls_namespace="api", description="API publique de la plateforme C2i.")
+api.add_router("/verifier", "c2i.credentials.api.router")
+api.add_router("/epreuves", "c2i.assessment.api.router")
 
 
 class CompetencyOut(Schema):

@@ -477,4 +477,13 @@ def load_demo(today: dt.date | None = None) -> DemoSummary:
             if i == 2 and ins is a_c2i1:
                 enrolment.special_curriculum = True
                 enrolment.save(update_fields=["special_curriculum"])
+    from c2i.portfolio.demo import load_portfolio_demo
+
+    load_portfolio_demo()
+    from c2i.deliberation.demo import load_deliberation_demo
+
+    load_deliberation_demo()
+    from c2i.assessment.demo import load_assessment_demo
+
+    load_assessment_demo()
     return DemoSummary(True, ACCOUNTS)

@@ -72,7 +72,9 @@ def _check_lengths(model: type[models.Model], values: dict[str, Any], path: Path
         if isinstance(value, str):
             limit = getattr(model._meta.get_field(name), "max_length", None)
             if limit is not None and len(value) > limit:
-                raise FrameworkDataError(path, f"{prefix}{name}", f"trop long ({len(value)} caractères, {limit} au plus)")
+                raise FrameworkDataError(
+                    path, f"{prefix}{name}", f"trop long ({len(value)} caractères, {limit} au plus)"
+                )
 
 
 def parse_file(path: Path) -> dict[str, Any]:
