@@ -1,15 +1,16 @@
-"""Browser journey of the documents (RULES.md R15) on a real server.
+"""Browser journey of the jury and the documents (RULES.md R10–R15) on a real server.
 
-The jury's decisions are stood in for on the server's database: certifying a
-C2i1 candidate needs published knowledge-test results (R11, R16) and
-submitted portfolios (R10) that the demo data does not hold, and closing
-needs every candidate of the session decided. So candidat-a1 is given a
-certified outcome and candidat-a2 a not-certified one with D1 and D3
-validated, the deliberation closed by its chair; from there everything goes
-through the product: the chair publishes on the jury page, the background
-worker (`manage.py db_worker`, as in production) produces the documents, the
-correspondent follows the batch, both candidates download their PDF, and a
-visitor checks both codes on /verifier/.
+What a jury decides on is prepared on the server's database first: candidat-a1
+and candidat-a2 have submitted portfolios whose evidence (kind a) covers every
+C2i1 competency (R10) and published knowledge-test results (R11, R16) — a1
+positive everywhere, a2 positive in D1 and D3 only — and the session's other
+candidates are deferred by the chair, so that closing is not blocked. From
+there everything goes through the product: jury-a decides on the grid page
+(a1 all validated: certified; a2 with D1 and D3 validated: not certified),
+the chair closes and publishes, the background worker (`manage.py db_worker`,
+as in production) produces the documents, the correspondent follows the
+batch, both candidates download their PDF, and a visitor checks both codes on
+/verifier/.
 """
 
 from __future__ import annotations
@@ -27,22 +28,47 @@ from tests.conftest import LIVE_ENV, ROOT, login, screenshot
 pytestmark = pytest.mark.browser
 
 SEED = """
+import datetime as dt
 from django.utils import timezone
 from c2i.accounts.models import User
-from c2i.deliberation.models import CandidateOutcome, Deliberation
+from c2i.assessment.models import Attempt, DomainResult, Exam
+from c2i.deliberation.services import active_enrolments, set_deferred
 from c2i.enrolment.models import Enrolment
+from c2i.frameworks.models import Competency, Domain
+from c2i.portfolio import services as portfolio
 
-def outcome(username, status, domains):
+now = timezone.now()
+chair = User.objects.get(username="jury-a")
+
+def prepare(username, percents):
     e = Enrolment.objects.get(candidate__user__username=username, status="active", session__framework__code="C2i1")
-    CandidateOutcome.objects.update_or_create(enrolment=e, defaults=dict(
-        institution_session=e.institution_session, status=status, validated_domains=domains))
+    user, framework = e.candidate.user, e.session.framework
+    mine = portfolio.open_portfolio(e.candidate, framework, user)
+    portfolio.create_evidence(
+        mine, user, kind="a", title="Projet tutoré : site web du club de théâtre",
+        competencies=list(Competency.objects.filter(domain__framework=framework, retired=False)),
+        context="L2 Informatique — projet tutoré", link="https://example.fr/projet-theatre",
+        reflection="Ce projet a mobilisé l'ensemble des compétences du référentiel.",
+    )
+    portfolio.submit_portfolio(mine, e, user)
+    exam = Exam.objects.get(institution_session=e.institution_session)
+    attempt = Attempt.objects.filter(exam=exam, enrolment=e).first() or Attempt.objects.create(
+        exam=exam, enrolment=e, user=user, seed=1, started_at=now - dt.timedelta(hours=2),
+        deadline=now - dt.timedelta(hours=1))
+    Attempt.objects.filter(pk=attempt.pk).update(submitted_at=now - dt.timedelta(hours=1),
+                                                 closed_at=now - dt.timedelta(hours=1))
+    for domain in Domain.objects.filter(framework=framework):
+        percent = percents.get(domain.code, 75.0)
+        DomainResult.objects.update_or_create(attempt=attempt, domain=domain, defaults=dict(
+            questions=12, percent=percent, positive=percent >= 50))
+    Exam.objects.filter(pk=exam.pk).update(results_published_at=now)
     return e
 
-a1 = outcome("candidat-a1", "certified", ["D1", "D2", "D3", "D4", "D5"])
-outcome("candidat-a2", "not_certified", ["D1", "D3"])
-Deliberation.objects.update_or_create(institution_session=a1.institution_session, defaults=dict(
-    status="closed", closed_at=timezone.now(), closed_by=User.objects.get(username="jury-a")))
-print(a1.institution_session_id)
+a1 = prepare("candidat-a1", {})
+a2 = prepare("candidat-a2", {"D2": 41.7, "D4": 33.3, "D5": 45.0})
+for other in active_enrolments(a1.institution_session).exclude(pk__in=[a1.pk, a2.pk]):
+    set_deferred(other, True, chair)
+print(a1.institution_session_id, a1.pk, a2.pk)
 """
 
 
@@ -62,6 +88,11 @@ CandidateOutcome.objects.filter(enrolment__in=enrolments).delete()
 Deliberation.objects.filter(institution_session=session).update(
     status="open", closed_at=None, closed_by=None, published_at=None, published_by=None
 )
+from c2i.deliberation.models import CompetencyDecision, DomainCredit
+DomainCredit.objects.filter(institution_session=session).delete()
+CompetencyDecision.objects.filter(enrolment__institution_session=session).update(supersedes=None)
+CompetencyDecision.objects.filter(enrolment__institution_session=session).delete()
+CandidateOutcome.objects.filter(institution_session=session).delete()
 """
 
 
@@ -96,11 +127,27 @@ def download_pdf(page: Any) -> str:
 
 
 def test_documents_journey(page: Any, live_site: str, restored: None) -> None:
-    session_pk = int(manage("shell", "-c", SEED).strip().splitlines()[-1])
+    session_pk, a1, a2 = (int(n) for n in manage("shell", "-c", SEED).strip().splitlines()[-1].split())
 
-    # The chair publishes; the worker produces the documents.
+    # The jury decides on the grid: a1 everything validated, a2 only D1 and D3.
     login(page, "jury-a")
+    page.goto(f"/jury/sessions/{session_pk}/grille/")
+    for select in page.locator(f"select[name^='c-{a1}-']").all():
+        select.select_option("V")
+    for select in page.locator(f"select[name^='c-{a2}-']").all():
+        code = select.get_attribute("name").rsplit("-", 1)[1]
+        select.select_option("V" if code.startswith(("D1.", "D3.")) else "NV")
+    screenshot(page, "documents-00-grid")
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    screenshot(page, "documents-00-grid-saved")
+    assert page.locator(f"select[name='c-{a2}-D2.1']").input_value() == "NV"
     page.goto(f"/jury/sessions/{session_pk}/")
+    text = page.locator("main").inner_text().lower()
+    assert "non certifié" in text and "certifié" in text.replace("non certifié", "")
+    # The chair closes, then publishes; the worker produces the documents.
+    page.locator(f"form[action='/jury/sessions/{session_pk}/cloture/'] button").click()
+    page.wait_for_load_state()
     page.locator(f"form[action='/jury/sessions/{session_pk}/publication/'] button").click()
     page.wait_for_load_state()
     screenshot(page, "documents-01-published")
