@@ -5,13 +5,17 @@ through the `demo` fixture."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -130,20 +134,22 @@ def _browser_database(worker: str) -> str:
     return f"sqlite:///{path}"
 
 
-LIVE_ENV: dict[str, str] = {}
+@dataclass(frozen=True)
+class Site:
+    """A real server on its own database: its address, and the environment
+    that runs `manage.py` against that database."""
+
+    url: str
+    env: dict[str, str]
 
 
-@pytest.fixture(scope="session")
-def live_site() -> Iterator[str]:
-    """The application served by a real server process on its own database,
-    prepared like `make run` does."""
-    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    env = {**os.environ, "DATABASE_URL": _browser_database(worker_id), "C2I_DEBUG": "1", "C2I_TEST_FAST_HASHER": "1"}
-    scratch = Path(tempfile.mkdtemp(prefix=f"c2i-live-{worker_id}-"))
+@contextmanager
+def _serve(name: str) -> Iterator[Site]:
+    """Serve the application from a database prepared like `make run` does."""
+    env = {**os.environ, "DATABASE_URL": _browser_database(name), "C2I_DEBUG": "1", "C2I_TEST_FAST_HASHER": "1"}
+    scratch = Path(tempfile.mkdtemp(prefix=f"c2i-live-{name}-"))
     env["C2I_KEYS_DIR"] = str(scratch / "keys")
     env["C2I_MEDIA_ROOT"] = str(scratch / "media")
-    LIVE_ENV.clear()
-    LIVE_ENV.update(env)  # for tests that prepare data on the server's database
     manage = [sys.executable, str(ROOT / "manage.py")]
     for command in (
         ["migrate", "--noinput"],
@@ -171,9 +177,25 @@ def live_site() -> Iterator[str]:
     else:  # pragma: no cover
         server.kill()
         raise RuntimeError("the test server did not start")
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+    try:
+        yield Site(url, env)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(scratch, ignore_errors=True)
+        database = env["DATABASE_URL"]
+        if database.startswith("sqlite:///"):
+            for suffix in ("", "-wal", "-shm"):
+                Path(database.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="module")
+def live_site() -> Iterator[Site]:
+    """A demo site for the browser journeys of one test file: each file starts
+    from the demo data, whatever the journeys of other files changed."""
+    name = f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{uuid.uuid4().hex[:8]}"
+    with _serve(name) as site:
+        yield site
 
 
 @pytest.fixture(scope="session")
@@ -199,7 +221,7 @@ def browser():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def page(browser, live_site):  # type: ignore[no-untyped-def]
-    context = browser.new_context(base_url=live_site, locale="fr-FR", viewport={"width": 1280, "height": 900})
+    context = browser.new_context(base_url=live_site.url, locale="fr-FR", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page

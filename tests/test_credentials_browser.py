@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import LIVE_ENV, ROOT, login, screenshot
+from tests.conftest import ROOT, Site, login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -72,40 +72,9 @@ print(a1.institution_session_id, a1.pk, a2.pk)
 """
 
 
-RESET = """
-from c2i.credentials.models import DocumentBatch, IssuedDocument
-from c2i.deliberation.models import CandidateOutcome, Deliberation
-from c2i.enrolment.models import Enrolment
-
-enrolments = Enrolment.objects.filter(
-    candidate__user__username__in=["candidat-a1", "candidat-a2"], status="active", session__framework__code="C2i1"
-)
-session = enrolments.first().institution_session
-IssuedDocument.objects.filter(replaced_by__isnull=False, enrolment__in=enrolments).update(replaced_by=None)
-IssuedDocument.objects.filter(enrolment__in=enrolments).delete()
-DocumentBatch.objects.filter(institution_session=session).delete()
-CandidateOutcome.objects.filter(enrolment__in=enrolments).delete()
-Deliberation.objects.filter(institution_session=session).update(
-    status="open", closed_at=None, closed_by=None, published_at=None, published_by=None
-)
-from c2i.deliberation.models import CompetencyDecision, DomainCredit
-DomainCredit.objects.filter(institution_session=session).delete()
-CompetencyDecision.objects.filter(enrolment__institution_session=session).update(supersedes=None)
-CompetencyDecision.objects.filter(enrolment__institution_session=session).delete()
-CandidateOutcome.objects.filter(institution_session=session).delete()
-"""
-
-
-@pytest.fixture
-def restored(live_site: str) -> Any:
-    """Give the shared server back the demo's state (a1 and a2 undecided, deliberation open) for later journeys."""
-    yield
-    manage("shell", "-c", RESET)
-
-
-def manage(*args: str) -> str:
+def manage(site: Site, *args: str) -> str:
     done = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args], env=LIVE_ENV, cwd=ROOT, capture_output=True, text=True
+        [sys.executable, str(ROOT / "manage.py"), *args], env=site.env, cwd=ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -126,8 +95,8 @@ def download_pdf(page: Any) -> str:
     return text
 
 
-def test_documents_journey(page: Any, live_site: str, restored: None) -> None:
-    session_pk, a1, a2 = (int(n) for n in manage("shell", "-c", SEED).strip().splitlines()[-1].split())
+def test_documents_journey(page: Any, live_site: Site) -> None:
+    session_pk, a1, a2 = (int(n) for n in manage(live_site, "shell", "-c", SEED).strip().splitlines()[-1].split())
 
     # The jury decides on the grid: a1 everything validated, a2 only D1 and D3.
     login(page, "jury-a")
@@ -151,7 +120,7 @@ def test_documents_journey(page: Any, live_site: str, restored: None) -> None:
     page.locator(f"form[action='/jury/sessions/{session_pk}/publication/'] button").click()
     page.wait_for_load_state()
     screenshot(page, "documents-01-published")
-    manage("db_worker", "--batch", "--no-reload", "--no-startup-delay")
+    manage(live_site, "db_worker", "--batch", "--no-reload", "--no-startup-delay")
     logout(page)
 
     login(page, "correspondant-a")

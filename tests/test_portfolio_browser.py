@@ -40,8 +40,8 @@ def alerts(page) -> str:  # type: ignore[no-untyped-def]
     return " ".join(page.locator(".fr-alert").all_inner_texts())
 
 
-def new_page(browser, live_site: str, username: str):  # type: ignore[no-untyped-def]
-    context = browser.new_context(base_url=live_site, locale="fr-FR", viewport={"width": 1280, "height": 900})
+def new_page(browser, live_site, username: str):  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=live_site.url, locale="fr-FR", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15000)
     login(page, username)
