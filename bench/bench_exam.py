@@ -134,7 +134,10 @@ def _env(database_url: str, port: int) -> dict[str, str]:
 
 
 def _python(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, *args], env=env, cwd=ROOT, check=True, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, *args], env=env, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        sys.stderr.write(done.stderr[-4000:])
+        raise SystemExit(f"{args[0]} {args[1] if len(args) > 1 else ''} failed ({done.returncode})")
     return done.stdout
 
 
@@ -424,13 +427,13 @@ async def _load(params: dict) -> dict[str, object]:
             if status == 200:
                 done += 1
 
-    servers = (params["server_pid"], params["pg_pid"])
+    app, db = params["server_pid"], params["pg_pid"]
     _checkpoint()
-    cpu = _cpu_ms(*servers)
+    cpu = (_cpu_ms(app), _cpu_ms(db))
     started = loop.time()
     await asyncio.gather(*(ping_loop(c, started + trivial_seconds) for c in conns))
     trivial_per_s = done / (loop.time() - started)
-    ping_cpu = (_cpu_ms(*servers) - cpu) / max(done, 1)
+    ping_cpu = [(_cpu_ms(app) - cpu[0]) / max(done, 1), (_cpu_ms(db) - cpu[1]) / max(done, 1)]
 
     # 2. answers, closed loop: every candidate answers its 60 questions
     async def sit(i: int) -> None:
@@ -438,11 +441,11 @@ async def _load(params: dict) -> dict[str, object]:
             await answers.send(conns[i], attempts[i], position)
 
     _checkpoint()
-    cpu = _cpu_ms(*servers)
+    cpu = (_cpu_ms(app), _cpu_ms(db))
     started = loop.time()
     await asyncio.gather(*(sit(i) for i in range(len(conns))))
     elapsed = loop.time() - started
-    answer_cpu = (_cpu_ms(*servers) - cpu) / (len(conns) * 60)
+    answer_cpu = [(_cpu_ms(app) - cpu[0]) / (len(conns) * 60), (_cpu_ms(db) - cpu[1]) / (len(conns) * 60)]
     answers_per_s = (len(conns) * 60 - answers.errors) / elapsed
     closed_errors = answers.errors
 
@@ -474,8 +477,10 @@ async def _load(params: dict) -> dict[str, object]:
         "exam_open_loop_answers": len(latencies),
         "exam_answer_errors": answers.errors,
         "exam_closed_loop_errors": closed_errors,
-        "exam_server_cpu_ms_per_ping": round(ping_cpu, 3),
-        "exam_server_cpu_ms_per_answer": round(answer_cpu, 3),
+        "exam_server_cpu_ms_per_ping": round(sum(ping_cpu), 3),
+        "exam_server_cpu_ms_per_answer": round(sum(answer_cpu), 3),
+        "exam_app_cpu_ms_per_answer": round(answer_cpu[0], 3),
+        "exam_db_cpu_ms_per_answer": round(answer_cpu[1], 3),
     }
 
 

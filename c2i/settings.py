@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "c2i.assessment.middleware.AnswerFastPath",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -95,6 +96,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the background worker write while pages are served.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's cursors bind on the client and never prepare; the one statement
+    # that binds on the server, an exam answer's update, is prepared after its
+    # fifth run on a connection. 0 (or empty) turns preparing off, for a
+    # transaction-mode pooler that does not support it (pgbouncer < 1.21).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        int(os.environ.get("C2I_DB_PREPARE_THRESHOLD") or "0") or None
+        if "C2I_DB_PREPARE_THRESHOLD" in os.environ
+        else 5
     )
 
 # Shared by every web process without another server: the verification rate
@@ -155,6 +166,7 @@ TASKS = {
 EMAIL_BACKEND = os.environ.get("C2I_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("C2I_FROM_EMAIL", "C2i <ne-pas-repondre@c2i.example.fr>")
 
+SESSION_ENGINE = "c2i.accounts.sessions"  # database sessions with their user in a column
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -83,7 +83,9 @@ def right_answer(item: AttemptQuestion) -> list[int]:
     return shown(item, correct_positions(item))
 
 
-def page_answer(client: Client, attempt: Attempt, position: int, ticked: list[int], seq: int | None = None) -> Any:
+def page_answer(
+    client: Client, attempt: Attempt, position: int, ticked: list[int], seq: int | None = None, **headers: Any
+) -> Any:
     """What exam.js sends: JSON to the question form's own URL."""
     body: dict[str, Any] = {"ticked": ticked}
     if seq is not None:
@@ -92,6 +94,7 @@ def page_answer(client: Client, attempt: Attempt, position: int, ticked: list[in
         f"/mon-espace/epreuves/passages/{attempt.pk}/reponses/{position}/",
         json.dumps(body),
         content_type="application/json",
+        **headers,
     )
 
 

@@ -1,17 +1,19 @@
 """Sitting the test: starting from the page, answering with plain form posts
 (no JavaScript) or through the JSON API, each answer stored at once and
 idempotently; the page and the API never say which options are correct; the
-answer endpoint is lean (three queries); CSRF is enforced."""
+answer endpoint is lean (one statement for the page's script, three queries
+for the API); CSRF is enforced."""
 
 import json
 import re
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
-from c2i.assessment.models import AttemptQuestion, Option, Question
+from c2i.accounts.models import Session
+from c2i.assessment.models import AttemptQuestion, Exam, Option, Question
 from tests.assessment_support import api_answer, demo_exam, expire, items, page_answer, right_answer, start
 
 pytestmark = pytest.mark.django_db
@@ -112,17 +114,16 @@ class TestAnswerApi:
         assert api_answer(demo.client("candidat-a2"), attempt, 1, [0]).status_code == 404  # not theirs
         assert api_answer(Client(), attempt, 1, [0]).status_code == 401
 
-    @pytest.mark.parametrize("send", [page_answer, api_answer], ids=["page-json", "api"])
-    def test_saving_an_answer_makes_three_queries(self, demo, send) -> None:  # type: ignore[no-untyped-def]
+    def test_the_api_saves_an_answer_in_three_queries(self, demo) -> None:  # type: ignore[no-untyped-def]
         attempt = start(demo)
         client = demo.client("candidat-a1")
         client.get(f"/mon-espace/epreuves/passages/{attempt.pk}/")  # the page caches the address ranges
         with CaptureQueriesContext(connection) as queries:
-            response = send(client, attempt, 5, [1])
+            response = api_answer(client, attempt, 5, [1])
         assert response.status_code == 200 and response.json()["saved"]
         statements = [q["sql"] for q in queries.captured_queries]
         assert len(statements) == 3, statements  # session, user, the update
-        assert "django_session" in statements[0] and "accounts_user" in statements[1]
+        assert "accounts_session" in statements[0] and "accounts_user" in statements[1]
         assert statements[2].startswith("UPDATE")
 
     def test_the_page_posts_json_to_the_form_url(self, demo) -> None:  # type: ignore[no-untyped-def]
@@ -153,6 +154,122 @@ class TestAnswerApi:
             HTTP_X_CSRFTOKEN=token,
         )
         assert response.status_code == 200
+
+
+def _csrf_client(demo, username: str = "candidat-a1") -> tuple[Client, str]:  # type: ignore[no-untyped-def]
+    """A browser: CSRF enforced, its token read from the cookie the page sets."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(demo.user(username))
+    client.get("/mon-espace/epreuves/")
+    return client, client.cookies["csrftoken"].value
+
+
+class TestAnswerFastPath:
+    """The page's script posts JSON to the question's own URL; the answer is
+    stored by one statement before the session and the user are loaded
+    (assessment/middleware.py), with the regular path's checks; whatever
+    that statement cannot store goes on to the regular view, which says why."""
+
+    def test_one_statement_stores_the_answer(self, demo) -> None:  # type: ignore[no-untyped-def]
+        attempt = start(demo)
+        client, token = _csrf_client(demo)
+        page_answer(client, attempt, 1, [0], HTTP_X_CSRFTOKEN=token)  # the first answer reads the exam's ranges
+        with CaptureQueriesContext(connection) as queries:
+            response = page_answer(client, attempt, 5, [1, 0], seq=42, HTTP_X_CSRFTOKEN=token)
+        assert response.status_code == 200 and response.json() == {"saved": True, "status": "saved", "seq": 42}
+        statements = [q["sql"] for q in queries.captured_queries]
+        assert len(statements) == 1 and statements[0].startswith("UPDATE"), statements
+        assert "accounts_session" in statements[0]  # the login must be alive, and the sitting its user's
+        item = items(attempt)[4]
+        assert item.ticked == [0, 1] and item.seq == 42 and item.answered_at is not None
+
+    def test_without_the_csrf_token_nothing_is_stored(self, demo) -> None:  # type: ignore[no-untyped-def]
+        attempt = start(demo)
+        client, _token = _csrf_client(demo)
+        assert page_answer(client, attempt, 1, [0]).status_code == 403
+        assert page_answer(client, attempt, 1, [0], HTTP_X_CSRFTOKEN="x" * 32).status_code == 403
+        assert items(attempt)[0].ticked is None
+
+    def test_another_candidates_session_cannot_answer(self, demo) -> None:  # type: ignore[no-untyped-def]
+        attempt = start(demo)
+        client, token = _csrf_client(demo, "candidat-a2")
+        response = page_answer(client, attempt, 1, [0], HTTP_X_CSRFTOKEN=token)
+        assert response.status_code == 404 and response.json()["status"] == "not_found"
+        assert items(attempt)[0].ticked is None
+
+    def test_a_signed_out_session_cannot_answer(self, demo) -> None:  # type: ignore[no-untyped-def]
+        attempt = start(demo)
+        client, token = _csrf_client(demo)
+        stolen = client.cookies["sessionid"].value
+        client.post("/deconnexion/", HTTP_X_CSRFTOKEN=token)
+        assert not Session.objects.filter(session_key=stolen).exists()
+        client.cookies["sessionid"] = stolen  # the old cookie, replayed
+        response = page_answer(client, attempt, 1, [0], HTTP_X_CSRFTOKEN=token)
+        assert response.status_code == 401 and items(attempt)[0].ticked is None
+
+    def test_a_new_password_ends_the_other_sessions(self, demo) -> None:  # type: ignore[no-untyped-def]
+        attempt = start(demo)
+        client, token = _csrf_client(demo)
+        assert page_answer(client, attempt, 1, [0], HTTP_X_CSRFTOKEN=token).status_code == 200
+        user = demo.user("candidat-a1")
+        user.set_password("un-autre-mot-de-passe-2026")
+        user.save()
+        assert not Session.objects.filter(user=user).exists()
+        assert page_answer(client, attempt, 1, [1], HTTP_X_CSRFTOKEN=token).status_code == 401
+        assert items(attempt)[0].ticked == [0]
+
+    def test_a_deactivated_account_is_signed_out_everywhere(self, demo) -> None:  # type: ignore[no-untyped-def]
+        attempt = start(demo)
+        client, token = _csrf_client(demo)
+        user = demo.user("candidat-a1")
+        user.is_active = False
+        user.save()
+        assert page_answer(client, attempt, 1, [1], HTTP_X_CSRFTOKEN=token).status_code == 401
+        assert items(attempt)[0].ticked is None
+
+    def test_after_the_end_the_answer_is_refused(self, demo) -> None:  # type: ignore[no-untyped-def]
+        attempt = start(demo)
+        client, token = _csrf_client(demo)
+        expire(attempt)
+        response = page_answer(client, attempt, 1, [0], HTTP_X_CSRFTOKEN=token)
+        assert response.status_code == 409 and response.json()["status"] == "over"
+        assert items(attempt)[0].ticked is None
+
+    def test_an_older_answer_does_not_replace_a_newer_one(self, demo) -> None:  # type: ignore[no-untyped-def]
+        attempt = start(demo)
+        client, token = _csrf_client(demo)
+        page_answer(client, attempt, 2, [1], seq=20, HTTP_X_CSRFTOKEN=token)
+        late = page_answer(client, attempt, 2, [0], seq=19, HTTP_X_CSRFTOKEN=token)
+        assert late.status_code == 200 and late.json() == {"saved": True, "status": "stale", "seq": 20}
+        assert items(attempt)[1].ticked == [1]
+
+    def test_the_rooms_address_ranges_hold(self, demo) -> None:  # type: ignore[no-untyped-def]
+        attempt = start(demo)
+        Exam.objects.filter(pk=attempt.exam_id).update(allowed_networks="192.0.2.0/24")
+        client, token = _csrf_client(demo)
+        outside = page_answer(client, attempt, 1, [0], HTTP_X_CSRFTOKEN=token, REMOTE_ADDR="198.51.100.7")
+        assert outside.status_code == 403 and items(attempt)[0].ticked is None
+        inside = page_answer(client, attempt, 1, [0], HTTP_X_CSRFTOKEN=token, REMOTE_ADDR="192.0.2.40")
+        assert inside.status_code == 200 and items(attempt)[0].ticked == [0]
+
+    @override_settings(SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies")
+    def test_with_another_session_engine_the_regular_view_answers(self, demo) -> None:  # type: ignore[no-untyped-def]
+        attempt = start(demo)
+        client, token = _csrf_client(demo)
+        with CaptureQueriesContext(connection) as queries:
+            response = page_answer(client, attempt, 1, [0], HTTP_X_CSRFTOKEN=token)
+        assert response.status_code == 200 and items(attempt)[0].ticked == [0]
+        assert not any("accounts_session" in q["sql"] for q in queries.captured_queries)
+
+
+class TestSessions:
+    def test_a_session_records_whose_login_it_is(self, demo) -> None:  # type: ignore[no-untyped-def]
+        client = Client()
+        client.get("/connexion/")
+        assert client.post("/connexion/", {"username": "candidat-a1", "password": "demo"}).status_code == 302
+        session = Session.objects.get(session_key=client.cookies["sessionid"].value)
+        assert session.user == demo.user("candidat-a1")
+        assert session.get_decoded()["_auth_user_id"] == str(session.user_id)
 
 
 class TestImages:

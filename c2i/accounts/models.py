@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +22,39 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A new password or a deactivation signs the person out everywhere:
+        their other sessions end at once, not at their next page (Django's
+        own check happens only then; the exam's answer fast path, which never
+        loads the user, relies on this). The password change view then starts
+        the current session again (`update_session_auth_hash`)."""
+        password_changed = getattr(self, "_password", None) is not None  # set by set_password(), cleared by save()
+        super().save(*args, **kwargs)
+        if password_changed or not self.is_active:
+            Session.objects.filter(user=self).delete()
+
+
+class Session(AbstractBaseSession):
+    """A login session (Django's database sessions, SESSION_ENGINE
+    `c2i.accounts.sessions`) with the user it belongs to in a column of its
+    own: ending someone's sessions is one query, and the exam's answer fast
+    path checks, in its one statement, that the session is alive and that
+    the sitting is its user's."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("user")
+    )
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    @classmethod
+    def get_session_store_class(cls) -> Any:
+        from c2i.accounts.sessions import SessionStore
+
+        return SessionStore
 
 
 class Role(models.TextChoices):

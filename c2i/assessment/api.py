@@ -90,7 +90,7 @@ def _save(request: HttpRequest, attempt_id: int, position: int, ticked: list[int
     return 200, {"saved": True, "status": result.status, "seq": result.seq}
 
 
-def _valid_answer(data: object) -> tuple[list[int], int | None] | None:
+def valid_answer(data: object) -> tuple[list[int], int | None] | None:
     """The same rules as `AnswerIn`, without pydantic (the hot path)."""
     if not isinstance(data, dict):
         return None
@@ -106,11 +106,12 @@ def _valid_answer(data: object) -> tuple[list[int], int | None] | None:
 
 def answer_json(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse:
     """The page's answers (exam.js), posted as JSON to the answer form's own
-    URL with the CSRF token: session authentication, three queries."""
+    URL with the CSRF token, that `middleware.AnswerFastPath` did not store:
+    session authentication, three queries, and the reason in the answer."""
     if not request.user.is_authenticated:
         return JsonResponse({"status": "unauthenticated", "detail": str(_("Log in again."))}, status=401)
     try:
-        valid = _valid_answer(json.loads(request.body))
+        valid = valid_answer(json.loads(request.body))
     except ValueError:
         valid = None
     if valid is None:

@@ -30,12 +30,13 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from c2i.accounts.access import roles
-from c2i.accounts.models import AuditEntry, User, audit
+from c2i.accounts.models import AuditEntry, Session, User, audit
 from c2i.assessment import scoring
 from c2i.assessment.models import (
     CLOSED,
@@ -624,31 +625,83 @@ def save_answer(
     shown = sorted(set(ticked))
     if shown and shown[0] < 0:
         return SaveResult(BAD_OPTION, 0)
-    if seq is None:
-        seq = int(now.timestamp() * 1000)
-    # The ORM's update, written once as SQL: compiling it cost a third of the request.
-    moment = connection.ops.adapt_datetimefield_value(now)
-    ticked_value = AttemptQuestion._meta.get_field("ticked").get_db_prep_save(shown, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _save_sql(connection.vendor),
-            [ticked_value, seq, moment, attempt_id, position, user_id, moment, shown[-1] if shown else -1, seq],
-        )
-        stored = cursor.rowcount
+    stored, seq = _update_answer(attempt_id, position, shown, seq, now, user_id=user_id)
     if stored:
         return SaveResult(SAVED, seq)
     return _why_not_saved(attempt_id, user_id, position, shown, now)
 
 
+def save_answer_in_session(
+    attempt_id: int, session_key: str, position: int, ticked: Iterable[int], seq: int | None = None
+) -> int | None:
+    """The same update, owned by the user of a live login session (the
+    `accounts.Session` row, checked in the same statement): the answer fast
+    path (`middleware.AnswerFastPath`), which loads neither the session nor
+    the user. Returns the stored `seq`, or None when nothing was stored; the
+    caller then lets the regular view say why."""
+    shown = sorted(set(ticked))
+    if shown and shown[0] < 0:
+        return None
+    stored, seq = _update_answer(attempt_id, position, shown, seq, timezone.now(), session_key=session_key)
+    return seq if stored else None
+
+
+def _update_answer(
+    attempt_id: int,
+    position: int,
+    shown: list[int],
+    seq: int | None,
+    now: dt.datetime,
+    *,
+    user_id: int | None = None,
+    session_key: str | None = None,
+) -> tuple[bool, int]:
+    """`shown`: the ticked indexes, sorted, none negative."""
+    if seq is None:
+        seq = int(now.timestamp() * 1000)
+    # The ORM's update, written once as SQL: compiling it cost a third of the request.
+    moment = connection.ops.adapt_datetimefield_value(now)
+    ticked_value = AttemptQuestion._meta.get_field("ticked").get_db_prep_save(shown, connection)
+    owner = [user_id] if session_key is None else [session_key, moment]
+    with _answer_cursor() as cursor:
+        cursor.execute(
+            _save_sql(connection.vendor, session_key is not None),
+            [ticked_value, seq, moment, attempt_id, position, moment, shown[-1] if shown else -1, seq, *owner],
+        )
+        return cursor.rowcount == 1, seq
+
+
+def _answer_cursor() -> Any:
+    """On PostgreSQL, a cursor that binds the values on the server, so that
+    the answer's update is parsed and planned once per connection (prepared
+    after a few runs, see DATABASES' prepare_threshold); elsewhere, and for
+    the rest of the code, Django's usual cursor."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    import psycopg  # only on PostgreSQL
+
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    return (CursorDebugWrapper if connection.queries_logged else CursorWrapper)(raw, connection)
+
+
 @functools.cache
-def _save_sql(vendor: str) -> str:
-    """UPDATE … WHERE attempt, position (the unique index), owner, before the
-    end, options that exist, not older than what is stored."""
+def _save_sql(vendor: str, by_session: bool) -> str:
+    """UPDATE … WHERE attempt, position (the unique index), before the end,
+    options that exist, not older than what is stored, and the owner: the
+    user given, or the user of the live session given."""
     q = connection.ops.quote_name  # identifiers from the model, quoted; every value is a parameter
+    table = q(AttemptQuestion._meta.db_table)
+    owner = (
+        f"EXISTS (SELECT 1 FROM {q(Session._meta.db_table)} WHERE {q('session_key')} = %s "  # noqa: S608
+        f"AND {q('expire_date')} > %s AND {q(Session._meta.db_table)}.{q('user_id')} = {table}.{q('user_id')})"
+        if by_session
+        else f"{q('user_id')} = %s"
+    )
     return (
-        f"UPDATE {q(AttemptQuestion._meta.db_table)} SET {q('ticked')} = %s, {q('seq')} = %s, "  # noqa: S608
+        f"UPDATE {table} SET {q('ticked')} = %s, {q('seq')} = %s, "  # noqa: S608
         f"{q('answered_at')} = %s WHERE {q('attempt_id')} = %s AND {q('position')} = %s AND "
-        f"{q('user_id')} = %s AND {q('open_until')} > %s AND {q('n_options')} > %s AND {q('seq')} < %s"
+        f"{q('open_until')} > %s AND {q('n_options')} > %s AND {q('seq')} < %s AND {owner}"
     )
 
 

@@ -798,9 +798,10 @@ def _ticked(request: HttpRequest) -> list[int] | None:
 @require_POST
 def attempt_answer(request: HttpRequest, pk: int, position: int) -> HttpResponse:
     """One answer, to one question. Without JavaScript, the question's form
-    (then back to the page); with it, exam.js posts the same URL as JSON:
-    the hot path of an exam (`api.answer_json`: no role lookup, no template,
-    one update checked on the row itself)."""
+    (then back to the page); with it, exam.js posts the same URL as JSON,
+    the hot path of an exam: stored by `middleware.AnswerFastPath` in one
+    statement, or, when that path cannot store it, by `api.answer_json`,
+    which says why."""
     if request.content_type == "application/json":
         from c2i.assessment.api import answer_json
 
