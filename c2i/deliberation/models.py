@@ -148,7 +148,10 @@ class CandidateOutcome(models.Model):
     decisions whenever they change) and the chair's deferral mark."""
 
     enrolment = models.OneToOneField("enrolment.Enrolment", on_delete=models.PROTECT, related_name="jury_outcome")
-    institution_session = models.ForeignKey("enrolment.InstitutionSession", on_delete=models.PROTECT, related_name="+")
+    # indexed by `outcome_session_idx` (session, status), which leads with it
+    institution_session = models.ForeignKey(
+        "enrolment.InstitutionSession", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     status = models.CharField(_("outcome"), max_length=16, choices=OutcomeStatus.choices)
     validated_domains = models.JSONField(_("validated domains"), default=list)
     carried_over = models.JSONField(_("carried-over domains"), default=list)

@@ -108,6 +108,12 @@ class Policy:
                 )
             if not 0 < self.min_validated_total <= len(competencies) or self.max_not_validated_per_domain < 0:
                 raise ValueError(f"R13 : seuils invalides pour {self.framework}.")
+        # A policy is a cache key for every candidate file of a session: hashed once.
+        fields = (self.framework, self.kind, self.domains, self.min_validated_total, self.max_not_validated_per_domain)
+        object.__setattr__(self, "_hash", hash((*fields, self.pass_threshold_percent)))
+
+    def __hash__(self) -> int:
+        return self.__dict__["_hash"]  # type: ignore[no-any-return]
 
     @classmethod
     def from_framework_json(cls, data: Mapping[str, Any]) -> Policy:
@@ -243,7 +249,13 @@ def _check_file(policy: Policy, file: CandidateFile) -> dict[str, Decision]:
     for code, percent in file.test_percent.items():
         if not 0 <= percent <= 100:
             raise ValueError(f"Pourcentage invalide pour {code} : {percent}.")
-    return {code: Decision(value) for code, value in file.decisions.items()}
+    try:
+        return {code: _DECISIONS[value] for code, value in file.decisions.items()}
+    except KeyError as error:
+        raise ValueError(f"Décision invalide : {error.args[0]!r} (V ou NV).") from None
+
+
+_DECISIONS = {d.value: d for d in Decision}  # "V" and Decision.VALIDATED alike (a StrEnum hashes as its value)
 
 
 def _carried_over(domain: DomainSpec, decisions: Mapping[str, Decision]) -> DomainResult:
@@ -264,19 +276,19 @@ def _carried_over(domain: DomainSpec, decisions: Mapping[str, Decision]) -> Doma
 def _domain(
     policy: Policy, domain: DomainSpec, decisions: Mapping[str, Decision], percent: float | None
 ) -> DomainResult:
-    # A domain's result depends only on its own decisions and test (R11: no
-    # compensation), so a session's thousands of files share a few hundred
-    # domain results: computed once each.
-    return _domain_result(policy, domain, tuple(decisions.get(c) for c in domain.competencies), percent)
+    # A domain's result depends only on its own decisions and test, and on the
+    # test's threshold (R11: no compensation), so a session's thousands of
+    # files share a few hundred domain results: computed once each.
+    values = tuple(decisions.get(c) for c in domain.competencies)
+    return _domain_result(domain, values, percent, policy.pass_threshold_percent)
 
 
 @functools.lru_cache(maxsize=65536)
 def _domain_result(
-    policy: Policy, domain: DomainSpec, values: tuple[Decision | None, ...], percent: float | None
+    domain: DomainSpec, values: tuple[Decision | None, ...], percent: float | None, threshold: float
 ) -> DomainResult:
     decisions = {c: v for c, v in zip(domain.competencies, values, strict=True) if v is not None}
     code = domain.code
-    threshold = policy.pass_threshold_percent
     undecided = tuple(c for c in domain.competencies if c not in decisions)
     refused = tuple(c for c in domain.competencies if decisions.get(c) == Decision.NOT_VALIDATED)
     test_ok = not domain.test_required or (percent is not None and percent >= threshold)
@@ -327,8 +339,14 @@ def _threshold(policy: Policy, decisions: Mapping[str, Decision], carried: froze
         if domain.code in carried:
             validated += len(domain.competencies)
             continue
-        validated += sum(1 for c in domain.competencies if decisions.get(c) == Decision.VALIDATED)
-        refused = tuple(c for c in domain.competencies if decisions.get(c) == Decision.NOT_VALIDATED)
+        refused_list = []
+        for c in domain.competencies:
+            value = decisions.get(c)
+            if value is Decision.VALIDATED:
+                validated += 1
+            elif value is Decision.NOT_VALIDATED:
+                refused_list.append(c)
+        refused = tuple(refused_list)
         if len(refused) > cap:
             over.append(domain.code)
             count = _count(len(refused), "compétence non validée", "compétences non validées")
