@@ -464,7 +464,7 @@ class TestDeliberateErrors:
             (CandidateFile({}, {}, frozenset({"B4"})), "Domaines inconnus dans C2i1 : B4"),
             (CandidateFile({}, {"D1": 120.0}), "Pourcentage invalide pour D1"),
             (CandidateFile({}, {"D1": -1.0}), "Pourcentage invalide pour D1"),
-            (CandidateFile({"D1.1": "OK"}, {}), "OK"),  # type: ignore[dict-item]
+            (CandidateFile({"D1.1": "OK"}, {}), r"Décision invalide : 'OK' \(V ou NV\)"),  # type: ignore[dict-item]
         ],
     )
     def test_it_refuses_a_file_of_another_framework(self, file: CandidateFile, message: str) -> None:
