@@ -166,6 +166,7 @@ TASKS = {
 EMAIL_BACKEND = os.environ.get("C2I_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("C2I_FROM_EMAIL", "C2i <ne-pas-repondre@c2i.example.fr>")
 
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # the password e-mails say "within three days"
 SESSION_ENGINE = "c2i.accounts.sessions"  # database sessions with their user in a column
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

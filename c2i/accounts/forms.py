@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBoundField
 from dsfr.utils import dsfr_input_class_attr
@@ -15,15 +15,39 @@ from c2i.lib.forms import DateInput, Form
 from c2i.lib.identifiers import IdentifierError, validate_ine
 
 
-class LoginForm(AuthenticationForm):
+class _Dsfr:
+    """Django's account forms in the State design system."""
+
     template_name = "dsfr/form_snippet.html"
     bound_field_class = DsfrBoundField
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        for visible in self.visible_fields():  # type: ignore[attr-defined]
+            dsfr_input_class_attr(visible)
+
+
+class LoginForm(_Dsfr, AuthenticationForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Username or e-mail address")
-        for visible in self.visible_fields():
-            dsfr_input_class_attr(visible)
+
+
+class PasswordForgottenForm(_Dsfr, PasswordResetForm):
+    """« Mot de passe oublié » : the link goes to every active account of the
+    address, including those that never had a password (outside jury members,
+    whose first link may be lost); nothing says whether the address is known."""
+
+    def get_users(self, email: str) -> Any:
+        return User.objects.filter(email__iexact=email, is_active=True)
+
+
+class NewPasswordForm(_Dsfr, SetPasswordForm):  # type: ignore[type-arg]
+    pass
+
+
+class ChangePasswordForm(_Dsfr, PasswordChangeForm):  # type: ignore[type-arg]
+    pass
 
 
 def clean_ine_value(value: str) -> str:

@@ -9,7 +9,10 @@ from c2i.lib.forms import Form
 class JuryMemberForm(Form):
     email = forms.EmailField(
         label=_("E-mail address"),
-        help_text=_("A user of the institution or anyone else: an account is created if there is none."),
+        help_text=_(
+            "A user of the institution or anyone else: an account is created if there is none, "
+            "and its owner receives an e-mail to choose its password."
+        ),
     )
     is_chair = forms.BooleanField(label=_("Chair of the jury"), required=False)
 

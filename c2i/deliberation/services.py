@@ -18,10 +18,11 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from c2i.accounts.models import User, audit
+from c2i.accounts.services import send_password_link
 from c2i.deliberation import documents, grid, sources
 from c2i.deliberation.models import (
     CandidateOutcome,
@@ -80,22 +81,32 @@ def _check_open(deliberation: Deliberation) -> None:
         )
 
 
-def _user_for_email(email: str) -> User:
+def _user_for_email(email: str) -> tuple[User, bool]:
+    """The account of this address, or a new one without password for an
+    outside member (True: created)."""
     email = email.strip()
     user = User.objects.filter(email__iexact=email).first()
-    if user is None:
-        # An outside member: an account without password, which they set through
-        # the password-reset link sent by the correspondent.
-        user = User(username=email.lower()[:150], email=email.lower())
-        user.set_unusable_password()
-        user.save()
-    return user
+    if user is not None:
+        return user, False
+    user = User(username=email.lower()[:150], email=email.lower())
+    user.set_unusable_password()
+    user.save()
+    return user, True
 
 
 @transaction.atomic
 def add_jury_member(institution_session: InstitutionSession, email: str, is_chair: bool, actor: User) -> JuryMember:
+    """Seat a person in the jury (the chair replaces the previous one). An
+    outside member gets an account and, once this is committed, the e-mail
+    that lets them choose its password."""
     _check_open(get_deliberation(institution_session, lock=True))
-    user = _user_for_email(email)
+    user, created = _user_for_email(email)
+    if created:
+        with translation.override("fr"):
+            invitation = _(
+                "%(institution)s has made you a member of the jury of the session %(session)s on the C2i platform."
+            ) % {"institution": institution_session.institution.name, "session": institution_session.session.name}
+        transaction.on_commit(lambda: send_password_link(user, invitation))
     member = JuryMember.objects.filter(institution_session=institution_session, user=user).first()
     if member is not None and member.is_chair == is_chair:
         raise DeliberationError("already_member", _("%(email)s already sits in this jury.") % {"email": user.email})
