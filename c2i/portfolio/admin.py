@@ -2,23 +2,10 @@
 tutors and the jury (R9), not for the national administration; every change
 goes through the services and their audit trail."""
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from c2i.lib.admin import ReadOnlyAdmin
 from c2i.portfolio.models import Portfolio, Submission
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Portfolio)
