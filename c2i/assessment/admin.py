@@ -19,6 +19,7 @@ from c2i.assessment.models import (
     Question,
     Review,
 )
+from c2i.lib.admin import ReadOnlyAdmin
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -86,17 +87,8 @@ class DomainResultInline(ReadOnlyInline):
 
 
 @admin.register(Attempt)
-class AttemptAdmin(admin.ModelAdmin):
+class AttemptAdmin(ReadOnlyAdmin):
     list_display = ["enrolment", "exam", "started_at", "deadline", "submitted_at", "closed_at", "score", "reopen_count"]
     list_filter = ["exam"]
     search_fields = ["enrolment__candidate__last_name", "enrolment__candidate__ine"]
     inlines = [DomainResultInline, AttemptQuestionInline]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
