@@ -25,7 +25,7 @@ from c2i.accounts.forms import (
 )
 from c2i.accounts.services import register_candidate
 from c2i.lib.errors import DomainError
-from c2i.lib.pages import page
+from c2i.lib.pages import page, page_context
 
 
 class _Page:
@@ -35,9 +35,7 @@ class _Page:
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context: dict[str, Any] = super().get_context_data(**kwargs)  # type: ignore[misc]
-        context["title"] = str(self.page_title)
-        context["breadcrumb_data"] = {"links": [], "current": context["title"]}
-        return context
+        return {**context, **page_context(str(self.page_title))}
 
 
 class LoginView(_Page, auth_views.LoginView):

@@ -359,32 +359,32 @@ def grid_import(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect("deliberation:session", pk=pk)
 
 
-@require_POST
-@accounts_access.role_required(*JURY_ROLES)
-def close_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def _chair_act(request: AuthenticatedRequest, pk: int, act: Any, done: str) -> HttpResponse:
+    """A chair's action on the session (close, publish): refused to members;
+    its refusal or `done` as the page's message."""
     institution_session = access.get_session_for_jury(request.user, pk)
     access.require_chair(request.user, institution_session)
     try:
-        services.close_deliberation(institution_session, request.user)
+        act(institution_session, request.user)
     except DomainError as error:
         _error(request, error)
     else:
-        messages.success(request, _("The deliberation is closed; the minutes are available."))
+        messages.success(request, done)
     return redirect("deliberation:session", pk=pk)
+
+
+@require_POST
+@accounts_access.role_required(*JURY_ROLES)
+def close_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    done = _("The deliberation is closed; the minutes are available.")
+    return _chair_act(request, pk, services.close_deliberation, done)
 
 
 @require_POST
 @accounts_access.role_required(*JURY_ROLES)
 def publish_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    institution_session = access.get_session_for_jury(request.user, pk)
-    access.require_chair(request.user, institution_session)
-    try:
-        services.publish_deliberation(institution_session, request.user)
-    except DomainError as error:
-        _error(request, error)
-    else:
-        messages.success(request, _("The results are published; the documents are being issued."))
-    return redirect("deliberation:session", pk=pk)
+    done = _("The results are published; the documents are being issued.")
+    return _chair_act(request, pk, services.publish_deliberation, done)
 
 
 @login_required

@@ -19,9 +19,12 @@ def page(
 ) -> HttpResponse:
     """Render `template` with its title and a breadcrumb of (url, label) pairs
     leading to the current page."""
-    context["title"] = title
-    context["breadcrumb_data"] = {
-        "links": [{"url": url, "title": label} for url, label in crumbs],
-        "current": title,
+    return render(request, template, {**context, **page_context(title, crumbs)}, status=status)
+
+
+def page_context(title: str, crumbs: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
+    """The title and the breadcrumb of a page (also for class-based views)."""
+    return {
+        "title": title,
+        "breadcrumb_data": {"links": [{"url": url, "title": label} for url, label in crumbs], "current": title},
     }
-    return render(request, template, context, status=status)
