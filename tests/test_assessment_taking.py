@@ -178,7 +178,7 @@ class TestAnswerFastPath:
             response = page_answer(client, attempt, 5, [1, 0], seq=42, HTTP_X_CSRFTOKEN=token)
         assert response.status_code == 200 and response.json() == {"saved": True, "status": "saved", "seq": 42}
         statements = [q["sql"] for q in queries.captured_queries]
-        assert len(statements) == 1 and statements[0].startswith("UPDATE"), statements
+        assert len(statements) == 1 and "UPDATE" in statements[0], statements
         assert "accounts_session" in statements[0]  # the login must be alive, and the sitting its user's
         item = items(attempt)[4]
         assert item.ticked == [0, 1] and item.seq == 42 and item.answered_at is not None

@@ -8,10 +8,12 @@ answer in one statement, before any of that, with the same checks:
 - Django's own CSRF check (token header and origin), as the regular path;
 - the rooms' address ranges of the exam, when it has some (cached per
   process for a minute; the regular path caches them in the session);
-- one UPDATE (`services.save_answer_in_session`) that stores the answer only
-  if the login session is alive (`accounts.Session`, whose `user` column is
-  the sitting's owner), the sitting not over, the options real and the
-  answer not older than the stored one.
+- one UPDATE (`services.save_answers_in_sessions`) that stores the answer
+  only if the login session is alive (`accounts.Session`, whose `user`
+  column is the sitting's owner), the sitting not over, the options real and
+  the answer not older than the stored one. Answers that arrive together in
+  the process's threads share that statement and its commit
+  (`answer_queue`).
 
 It only ever answers the case where the answer is stored. Anything else
 (no session cookie, a failed check, nothing stored: too late, stale, not
@@ -21,6 +23,7 @@ theirs, signed out) goes on to the regular view, which says why.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -31,13 +34,20 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
 
-from c2i.assessment import access, services
+from c2i.assessment import access, answer_queue, services
 from c2i.assessment.api import valid_answer
 from c2i.assessment.models import Exam
 
 NETWORKS_TTL_S = 60.0
 NETWORKS_CACHED = 10_000
 _SAMPLE = (918_273_645, 546_372_819)  # two ids that appear nowhere else in the answer URL
+
+
+logger = logging.getLogger(__name__)
+
+
+def _log_error(error: BaseException) -> None:
+    logger.error("answers not stored by the fast path, left to the regular view", exc_info=error)
 
 
 class _CsrfCheck(CsrfViewMiddleware):
@@ -59,6 +69,7 @@ class AnswerFastPath:
         self.csrf = _CsrfCheck(get_response)
         self.pattern: re.Pattern[str] | None = None
         self.networks: dict[int, tuple[float, tuple[str, ...]]] = {}
+        self.queue = answer_queue.AnswerQueue(services.save_answers_in_sessions, on_error=_log_error)
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.method == "POST" and request.content_type == "application/json":
@@ -90,8 +101,11 @@ class AnswerFastPath:
         networks = self._networks(attempt_id)
         if networks is None or (networks and not access.address_allowed(list(networks), access.client_ip(request))):
             return None
-        seq = services.save_answer_in_session(attempt_id, session_key, position, *valid)
+        ticked, seq = valid
+        shown = sorted(set(ticked))
         if seq is None:
+            seq = int(time.time() * 1000)  # as the regular path: the server's clock in milliseconds
+        if not self.queue.store(answer_queue.PendingAnswer(attempt_id, position, shown, seq, session_key)):
             return None
         # the body JsonResponse would write, without its encoder
         body = b'{"saved": true, "status": "%s", "seq": %d}' % (services.SAVED.encode(), seq)

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from c2i.accounts.access import roles
 from c2i.accounts.models import AuditEntry, Session, User, audit
 from c2i.assessment import scoring
+from c2i.assessment.answer_queue import PendingAnswer
 from c2i.assessment.models import (
     CLOSED,
     Attempt,
@@ -625,25 +626,36 @@ def save_answer(
     shown = sorted(set(ticked))
     if shown and shown[0] < 0:
         return SaveResult(BAD_OPTION, 0)
-    stored, seq = _update_answer(attempt_id, position, shown, seq, now, user_id=user_id)
+    stored, seq = _update_answer(attempt_id, position, shown, seq, now, user_id)
     if stored:
         return SaveResult(SAVED, seq)
     return _why_not_saved(attempt_id, user_id, position, shown, now)
 
 
-def save_answer_in_session(
-    attempt_id: int, session_key: str, position: int, ticked: Iterable[int], seq: int | None = None
-) -> int | None:
-    """The same update, owned by the user of a live login session (the
-    `accounts.Session` row, checked in the same statement): the answer fast
-    path (`middleware.AnswerFastPath`), which loads neither the session nor
-    the user. Returns the stored `seq`, or None when nothing was stored; the
-    caller then lets the regular view say why."""
-    shown = sorted(set(ticked))
-    if shown and shown[0] < 0:
-        return None
-    stored, seq = _update_answer(attempt_id, position, shown, seq, timezone.now(), session_key=session_key)
-    return seq if stored else None
+def save_answers_in_sessions(answers: Sequence[PendingAnswer]) -> set[tuple[int, int]]:
+    """Store a group of answers (`answer_queue`: those that arrived together
+    in one server process) in one statement, each owned by the user of a
+    live login session (the `accounts.Session` row, checked in the same
+    statement): the answer fast path (`middleware.AnswerFastPath`), which
+    loads neither the session nor the user. Each row is checked as in
+    `save_answer`. Returns the (sitting, question number) of the rows
+    stored; at most one answer per row (an UPDATE changes a row once)."""
+    now = timezone.now()
+    moment = connection.ops.adapt_datetimefield_value(now)
+    ticked = AttemptQuestion._meta.get_field("ticked")
+    values: list[Any] = []
+    for answer in answers:
+        values += [
+            answer.attempt_id,
+            answer.position,
+            ticked.get_db_prep_save(answer.shown, connection),
+            answer.seq,
+            answer.shown[-1] if answer.shown else -1,
+            answer.session_key,
+        ]
+    with _answer_cursor() as cursor:
+        cursor.execute(_group_sql(connection.vendor, len(answers)), [*values, moment, moment, moment])
+        return {(attempt_id, position) for attempt_id, position in cursor.fetchall()}
 
 
 def _update_answer(
@@ -652,9 +664,7 @@ def _update_answer(
     shown: list[int],
     seq: int | None,
     now: dt.datetime,
-    *,
-    user_id: int | None = None,
-    session_key: str | None = None,
+    user_id: int,
 ) -> tuple[bool, int]:
     """`shown`: the ticked indexes, sorted, none negative."""
     if seq is None:
@@ -662,11 +672,10 @@ def _update_answer(
     # The ORM's update, written once as SQL: compiling it cost a third of the request.
     moment = connection.ops.adapt_datetimefield_value(now)
     ticked_value = AttemptQuestion._meta.get_field("ticked").get_db_prep_save(shown, connection)
-    owner = [user_id] if session_key is None else [session_key, moment]
     with _answer_cursor() as cursor:
         cursor.execute(
-            _save_sql(connection.vendor, session_key is not None),
-            [ticked_value, seq, moment, attempt_id, position, moment, shown[-1] if shown else -1, seq, *owner],
+            _save_sql(connection.vendor),
+            [ticked_value, seq, moment, attempt_id, position, moment, shown[-1] if shown else -1, seq, user_id],
         )
         return cursor.rowcount == 1, seq
 
@@ -686,22 +695,42 @@ def _answer_cursor() -> Any:
 
 
 @functools.cache
-def _save_sql(vendor: str, by_session: bool) -> str:
+def _save_sql(vendor: str) -> str:
     """UPDATE … WHERE attempt, position (the unique index), before the end,
-    options that exist, not older than what is stored, and the owner: the
-    user given, or the user of the live session given."""
+    options that exist, not older than what is stored, and the user's own."""
     q = connection.ops.quote_name  # identifiers from the model, quoted; every value is a parameter
-    table = q(AttemptQuestion._meta.db_table)
-    owner = (
-        f"EXISTS (SELECT 1 FROM {q(Session._meta.db_table)} WHERE {q('session_key')} = %s "  # noqa: S608
-        f"AND {q('expire_date')} > %s AND {q(Session._meta.db_table)}.{q('user_id')} = {table}.{q('user_id')})"
-        if by_session
-        else f"{q('user_id')} = %s"
-    )
     return (
-        f"UPDATE {table} SET {q('ticked')} = %s, {q('seq')} = %s, "  # noqa: S608
+        f"UPDATE {q(AttemptQuestion._meta.db_table)} SET {q('ticked')} = %s, {q('seq')} = %s, "  # noqa: S608
         f"{q('answered_at')} = %s WHERE {q('attempt_id')} = %s AND {q('position')} = %s AND "
-        f"{q('open_until')} > %s AND {q('n_options')} > %s AND {q('seq')} < %s AND {owner}"
+        f"{q('open_until')} > %s AND {q('n_options')} > %s AND {q('seq')} < %s AND {q('user_id')} = %s"
+    )
+
+
+# The SQL types of a group's columns (`save_answers_in_sessions`): the values
+# are parameters, whose types a VALUES list does not infer.
+_GROUP_TYPES = {
+    "postgresql": ("integer", "integer", "jsonb", "bigint", "integer", "varchar"),
+    "sqlite": ("integer", "integer", "text", "integer", "integer", "text"),
+}
+
+
+@functools.cache
+def _group_sql(vendor: str, size: int) -> str:
+    """The update of `size` rows: WITH v AS (VALUES …) UPDATE … FROM v, each
+    row found by its unique index (sitting, question number) and checked as
+    in `_save_sql`, with the owner the user of a live login session; RETURNING
+    the rows stored. One text per group size, so each is prepared once."""
+    q = connection.ops.quote_name  # identifiers from the model, quoted; every value is a parameter
+    table, sessions = q(AttemptQuestion._meta.db_table), q(Session._meta.db_table)
+    row = "(" + ", ".join(f"CAST(%s AS {kind})" for kind in _GROUP_TYPES.get(vendor, _GROUP_TYPES["sqlite"])) + ")"
+    return (
+        f"WITH v (a, p, tk, sq, top, sk) AS (VALUES {', '.join([row] * size)}) "  # noqa: S608
+        f"UPDATE {table} SET {q('ticked')} = v.tk, {q('seq')} = v.sq, {q('answered_at')} = %s FROM v "
+        f"WHERE {table}.{q('attempt_id')} = v.a AND {table}.{q('position')} = v.p "
+        f"AND {table}.{q('open_until')} > %s AND {table}.{q('n_options')} > v.top AND {table}.{q('seq')} < v.sq "
+        f"AND EXISTS (SELECT 1 FROM {sessions} WHERE {sessions}.{q('session_key')} = v.sk "
+        f"AND {sessions}.{q('expire_date')} > %s AND {sessions}.{q('user_id')} = {table}.{q('user_id')}) "
+        f"RETURNING {table}.{q('attempt_id')}, {table}.{q('position')}"
     )
 
 
