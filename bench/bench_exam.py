@@ -13,8 +13,9 @@ sessions and CSRF tokens, a load generator in another process.
    `bench_exam.py --prepare N`: 200 more validated questions (40 per C2i1
    domain) and N candidates (BENCH_CANDIDATES, default 300) enrolled in the
    demo exam of A's C2i1 session (5 domains × 12 = 60 questions each);
-3. gunicorn, 4 gthread workers × 4 threads (BENCH_WORKERS, BENCH_THREADS;
-   8 × 2 gave the same ratio with more CPU per request), C2I_DEBUG=0,
+3. gunicorn as docs/operations.md runs it, 4 gthread workers × 8 threads
+   (BENCH_WORKERS, BENCH_THREADS; see docs/performance.md for 4 × 4 and
+   2 × 8), C2I_DEBUG=0,
    persistent database connections (C2I_CONN_MAX_AGE=600);
 4. `bench_exam.py --load`: one asyncio process with a minimal HTTP/1.1
    keep-alive client (one connection per candidate). Each candidate logs in
@@ -61,7 +62,7 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PASSWORD = "banc-d-essai-qcm"
 _PG_PIDFILE: list[Path] = []  # the throw-away cluster's postmaster.pid, when there is one
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
-THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+THREADS = int(os.environ.get("BENCH_THREADS", "8"))
 
 
 def _free_port() -> int:

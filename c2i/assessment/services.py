@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -640,21 +640,21 @@ def save_answers_in_sessions(answers: Sequence[PendingAnswer]) -> set[tuple[int,
     loads neither the session nor the user. Each row is checked as in
     `save_answer`. Returns the (sitting, question number) of the rows
     stored; at most one answer per row (an UPDATE changes a row once)."""
-    now = timezone.now()
-    moment = connection.ops.adapt_datetimefield_value(now)
+    db = connections[DEFAULT_DB_ALIAS]  # the thread's own, resolved once (`connection` is a proxy)
+    moment = db.ops.adapt_datetimefield_value(timezone.now())
     ticked = AttemptQuestion._meta.get_field("ticked")
     values: list[Any] = []
     for answer in answers:
         values += [
             answer.attempt_id,
             answer.position,
-            ticked.get_db_prep_save(answer.shown, connection),
+            ticked.get_db_prep_save(answer.shown, db),
             answer.seq,
             answer.shown[-1] if answer.shown else -1,
             answer.session_key,
         ]
-    with _answer_cursor() as cursor:
-        cursor.execute(_group_sql(connection.vendor, len(answers)), [*values, moment, moment, moment])
+    with _answer_cursor(db) as cursor:
+        cursor.execute(_group_sql(db.vendor, len(answers)), [*values, moment, moment, moment])
         return {(attempt_id, position) for attempt_id, position in cursor.fetchall()}
 
 
@@ -670,28 +670,29 @@ def _update_answer(
     if seq is None:
         seq = int(now.timestamp() * 1000)
     # The ORM's update, written once as SQL: compiling it cost a third of the request.
-    moment = connection.ops.adapt_datetimefield_value(now)
-    ticked_value = AttemptQuestion._meta.get_field("ticked").get_db_prep_save(shown, connection)
-    with _answer_cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    moment = db.ops.adapt_datetimefield_value(now)
+    ticked_value = AttemptQuestion._meta.get_field("ticked").get_db_prep_save(shown, db)
+    with _answer_cursor(db) as cursor:
         cursor.execute(
-            _save_sql(connection.vendor),
+            _save_sql(db.vendor),
             [ticked_value, seq, moment, attempt_id, position, moment, shown[-1] if shown else -1, seq, user_id],
         )
         return cursor.rowcount == 1, seq
 
 
-def _answer_cursor() -> Any:
+def _answer_cursor(db: Any) -> Any:
     """On PostgreSQL, a cursor that binds the values on the server, so that
     the answer's update is parsed and planned once per connection (prepared
     after a few runs, see DATABASES' prepare_threshold); elsewhere, and for
     the rest of the code, Django's usual cursor."""
-    if connection.vendor != "postgresql":
-        return connection.cursor()
+    if db.vendor != "postgresql":
+        return db.cursor()
     import psycopg  # only on PostgreSQL
 
-    connection.ensure_connection()
-    raw = psycopg.Cursor(connection.connection)
-    return (CursorDebugWrapper if connection.queries_logged else CursorWrapper)(raw, connection)
+    db.ensure_connection()
+    raw = psycopg.Cursor(db.connection)
+    return (CursorDebugWrapper if db.queries_logged else CursorWrapper)(raw, db)
 
 
 @functools.cache
