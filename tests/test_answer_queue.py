@@ -156,9 +156,14 @@ class TestAnswerQueue:
     def test_under_contention_every_answer_is_stored_once(self, threads: int) -> None:
         stored: list[tuple[int, int, int]] = []
 
+        sender: dict[int, int] = {}  # id(answer) -> the thread that sent it
+        misplaced: list[int] = []
+
         def store(group: Sequence[PendingAnswer]) -> set[tuple[int, int]]:
             keys = [a.key for a in group]
             assert len(keys) == len(set(keys))  # one row at most once per statement
+            if not any(sender[id(a)] == threading.get_ident() for a in group):
+                misplaced.append(len(group))  # a thread ran a statement without its own answer
             time.sleep(0.0005)  # a round trip
             stored.extend((a.attempt_id, a.position, a.seq) for a in group)
             return set(keys)
@@ -170,7 +175,9 @@ class TestAnswerQueue:
         def candidate(i: int) -> None:
             for k in range(per_thread):
                 # two threads share each sitting and answer its questions in turn, with rising seqs
-                outcomes.append(queue.store(answer(i // 2, k % 10, seq=k * 2 + i % 2 + 1)))
+                mine = answer(i // 2, k % 10, seq=k * 2 + i % 2 + 1)
+                sender[id(mine)] = threading.get_ident()
+                outcomes.append(queue.store(mine))
 
         workers = [threading.Thread(target=candidate, args=(i,)) for i in range(threads)]
         for worker in workers:
@@ -178,6 +185,7 @@ class TestAnswerQueue:
         for worker in workers:
             worker.join(timeout=60)
         assert len(outcomes) == threads * per_thread and all(outcomes)
+        assert misplaced == []
         sent = [(i // 2, k % 10, k * 2 + i % 2 + 1) for i in range(threads) for k in range(per_thread)]
         assert sorted(stored) == sorted(sent)
         assert queue.answers == threads * per_thread and queue.statements < queue.answers and not queue._busy

@@ -9,8 +9,8 @@ do for their log, done one step earlier, where most of an answer's cost is.
 Nothing waits for company: an answer that finds the database idle is
 stored at once, alone; one that arrives while a statement runs is stored by
 the next statement, which the thread of the oldest waiting answer runs (the
-baton passes, so no thread stores more than one group beyond its own
-answer). A group holds at most one answer per question of a sitting (a
+baton passes: a thread runs at most one statement, the one that stores its
+own answer). A group holds at most one answer per question of a sitting (a
 second one, newer, waits for the next statement: one row is updated once
 per statement) and at most `MAX_GROUP` answers.
 
