@@ -335,6 +335,20 @@ def test_categories_tags_idnumber_and_competency() -> None:
     assert (second.category, competency_code(second)) == ("C2i1/D3/D3.1", "D3.1")
 
 
+def test_characters_a_page_cannot_carry_are_removed() -> None:
+    # XML refuses &#1; itself, but an HTML text in CDATA may spell it
+    document = quiz(
+        mc(
+            answer("100", "a&#1;") + answer("0", "b"),
+            extra='<generalfeedback format="html">'
+            "<text><![CDATA[voir&#x01; le&#xFFFE; cours]]></text></generalfeedback>",
+        )
+    )
+    (q,) = parse_moodle_xml(document).questions
+    assert (q.options[0].text, q.general_feedback) == ("a", "voir le cours")
+    assert without_where(parse_moodle_xml(dump_moodle_xml([q])).questions) == without_where([q])
+
+
 def test_plugin_file_references_without_files_are_kept() -> None:
     stem = '<p>Regardez <img src="@@PLUGINFILE@@/a.png" alt="a"></p>'
     (q,) = parse_moodle_xml(quiz(mc(answer("100", "a") + answer("0", "b"), stem=stem))).questions

@@ -350,10 +350,17 @@ _CLEANER = nh3.Cleaner(
 )
 
 
+# Characters neither XML 1.0 nor HTML can carry (controls, non-characters,
+# lone surrogates): removed from every stored text, so that a question reads
+# the same on the page and after an export.
+INVALID_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def sanitize_html(fragment: str) -> str:
     """Basic formatting, links and images kept; scripts, styles sheets, event
-    handlers and ``javascript:``/``data:`` URLs removed."""
-    return _CLEANER.clean(fragment).strip(WS)
+    handlers and ``javascript:``/``data:`` URLs removed; characters a page
+    cannot carry removed, also those a numeric reference (``&#1;``) spells."""
+    return INVALID_CHARS.sub("", _CLEANER.clean(fragment)).strip(WS)
 
 
 def to_html(text: str, text_format: str) -> str:
@@ -367,7 +374,7 @@ def stem_text(text: str, text_format: str) -> str:
     """A stem as stored: sanitised HTML, or plain/markdown text as given."""
     if text_format in ("html", "moodle"):
         return sanitize_html(text)
-    return text.strip(WS)
+    return INVALID_CHARS.sub("", text).strip(WS)
 
 
 _TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.DOTALL)

@@ -37,7 +37,6 @@ questions. It raises ``ValueError`` for a question that
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from xml.sax import SAXParseException
@@ -49,6 +48,7 @@ from defusedxml.sax import parseString
 
 from .model import (
     FALSE_LABEL,
+    INVALID_CHARS,
     TRUE_LABEL,
     WS,
     OptionData,
@@ -359,12 +359,9 @@ def parse_moodle_xml(data: bytes) -> ParseResult:
 
 # --- export ---------------------------------------------------------------------
 
-# Characters XML 1.0 cannot carry.
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
 
 def _x(text: str) -> str:
-    text = _INVALID_XML.sub("", text)
+    text = INVALID_CHARS.sub("", text)  # XML 1.0 cannot carry them
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
