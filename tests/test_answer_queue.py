@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import pytest
 
@@ -63,13 +64,30 @@ def wait_queued(queue: AnswerQueue, count: int) -> None:
         time.sleep(0.001)
 
 
-def held_queue(recorder: Recorder) -> tuple[AnswerQueue, threading.Thread, dict[int, bool]]:
-    """A queue whose first statement (one answer, attempt 0) is running and held."""
-    queue = AnswerQueue(recorder)
-    first: dict[int, bool] = {}
-    [leader] = run_threads(queue, [answer(0, 1)], first, name="first")
+@dataclass
+class Held:
+    """A queue whose first statement (one answer, attempt 0) is running and
+    held by its recorder, and the thread that runs it."""
+
+    recorder: Recorder
+    queue: AnswerQueue
+    first: PendingAnswer
+    leader: threading.Thread
+    result: dict[int, bool]
+
+    def release(self, threads: list[threading.Thread]) -> None:
+        """Let the statement finish, and wait for every thread."""
+        self.recorder.release.set()
+        for thread in [self.leader, *threads]:
+            thread.join(timeout=10)
+
+
+def held_queue(recorder: Recorder, on_error: Callable[[BaseException], None] | None = None) -> Held:
+    queue = AnswerQueue(recorder, on_error=on_error)
+    first, result = answer(0, 1), {}
+    [leader] = run_threads(queue, [first], result, name="first")
     assert recorder.started.wait(timeout=10)
-    return queue, leader, first
+    return Held(recorder, queue, first, leader, result)
 
 
 class TestAnswerQueue:
@@ -83,15 +101,13 @@ class TestAnswerQueue:
 
     def test_answers_arriving_during_a_statement_share_the_next_one(self) -> None:
         recorder = Recorder(hold=True)
-        queue, leader, first = held_queue(recorder)
+        held = held_queue(recorder)
+        queue = held.queue
         results: dict[int, bool] = {}
-        answers = [answer(i, 1) for i in range(1, 6)]
-        threads = run_threads(queue, answers, results)
+        threads = run_threads(queue, [answer(i, 1) for i in range(1, 6)], results)
         wait_queued(queue, 5)
-        recorder.release.set()
-        for thread in [leader, *threads]:
-            thread.join(timeout=10)
-        assert first == {0: True} and results == dict.fromkeys(range(5), True)
+        held.release(threads)
+        assert held.result == {0: True} and results == dict.fromkeys(range(5), True)
         assert len(recorder.groups) == 2 and sorted(recorder.groups[1]) == [(i, 1, 1) for i in range(1, 6)]
         # the baton passed: the first answer's thread did not run the second group
         assert recorder.threads[0] == "first0" and recorder.threads[1].startswith("t")
@@ -99,28 +115,23 @@ class TestAnswerQueue:
 
     def test_one_row_at_most_once_per_statement_in_arrival_order(self) -> None:
         recorder = Recorder(hold=True)
-        queue, leader, _ = held_queue(recorder)
-        results: dict[int, bool] = {}
+        held = held_queue(recorder)
         older, newer = answer(7, 3, seq=10), answer(7, 3, seq=11)
-        threads = run_threads(queue, [older], results)
-        wait_queued(queue, 1)
-        threads += run_threads(queue, [newer, answer(8, 3)], {})
-        wait_queued(queue, 3)
-        recorder.release.set()
-        for thread in [leader, *threads]:
-            thread.join(timeout=10)
+        threads = run_threads(held.queue, [older], {})
+        wait_queued(held.queue, 1)
+        threads += run_threads(held.queue, [newer, answer(8, 3)], {})
+        wait_queued(held.queue, 3)
+        held.release(threads)
         assert recorder.groups[1:] == [[(7, 3, 10), (8, 3, 1)], [(7, 3, 11)]]
         assert older.stored and newer.stored
 
     def test_a_group_holds_at_most_max_group_answers(self) -> None:
         recorder = Recorder(hold=True)
-        queue, leader, _ = held_queue(recorder)
+        held = held_queue(recorder)
         results: dict[int, bool] = {}
-        threads = run_threads(queue, [answer(i, 1) for i in range(1, MAX_GROUP + 4)], results)
-        wait_queued(queue, MAX_GROUP + 3)
-        recorder.release.set()
-        for thread in [leader, *threads]:
-            thread.join(timeout=10)
+        threads = run_threads(held.queue, [answer(i, 1) for i in range(1, MAX_GROUP + 4)], results)
+        wait_queued(held.queue, MAX_GROUP + 3)
+        held.release(threads)
         assert [len(g) for g in recorder.groups] == [1, MAX_GROUP, 3]
         assert len(results) == MAX_GROUP + 3 and all(results.values())
 
@@ -132,25 +143,19 @@ class TestAnswerQueue:
 
     def test_a_failed_statement_leaves_each_answer_to_its_own_path(self) -> None:
         recorder = Recorder(hold=True)
-        errors: list[BaseException] = []
-        queue = AnswerQueue(recorder, on_error=errors.append)
         recorder.fail_next = True
-        leader_answer = answer(0, 1)
-        leader_result: dict[int, bool] = {}
-        [leader] = run_threads(queue, [leader_answer], leader_result)
-        assert recorder.started.wait(timeout=10)
+        errors: list[BaseException] = []
+        held = held_queue(recorder, on_error=errors.append)
         results: dict[int, bool] = {}
         followers = [answer(i, 1) for i in range(1, 4)]
-        threads = run_threads(queue, followers, results)
-        wait_queued(queue, 3)
-        recorder.release.set()
-        for thread in [leader, *threads]:
-            thread.join(timeout=10)
+        threads = run_threads(held.queue, followers, results)
+        wait_queued(held.queue, 3)
+        held.release(threads)
         # the first statement failed: its one answer is reported failed; the queue went on
-        assert leader_result == {0: False} and leader_answer.failed
+        assert held.result == {0: False} and held.first.failed
         assert len(errors) == 1 and isinstance(errors[0], RuntimeError)
         assert results == dict.fromkeys(range(3), True) and not any(a.failed for a in followers)
-        assert queue.store(answer(9, 9)) is True
+        assert held.queue.store(answer(9, 9)) is True
 
     @pytest.mark.parametrize("threads", [8, 32])
     def test_under_contention_every_answer_is_stored_once(self, threads: int) -> None:

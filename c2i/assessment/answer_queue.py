@@ -67,7 +67,7 @@ class AnswerQueue:
         self._mutex = threading.Lock()
         self._pending: list[PendingAnswer] = []
         self._busy = False  # a statement runs, or the baton is on its way: invariant, pending implies busy
-        self.statements = 0  # counters, for tests and the benchmark's curiosity
+        self.statements = 0  # counters, for the tests
         self.answers = 0
 
     def store(self, answer: PendingAnswer) -> bool:
