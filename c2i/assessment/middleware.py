@@ -33,6 +33,7 @@ from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseForbidden
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
+from django.utils import timezone
 
 from c2i.assessment import access, answer_queue, services
 from c2i.assessment.api import valid_answer
@@ -104,7 +105,7 @@ class AnswerFastPath:
         ticked, seq = valid
         shown = sorted(set(ticked))
         if seq is None:
-            seq = int(time.time() * 1000)  # as the regular path: the server's clock in milliseconds
+            seq = services.clock_seq(timezone.now())
         if not self.queue.store(answer_queue.PendingAnswer(attempt_id, position, shown, seq, session_key)):
             return None
         # the body JsonResponse would write, without its encoder

@@ -626,10 +626,27 @@ def save_answer(
     shown = sorted(set(ticked))
     if shown and shown[0] < 0:
         return SaveResult(BAD_OPTION, 0)
-    stored, seq = _update_answer(attempt_id, position, shown, seq, now, user_id)
+    if seq is None:
+        seq = clock_seq(now)
+    # The ORM's update, written once as SQL: compiling it cost a third of the request.
+    db = connections[DEFAULT_DB_ALIAS]  # the thread's own, resolved once (`connection` is a proxy)
+    moment = db.ops.adapt_datetimefield_value(now)
+    ticked_value = AttemptQuestion._meta.get_field("ticked").get_db_prep_save(shown, db)
+    with _answer_cursor(db) as cursor:
+        cursor.execute(
+            _save_sql(db.vendor),
+            [ticked_value, seq, moment, attempt_id, position, moment, shown[-1] if shown else -1, seq, user_id],
+        )
+        stored = cursor.rowcount == 1
     if stored:
         return SaveResult(SAVED, seq)
     return _why_not_saved(attempt_id, user_id, position, shown, now)
+
+
+def clock_seq(now: dt.datetime) -> int:
+    """An answer's sequence number when the page posts none: the server's
+    clock in milliseconds."""
+    return int(now.timestamp() * 1000)
 
 
 def save_answers_in_sessions(answers: Sequence[PendingAnswer]) -> set[tuple[int, int]]:
@@ -640,7 +657,7 @@ def save_answers_in_sessions(answers: Sequence[PendingAnswer]) -> set[tuple[int,
     loads neither the session nor the user. Each row is checked as in
     `save_answer`. Returns the (sitting, question number) of the rows
     stored; at most one answer per row (an UPDATE changes a row once)."""
-    db = connections[DEFAULT_DB_ALIAS]  # the thread's own, resolved once (`connection` is a proxy)
+    db = connections[DEFAULT_DB_ALIAS]
     moment = db.ops.adapt_datetimefield_value(timezone.now())
     ticked = AttemptQuestion._meta.get_field("ticked")
     values: list[Any] = []
@@ -656,29 +673,6 @@ def save_answers_in_sessions(answers: Sequence[PendingAnswer]) -> set[tuple[int,
     with _answer_cursor(db) as cursor:
         cursor.execute(_group_sql(db.vendor, len(answers)), [*values, moment, moment, moment])
         return {(attempt_id, position) for attempt_id, position in cursor.fetchall()}
-
-
-def _update_answer(
-    attempt_id: int,
-    position: int,
-    shown: list[int],
-    seq: int | None,
-    now: dt.datetime,
-    user_id: int,
-) -> tuple[bool, int]:
-    """`shown`: the ticked indexes, sorted, none negative."""
-    if seq is None:
-        seq = int(now.timestamp() * 1000)
-    # The ORM's update, written once as SQL: compiling it cost a third of the request.
-    db = connections[DEFAULT_DB_ALIAS]
-    moment = db.ops.adapt_datetimefield_value(now)
-    ticked_value = AttemptQuestion._meta.get_field("ticked").get_db_prep_save(shown, db)
-    with _answer_cursor(db) as cursor:
-        cursor.execute(
-            _save_sql(db.vendor),
-            [ticked_value, seq, moment, attempt_id, position, moment, shown[-1] if shown else -1, seq, user_id],
-        )
-        return cursor.rowcount == 1, seq
 
 
 def _answer_cursor(db: Any) -> Any:
