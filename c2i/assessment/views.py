@@ -47,9 +47,9 @@ from c2i.assessment.models import (
 from c2i.assessment.scoring import format_percent
 from c2i.assessment.text import fragment_to_plain, plain_to_fragment, render_fragment, render_stem
 from c2i.enrolment.models import EnrolmentStatus, InstitutionSession
-from c2i.enrolment.tabular import csv_response, xlsx_response
 from c2i.lib.errors import DomainError
 from c2i.lib.pages import page
+from c2i.lib.tabular import csv_response, xlsx_response
 
 AUTHORS = ("is_admin", "is_reviewer", "is_correspondent")
 REVIEWERS = ("is_admin", "is_reviewer")

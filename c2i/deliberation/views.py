@@ -19,9 +19,9 @@ from c2i.deliberation.forms import GridImportForm, JuryMemberForm, Rectification
 from c2i.deliberation.minutes import render_minutes
 from c2i.deliberation.models import CandidateOutcome, CompetencyDecision, DecisionValue, JuryMember
 from c2i.enrolment.models import InstitutionSession
-from c2i.enrolment.tabular import csv_response
 from c2i.lib.errors import DomainError
 from c2i.lib.pages import page
+from c2i.lib.tabular import csv_response
 
 JURY_ROLES = ("is_jury", "is_admin")
 GRID_PAGE = 50

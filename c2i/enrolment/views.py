@@ -24,10 +24,10 @@ from c2i.enrolment.services import (
     open_institution_session,
     withdraw,
 )
-from c2i.enrolment.tabular import csv_response, xlsx_response
 from c2i.frameworks.models import Framework
 from c2i.lib.errors import DomainError
 from c2i.lib.pages import page
+from c2i.lib.tabular import csv_response, xlsx_response
 
 # --- public and candidate ---------------------------------------------------
 
