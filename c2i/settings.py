@@ -93,9 +93,16 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the background worker write while pages are served.
+    # WAL lets the background worker write while pages are served. A
+    # transaction takes the write lock when it begins (IMMEDIATE): one that
+    # read first could not wait for it once another writer had committed
+    # (SQLite's busy timeout does not cover that case: « database is locked »).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's cursors bind on the client and never prepare; the one statement
