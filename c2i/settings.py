@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "c2i.deliberation",
     "c2i.assessment",
     "c2i.credentials",
+    "c2i.privacy",
 ]
 
 MIDDLEWARE = [

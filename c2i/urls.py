@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("c2i.deliberation.urls")),
     path("", include("c2i.portfolio.urls")),
     path("", include("c2i.credentials.urls")),
+    path("", include("c2i.privacy.urls")),
     path("referentiels/", include("c2i.frameworks.urls")),
     path("etablissements/", include("c2i.institutions.urls")),
     path("api/", api.urls),

@@ -4,8 +4,11 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.sessions.base_session import AbstractBaseSession
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from c2i.lib import audit_chain
 
 
 class User(AbstractUser):
@@ -114,30 +117,100 @@ class Membership(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Append-only trail of writes that matter (enrolments, portfolio, decisions)."""
+    """Append-only trail of writes that matter (enrolments, portfolio, decisions),
+    tamper-evident: each entry carries the hash of the one before it
+    (`c2i.lib.audit_chain`), written under the lock of the chain's head row so
+    that concurrent writers never fork the chain. `manage.py verify_audit`
+    checks it. The author is protected: an account named in the trail is
+    deactivated or anonymised, never deleted."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     action = models.CharField(max_length=60)
     object_type = models.CharField(max_length=60)
     object_id = models.CharField(max_length=40)
     details = models.JSONField(default=dict, blank=True)
+    details_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
+    details_pruned_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Details emptied by the retention (their digest stays)."
+    )
+    prev_hash = models.CharField(max_length=64, default="", editable=False)
+    entry_hash = models.CharField(max_length=64, default="", editable=False)
 
     class Meta:
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit trail")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
+        constraints = [
+            # Each hash is the predecessor of one entry at most: the chain cannot fork.
+            models.UniqueConstraint(fields=["prev_hash"], name="audit_chain_no_fork"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Append to the chain: lock its head (the one extra read), hash, insert,
+        move the head. An entry is never changed afterwards."""
+        if not self._state.adding:
+            raise ValueError("an audit entry is never changed")
+        with transaction.atomic(savepoint=False):  # a failed append fails the write it records
+            head = AuditChainHead.locked()
+            self.at = timezone.now()  # under the lock: dates follow the chain's order
+            self.details = audit_chain.as_stored(self.details)
+            self.details_digest = audit_chain.details_digest(self.details)
+            self.prev_hash = head.last_hash
+            self.entry_hash = audit_chain.entry_hash(
+                self.prev_hash,
+                self.at,
+                self.actor_id,
+                self.action,
+                self.object_type,
+                self.object_id,
+                self.details_digest,
+            )
+            super().save(*args, **kwargs)
+            AuditChainHead.objects.filter(pk=head.pk).update(last_id=self.pk, last_hash=self.entry_hash)
+
+
+class AuditChainHead(models.Model):
+    """The last link of the audit chain, one row: every append locks it
+    (SELECT ... FOR UPDATE; on SQLite writers are serialised anyway), reads
+    the previous hash from it and moves it. It also tells `verify_audit`
+    whether entries were removed from the end of the trail."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=audit_chain.GENESIS)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain head")
+
+    def __str__(self) -> str:
+        return f"#{self.last_id} {self.last_hash[:12]}"
+
+    @classmethod
+    def locked(cls) -> AuditChainHead:
+        head = cls.objects.select_for_update().filter(pk=1).first()
+        if head is None:  # a new database, or one a test flushed: start from its last entry
+            last = AuditEntry.objects.order_by("-id").values_list("id", "entry_hash").first()
+            cls.objects.get_or_create(
+                pk=1,
+                defaults={"last_id": last[0] if last else 0, "last_hash": last[1] if last else audit_chain.GENESIS},
+            )
+            head = cls.objects.select_for_update().get(pk=1)
+        return head
+
 
 def audit(actor: User | None, action: str, obj: models.Model, **details: object) -> AuditEntry:
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
         details=details,
     )
+    entry.save()
+    return entry
