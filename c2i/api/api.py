@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import NinjaAPI, Schema
 
+from c2i.api.text import Line
 from c2i.frameworks.models import Framework
 from c2i.institutions.directory import resolve_place, search
 
@@ -78,7 +81,9 @@ def get_framework(request: HttpRequest, code: str) -> dict:
 
 
 @api.get("/etablissements", response=list[InstitutionOut], tags=["annuaire"])
-def find_institutions(request: HttpRequest, referentiel: str = "", lieu: str = "") -> list[dict]:
+def find_institutions(
+    request: HttpRequest, referentiel: Annotated[str, Line(30)] = "", lieu: Annotated[str, Line(80)] = ""
+) -> list[dict]:
     """Accredited institutions, nearest to a town or postcode first."""
     framework = get_object_or_404(Framework, code=referentiel) if referentiel else None
     place, _ = resolve_place(lieu)

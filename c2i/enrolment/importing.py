@@ -35,6 +35,7 @@ from c2i.enrolment.services import invite
 from c2i.enrolment.tabular import read_rows
 from c2i.lib.errors import DomainError
 from c2i.lib.identifiers import IdentifierError, identity_key, validate_ine
+from c2i.lib.text import clean_name
 
 COLUMNS = {
     "nom": "last_name",
@@ -69,6 +70,9 @@ STATUS_VALUES = {
     "fc": CandidateStatus.CONTINUING,
     "continuing": CandidateStatus.CONTINUING,
 }
+# Names refuse invisible characters (U+202E …) and are stored composed (NFC),
+# spaces collapsed; their limits are the candidate's fields.
+NAME_LIMITS = {"last_name": 100, "first_names": 150, "birth_place": 120}
 YES = {"oui", "o", "1", "x", "yes", "vrai"}
 NO = {"", "non", "n", "0", "no", "faux"}
 
@@ -132,11 +136,12 @@ def _parse_row(
     for name in REQUIRED:
         if not raw.get(name, "").strip():
             err(name, _("value required"))
-    for name in ("last_name", "first_names", "birth_place"):
+    for name, limit in NAME_LIMITS.items():
         if raw.get(name):
-            if len(raw[name]) > 100:
-                err(name, _("too long (100 characters at most)"))
-            row[name] = raw[name].strip()
+            try:
+                row[name] = clean_name(raw[name], max_length=limit)
+            except ValidationError as error:
+                err(name, error.messages[0])
     if raw.get("birth_date"):
         try:
             born = parse_date(raw["birth_date"])

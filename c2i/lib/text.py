@@ -38,6 +38,9 @@ from django.utils.translation import gettext as _
 NAME_MAX_LENGTH = 150  # as Django's user first and last names
 LINE_MAX_LENGTH = 200
 TEXT_MAX_LENGTH = 10_000
+EMAIL_MAX_LENGTH = 254  # RFC 5321 path limit, as Django's model EmailField
+URL_MAX_LENGTH = 2_000
+PASSWORD_MAX_LENGTH = 4_096  # long passphrases welcome; megabytes are not
 
 # Bidirectional controls: embeddings and overrides (U+202A–U+202E), isolates
 # (U+2066–U+2069), marks (U+200E, U+200F, U+061C).
