@@ -5,7 +5,8 @@ An import is all-or-nothing by default: while any question is rejected,
 nothing is stored, and the report says where each rejected question is and
 why. Beyond the parsers' own checks, a question is rejected when its
 competency is not a current competency of the framework (from its category
-path or a `competence:` tag, `formats.model.competency_code`), or when it
+path or a `competence:` tag, `formats.model.competency_code`), when it shows
+an image from another site (tracking: `text.foreign_image`), or when it
 does not have 2 options (true/false) or 4 or 5 (multiple choice, R18).
 """
 
@@ -32,6 +33,7 @@ from c2i.assessment.formats.model import (
 from c2i.assessment.formats.moodle_xml import dump_moodle_xml, parse_moodle_xml
 from c2i.assessment.models import Question, QuestionKind, QuestionStatus
 from c2i.assessment.services import AssessmentError, OptionInput, create_question
+from c2i.assessment.text import foreign_image
 from c2i.frameworks.models import Competency, Framework
 
 FORMATS = ("gift", "moodlexml")
@@ -99,6 +101,12 @@ def _check(
             "code": code,
             "framework": framework.code,
         }
+    found = foreign_image(q.stem, q.stem_format, [(o.text, o.feedback) for o in q.options], q.general_feedback)
+    if found is not None:
+        return _(
+            "question « %(name)s »: image from another site (%(src)s) in %(where)s; only images stored on the "
+            "platform are accepted (add it on the platform with the Image field of the question)"
+        ) % {"name": q.name, "src": found[1], "where": found[0]}
     if q.kind == QuestionKind.TRUEFALSE:
         if len(q.options) != 2:
             return _("a true/false question has 2 options (%(count)s found)") % {"count": len(q.options)}

@@ -54,6 +54,7 @@ from c2i.assessment.models import (
     ReviewVerdict,
     parse_networks,
 )
+from c2i.assessment.text import foreign_image
 from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession
 from c2i.frameworks.models import Competency, Domain, Framework
 from c2i.lib.errors import DomainError
@@ -105,6 +106,21 @@ def check_options(kind: str, options: Sequence[OptionInput]) -> None:
         raise AssessmentError("empty_option", _("Every option needs a text."))
 
 
+def check_images(stem: str, stem_format: str, options: Sequence[OptionInput], feedback: str) -> None:
+    """Only the platform's own images: one another site serves would have
+    each candidate's browser call it during the test (tracking)."""
+    found = foreign_image(stem, stem_format, [(o.text, o.feedback) for o in options], feedback)
+    if found is not None:
+        raise AssessmentError(
+            "external_image",
+            _(
+                "Image from another site (%(src)s) in %(where)s: only images stored on the platform are "
+                "accepted; add the image with the Image field of the question."
+            )
+            % {"src": found[1], "where": found[0]},
+        )
+
+
 def _check_competency(framework: Framework, competency: Competency) -> None:
     if competency.domain.framework_id != framework.pk or competency.retired:
         raise AssessmentError(
@@ -144,6 +160,7 @@ def create_question(
     check_options(kind, options)
     if not stem.strip():
         raise AssessmentError("empty_stem", _("The question needs a text."))
+    check_images(stem, stem_format, options, feedback)
     question = Question.objects.create(
         framework=framework,
         competency=competency,
@@ -191,6 +208,7 @@ def update_question(
     check_options(question.kind, options)
     if not stem.strip():
         raise AssessmentError("empty_stem", _("The question needs a text."))
+    check_images(stem, question.stem_format, options, feedback)
     question.competency = competency
     question.stem = stem
     question.name = name.strip()[:200]

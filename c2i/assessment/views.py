@@ -134,7 +134,7 @@ def question_create(request: AuthenticatedRequest) -> HttpResponse:
             )
             _apply_image(form, question, request.user)
         except DomainError as error:
-            form.add_error("image" if error.code.startswith("image") else None, error.message)
+            form.add_error(_question_field(error.code), error.message)
             question = None
         if question is not None and not form.errors:
             messages.success(request, _("The question is saved as a draft. Submit it for review when it is ready."))
@@ -147,6 +147,13 @@ def question_create(request: AuthenticatedRequest) -> HttpResponse:
         status=400 if form.errors else 200,
         form=form,
     )
+
+
+def _question_field(code: str) -> str | None:
+    """The field of the question form a refusal of the services is about."""
+    if code.startswith("image"):
+        return "image"
+    return "stem" if code in ("external_image", "empty_stem") else None
 
 
 @role_required(*AUTHORS)
@@ -178,7 +185,7 @@ def question_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             )
             _apply_image(form, question, request.user)
         except DomainError as error:
-            form.add_error("image" if error.code.startswith("image") else None, error.message)
+            form.add_error(_question_field(error.code), error.message)
         else:
             messages.success(request, _("The question is saved."))
             return redirect(question.get_absolute_url())

@@ -46,6 +46,8 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import nh3
 
@@ -361,6 +363,34 @@ def sanitize_html(fragment: str) -> str:
     handlers and ``javascript:``/``data:`` URLs removed; characters a page
     cannot carry removed, also those a numeric reference (``&#1;``) spells."""
     return INVALID_CHARS.sub("", _CLEANER.clean(fragment)).strip(WS)
+
+
+class _ImageSources(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.sources: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            self.sources.extend(value.strip() for name, value in attrs if name == "src" and value)
+
+
+def external_images(fragment: str) -> list[str]:
+    """The addresses of the images of a sanitised HTML fragment that another
+    site would serve: absolute (``https://…``) or scheme-relative (``//host/…``).
+    A page showing them has each reader's browser call that site (tracking);
+    relative addresses (``@@PLUGINFILE@@/a.png``, ``/…``) and ``data:`` URIs
+    are the platform's own."""
+    parser = _ImageSources()
+    parser.feed(fragment)
+    parser.close()
+    found = []
+    for source in parser.sources:
+        # as a browser reads it: tabs and newlines dropped, backslashes as slashes
+        parts = urlsplit(re.sub(r"[\t\n\r]", "", source).replace("\\", "/"))
+        if parts.netloc or (parts.scheme and parts.scheme.lower() != "data"):
+            found.append(source)
+    return found
 
 
 def to_html(text: str, text_format: str) -> str:
