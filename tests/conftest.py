@@ -150,6 +150,9 @@ def _serve(name: str) -> Iterator[Site]:
     scratch = Path(tempfile.mkdtemp(prefix=f"c2i-live-{name}-"))
     env["C2I_KEYS_DIR"] = str(scratch / "keys")
     env["C2I_MEDIA_ROOT"] = str(scratch / "media")
+    # E-mails as files, for journeys that read one (the registration's code).
+    env["C2I_EMAIL_BACKEND"] = "django.core.mail.backends.filebased.EmailBackend"
+    env["C2I_EMAIL_FILE_PATH"] = str(scratch / "mail")
     manage = [sys.executable, str(ROOT / "manage.py")]
     for command in (
         ["migrate", "--noinput"],

@@ -1,14 +1,24 @@
 """Browser journeys of the foundation, in Debian's Chromium: a visitor finds an
-institution, a newcomer registers and enrols, a correspondent imports and
-exports, the R5 refusal is shown. Screenshots go to test-artifacts/."""
+institution, a newcomer registers (with the code e-mailed to them) and enrols,
+a correspondent imports and exports, the R5 refusal is shown. Screenshots go
+to test-artifacts/."""
 
 import re
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import login, screenshot
+from tests.conftest import Site, login, screenshot
 
 pytestmark = pytest.mark.browser
+
+
+def the_code_sent(site: Site) -> str:
+    """The six digits of the last e-mail the site sent (its e-mails are files)."""
+    sent = sorted(Path(site.env["C2I_EMAIL_FILE_PATH"]).iterdir(), key=lambda p: p.stat().st_mtime)
+    found = re.search(r"^ +(\d{6})$", sent[-1].read_text(), re.M)
+    assert found is not None
+    return found[1]
 
 
 class TestFoundationJourneys:
@@ -21,7 +31,7 @@ class TestFoundationJourneys:
         assert results.index("Université Grenoble Alpes") < results.index("Université Claude Bernard Lyon 1")
         screenshot(page, "foundation-directory")
 
-    def test_a_newcomer_registers_and_enrols(self, page) -> None:  # type: ignore[no-untyped-def]
+    def test_a_newcomer_registers_and_enrols(self, page, live_site) -> None:  # type: ignore[no-untyped-def]
         page.goto("/inscription/")
         page.fill("input[name=email]", "clara.navigateur@example.fr")
         page.fill("input[name=password1]", "Un-mot-de-passe-long")
@@ -33,6 +43,9 @@ class TestFoundationJourneys:
         page.fill("input[name=ine]", "0DDG5R00015")
         page.locator("label[for=id_status_0]").click()  # DSFR draws the radio on its label
         screenshot(page, "foundation-register")
+        page.click("main button[type=submit]")
+        page.fill("input[name=code]", the_code_sent(live_site))  # the address is confirmed before the account exists
+        screenshot(page, "foundation-register-code")
         page.click("main button[type=submit]")
         page.get_by_role("link", name=re.compile(r"^C2i1 — ")).first.click()
         screenshot(page, "foundation-session")

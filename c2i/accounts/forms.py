@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBoundField
 from dsfr.utils import dsfr_input_class_attr
 
+from c2i.accounts import throttle
 from c2i.accounts.models import User
 from c2i.enrolment.models import CandidateStatus
 from c2i.lib.forms import DateInput, Form
@@ -28,9 +29,27 @@ class _Dsfr:
 
 
 class LoginForm(_Dsfr, AuthenticationForm):
+    """The password step of /connexion/, throttled (`throttle`): once the
+    username or the client address has used up its failures, the password is
+    not even checked. `wait` then holds the seconds to wait (the view answers
+    429)."""
+
+    wait = 0
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Username or e-mail address")
+
+    def clean(self) -> dict[str, Any]:
+        username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if not username or not password or self.request is None:
+            return super().clean()
+        self.wait = throttle.start_login(self.request, username)
+        if self.wait:
+            raise forms.ValidationError(throttle.wait_message(self.wait), code="throttled")
+        data = super().clean()  # a wrong password raises: the attempt stays counted
+        throttle.login_succeeded(self.request, username)
+        return data
 
 
 class PasswordForgottenForm(_Dsfr, PasswordResetForm):
@@ -100,10 +119,9 @@ class RegistrationForm(IdentityFields):
     ]
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists() or User.objects.filter(username__iexact=email).exists():
-            raise forms.ValidationError(_("An account already exists with this e-mail address."), code="email_taken")
-        return email
+        # Whether the address already has an account is never said here: the
+        # e-mail sent to it says so (issue 10, finding 9).
+        return str(self.cleaned_data["email"]).strip().lower()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -122,3 +140,27 @@ class RegistrationForm(IdentityFields):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return data
+
+
+def _code_field(help_text: Any) -> forms.CharField:
+    return forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        help_text=help_text,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"}),
+    )
+
+
+class CodeForm(Form):
+    """A one-time code: six digits from an authenticator application or a
+    recovery code (logging in, confirming a change of the second factor)."""
+
+    code = _code_field(_("The six digits your authenticator application shows now, or one of your recovery codes."))
+
+
+class SetupCodeForm(Form):
+    code = _code_field(_("The six digits your application shows for this account."))
+
+
+class RegistrationCodeForm(Form):
+    code = _code_field(_("Six digits, in the e-mail we have just sent."))

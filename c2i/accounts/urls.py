@@ -5,10 +5,15 @@ from c2i.accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("connexion/", views.LoginView.as_view(), name="login"),
+    path("connexion/code/", views.login_code, name="login_code"),
     path("deconnexion/", views.logout_view, name="logout"),
     path("inscription/", views.register, name="register"),
+    path("inscription/code/", views.register_code, name="register_code"),
     path("mon-espace/", views.dashboard, name="dashboard"),
     path("mon-espace/mot-de-passe/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("mon-espace/double-authentification/", views.two_factor_page, name="two_factor"),
+    path("mon-espace/double-authentification/codes-de-secours/", views.two_factor_codes, name="two_factor_codes"),
+    path("mon-espace/double-authentification/desactiver/", views.two_factor_disable, name="two_factor_disable"),
     path("mot-de-passe/oublie/", views.PasswordResetView.as_view(), name="password_reset"),
     path("mot-de-passe/oublie/envoye/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(

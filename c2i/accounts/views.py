@@ -11,19 +11,30 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from c2i.accounts.access import roles
+from c2i.accounts import throttle, two_factor
+from c2i.accounts.access import AuthenticatedRequest, roles
 from c2i.accounts.forms import (
     ChangePasswordForm,
+    CodeForm,
     LoginForm,
     NewPasswordForm,
     PasswordForgottenForm,
+    RegistrationCodeForm,
     RegistrationForm,
+    SetupCodeForm,
 )
-from c2i.accounts.services import register_candidate
+from c2i.accounts.models import User
+from c2i.accounts.services import (
+    REGISTRATION_CODE_SECONDS,
+    REGISTRATION_CODE_TRIES,
+    finish_registration,
+    start_registration,
+)
 from c2i.lib.errors import DomainError
 from c2i.lib.pages import page, page_context
 
@@ -39,10 +50,73 @@ class _Page:
 
 
 class LoginView(_Page, auth_views.LoginView):
+    """The one way in (the admin's login sends here). Refused attempts
+    (`throttle`) answer 429 with Retry-After, and the page: a person reads why
+    and how long, a script gets the status. A person with a second factor
+    gives its code next (`login_code`) before the session is opened."""
+
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
     page_title = gettext_lazy("Log in")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        user = form.get_user()
+        if two_factor.has_device(user):
+            username = form.cleaned_data["username"]
+            two_factor.begin_login(self.request, user, username, user.backend, self.get_success_url())
+            return redirect("accounts:login_code")
+        return super().form_valid(form)
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        return _refused(response, form.wait)
+
+
+def _refused(response: HttpResponse, wait: int) -> HttpResponse:
+    if wait:
+        response.status_code = 429
+        response["Retry-After"] = str(wait)
+    return response
+
+
+def _next_url(request: HttpRequest, value: str | None, default: str) -> str:
+    if value and url_has_allowed_host_and_scheme(value, {request.get_host()}, request.is_secure()):
+        return value
+    return default
+
+
+def login_code(request: HttpRequest) -> HttpResponse:
+    """The second step of a login: the code of the authenticator application,
+    or a recovery code. Wrong codes count as failed logins of the account."""
+    pending = two_factor.pending_login(request)
+    user: User | None = None
+    if pending is not None:
+        user = User.objects.filter(pk=pending["user"], is_active=True).first()
+        username, next_url = pending["username"], pending["next"]
+    elif request.user.is_authenticated and not two_factor.is_verified(request.user):
+        user = request.user if two_factor.has_device(request.user) else None  # type: ignore[assignment]
+        username = request.user.get_username()
+        next_url = _next_url(request, request.GET.get("next"), reverse("accounts:dashboard"))
+    if user is None:
+        return redirect("accounts:login")
+    form = CodeForm(request.POST or None)
+    wait = 0
+    if request.method == "POST" and form.is_valid():
+        wait = throttle.start_login(request, username)
+        device = None if wait else two_factor.verify(user, form.cleaned_data["code"])
+        if wait:
+            form.add_error(None, throttle.wait_message(wait))
+        elif device is None:
+            form.add_error("code", _("This code is not valid: type the code your application shows now."))
+        else:
+            throttle.login_succeeded(request, username)
+            if pending is not None:
+                login(request, user, backend=pending["backend"])
+            two_factor.mark_verified(request, device)
+            return redirect(next_url)
+    response = page(request, "accounts/login_code.html", _("Two-factor authentication"), form=form)
+    return _refused(response, wait)
 
 
 class PasswordResetView(_Page, auth_views.PasswordResetView):
@@ -124,29 +198,189 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("home")
 
 
+REGISTRATION_KEY = "c2i_registration"  # session: the registration awaiting its e-mail's code
+
+
 def register(request: HttpRequest) -> HttpResponse:
+    """Self-registration, first step: the same answer whatever the address
+    and the INE (`services.start_registration`); rate-limited per client
+    address."""
     if request.user.is_authenticated:
         return redirect("accounts:dashboard")
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        wait = throttle.hit(
+            throttle.address_key(request, "registration"),
+            settings.C2I_REGISTRATIONS_PER_ADDRESS,
+            settings.C2I_REGISTRATION_WINDOW,
+        )
+        if wait:
+            minutes = max(1, -(-wait // 60))
+            form.add_error(
+                None,
+                ngettext(
+                    "Too many registrations from your connection: please try again in %(minutes)d minute.",
+                    "Too many registrations from your connection: please try again in %(minutes)d minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+            )
+            response = page(request, "accounts/register.html", _("Create a candidate account"), form=form)
+            return _refused(response, wait)
         data = dict(form.cleaned_data)
         email, password = data.pop("email"), data.pop("password1")
         data.pop("password2")
+        pending = start_registration(email=email, password=password, **data)
+        pending["next"] = _next_url(request, request.GET.get("next"), reverse("enrolment:sessions"))
+        request.session[REGISTRATION_KEY] = pending
+        return redirect("accounts:register_code")
+    return page(request, "accounts/register.html", _("Create a candidate account"), form=form)
+
+
+def register_code(request: HttpRequest) -> HttpResponse:
+    """Self-registration, second step: the code of the e-mail creates the
+    account and signs the person in. Five wrong codes, and the form is to be
+    filled in again."""
+    pending = request.session.get(REGISTRATION_KEY)
+    if request.user.is_authenticated:
+        return redirect("accounts:dashboard")
+    if not isinstance(pending, dict):
+        return redirect("accounts:register")
+    form = RegistrationCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
-            user = register_candidate(email=email, password=password, **data)
+            user = finish_registration(pending, form.cleaned_data["code"])
         except DomainError as error:
-            form.add_error("ine", error.message)
+            pending["tries"] = pending.get("tries", 0) + 1
+            if error.code != "code_wrong" or pending["tries"] >= REGISTRATION_CODE_TRIES:
+                del request.session[REGISTRATION_KEY]
+                messages.error(request, error.message if error.code != "code_wrong" else _too_many_codes())
+                return redirect("accounts:register")
+            request.session[REGISTRATION_KEY] = pending
+            form.add_error("code", error.message)
         else:
+            del request.session[REGISTRATION_KEY]
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Your account is created. You can now enrol in a certification session."))
-            target = request.GET.get("next", "")
-            if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-                target = reverse("enrolment:sessions")
-            return redirect(target)
-    return page(request, "accounts/register.html", _("Create a candidate account"), form=form)
+            return redirect(pending.get("next") or reverse("enrolment:sessions"))
+    return page(
+        request,
+        "accounts/register_code.html",
+        _("Confirm your e-mail address"),
+        form=form,
+        email=pending["email"],
+        minutes=REGISTRATION_CODE_SECONDS // 60,
+    )
+
+
+def _too_many_codes() -> str:
+    return _("Too many wrong codes: please fill in the registration form again to receive a new one.")
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The home of a signed-in person: one entry per role they hold."""
-    return page(request, "accounts/dashboard.html", _("My space"), user_roles=roles(request.user))
+    return page(
+        request,
+        "accounts/dashboard.html",
+        _("My space"),
+        user_roles=roles(request.user),
+        two_factor_on=two_factor.has_device(request.user),  # type: ignore[arg-type]
+    )
+
+
+# --- two-factor authentication ----------------------------------------------------
+
+
+@login_required
+def two_factor_page(request: AuthenticatedRequest) -> HttpResponse:
+    """« Double authentification » in my space: set up (a QR code, then one
+    code to confirm), or, once on, new recovery codes and turning it off."""
+    user = request.user
+    next_url = _next_url(request, request.GET.get("next"), "")
+    if two_factor.has_device(user):
+        return page(
+            request,
+            "accounts/two_factor.html",
+            _("Two-factor authentication"),
+            [(reverse("accounts:dashboard"), _("My space"))],
+            is_on=True,
+            codes_left=two_factor.recovery_codes_left(user),
+            required=two_factor.required_by_role(user),
+            codes_form=CodeForm(auto_id="codes_%s"),
+            off_form=CodeForm(auto_id="off_%s"),
+        )
+    secret = two_factor.setup_secret(request)
+    form = SetupCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = two_factor.turn_on(user, secret, form.cleaned_data["code"])
+        if result is not None:
+            device, codes = result
+            del request.session[two_factor.SETUP_KEY]
+            two_factor.mark_verified(request, device)
+            two_factor.end_other_sessions(request, user)
+            request.session[two_factor.CODES_KEY] = {"codes": codes, "next": next_url}
+            messages.success(request, _("Two-factor authentication is on; your other sessions are signed out."))
+            return redirect("accounts:two_factor_codes")
+        form.add_error("code", _("This code is not valid: check that your phone is on time, and type the new code."))
+    return page(
+        request,
+        "accounts/two_factor.html",
+        _("Two-factor authentication"),
+        [(reverse("accounts:dashboard"), _("My space"))],
+        is_on=False,
+        required=two_factor.enforced(user),
+        qr=mark_safe(two_factor.qr_svg(two_factor.config_url(user, secret))),  # our own SVG, no user text
+        secret=two_factor.spelled_secret(secret),
+        form=form,
+    )
+
+
+@login_required
+def two_factor_codes(request: AuthenticatedRequest) -> HttpResponse:
+    """GET: the fresh recovery codes, shown once. POST, with a code: ten new
+    ones, the old ones no longer valid."""
+    if request.method == "POST":
+        if _code_checked(request):
+            request.session[two_factor.CODES_KEY] = {"codes": two_factor.new_recovery_codes(request.user), "next": ""}
+            messages.success(request, _("New recovery codes: the previous ones no longer work."))
+        return redirect(
+            "accounts:two_factor_codes" if two_factor.CODES_KEY in request.session else "accounts:two_factor"
+        )
+    fresh = request.session.pop(two_factor.CODES_KEY, None)
+    if not isinstance(fresh, dict):
+        return redirect("accounts:two_factor")
+    return page(
+        request,
+        "accounts/two_factor_codes.html",
+        _("Your recovery codes"),
+        [
+            (reverse("accounts:dashboard"), _("My space")),
+            (reverse("accounts:two_factor"), _("Two-factor authentication")),
+        ],
+        codes=fresh["codes"],
+        next_url=fresh.get("next") or reverse("accounts:dashboard"),
+    )
+
+
+@require_POST
+@login_required
+def two_factor_disable(request: AuthenticatedRequest) -> HttpResponse:
+    """Turn it off with a code; someone who must have it sets up a new one at once."""
+    if _code_checked(request):
+        two_factor.turn_off(request.user)
+        two_factor.forget_verification(request)
+        if two_factor.enforced(request.user):
+            messages.warning(request, _("Your role requires two-factor authentication: set up your new application."))
+        else:
+            messages.success(request, _("Two-factor authentication is off."))
+    return redirect("accounts:two_factor")
+
+
+def _code_checked(request: AuthenticatedRequest) -> bool:
+    """A current code (or a recovery code) confirms a change of the factor."""
+    form = CodeForm(request.POST)
+    if form.is_valid() and two_factor.verify(request.user, form.cleaned_data["code"]) is not None:
+        return True
+    messages.error(request, _("This code is not valid: nothing was changed."))
+    return False
