@@ -227,6 +227,11 @@ C2I_KEYS_DIR = Path(os.environ.get("C2I_KEYS_DIR", BASE_DIR / "var" / "keys"))
 C2I_VERIFY_LIMIT = int(os.environ.get("C2I_VERIFY_LIMIT", "30"))
 C2I_VERIFY_WINDOW = int(os.environ.get("C2I_VERIFY_WINDOW", "600"))
 C2I_DOCUMENT_TASKS = int(os.environ.get("C2I_DOCUMENT_TASKS", "2"))
+# Background tasks' leases (docs/operations.md): a running task whose worker
+# has not renewed its lease for this many seconds is queued again; one whose
+# workers died this many times is given up (marked failed).
+C2I_TASK_LEASE_SECONDS = float(os.environ.get("C2I_TASK_LEASE_SECONDS", "60"))
+C2I_TASK_MAX_ATTEMPTS = int(os.environ.get("C2I_TASK_MAX_ATTEMPTS", "3"))
 # Accounts (issue 10): failed logins allowed per submitted username and per
 # client address within the window (seconds), then every attempt is refused
 # until it ends; registrations per client address and window; two-factor

@@ -1,5 +1,5 @@
-"""Issued certificates and attestations (RULES.md R15), and the progress of a
-session's batch.
+"""Issued certificates and attestations (RULES.md R15), the progress of a
+session's batch, and the leases of background tasks.
 
 `IssuedDocument` is append-only: a rectification is a new row, and the row it
 replaces only changes status (valid → replaced, with `replaced_by`); a
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -126,3 +127,58 @@ class DocumentBatch(models.Model):
     @property
     def is_active(self) -> bool:
         return self.state in (BatchState.QUEUED, BatchState.RUNNING)
+
+
+class BatchPart(models.Model):
+    """One task's share of a batch and how far it got. Its enrolments are
+    taken in ascending id order; `cursor` is the last one handled, moved
+    together with its counter in one conditional statement, so that a task
+    run again after its worker died resumes after it and counts each
+    enrolment once, even if the old run was still going."""
+
+    batch = models.ForeignKey(DocumentBatch, on_delete=models.CASCADE, related_name="part_rows")
+    part = models.PositiveSmallIntegerField()
+    cursor = models.BigIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    progress_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["batch", "part"], name="batch_part_once")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.part}"
+
+
+class TaskLease(models.Model):
+    """The lease of a background task being run (django-tasks' database
+    backend records who claimed a task, never whether that worker is still
+    alive). The worker renews `beat_at` while the task runs and deletes the
+    row when it ends; a running task whose lease is older than
+    C2I_TASK_LEASE_SECONDS is queued again (`leases.py`)."""
+
+    task_id = models.UUIDField(primary_key=True)
+    worker_id = models.CharField(max_length=64)
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(default=0)
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.task_id} ({self.worker_id})"
+
+
+class PendingFile(models.Model):
+    """A document's file being written: the row is made before the file and
+    deleted in the transaction that records the document. A row older than a
+    lease names a file that a dead process wrote without recording it; the
+    sweep deletes both (no file is ever left written twice)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name

@@ -10,15 +10,25 @@ Issuing renders the PDF first, outside any transaction (it is the slow part,
 about 50 ms), writes it once under a random name, then records the row in a
 short transaction; the partial unique constraint "one valid document per
 enrolment" makes two workers racing on one enrolment harmless (the loser
-deletes its file and keeps the winner's document).
+deletes its file and keeps the winner's document). The file's name is
+reserved (`PendingFile`) before it is written and released by the recording
+transaction: a process killed in between leaves a name that the lease sweep
+uses to delete the file.
+
+A batch's part runs its enrolments in id order and moves its cursor with each
+one (in the issuing transaction when a document is issued): a part run again
+after its worker died resumes where the dead one stopped and counts each
+enrolment once (`leases.py`, `BatchPart`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,16 +36,16 @@ from django.conf import settings
 from django.core import mail
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from c2i.accounts.models import User, audit
-from c2i.credentials import badges, keys
+from c2i.credentials import badges, keys, leases
 from c2i.credentials.document import ATTESTATION, CERTIFICATE, DocumentData, DomainLine
-from c2i.credentials.models import BatchState, DocumentBatch, DocumentStatus, IssuedDocument
+from c2i.credentials.models import BatchPart, BatchState, DocumentBatch, DocumentStatus, IssuedDocument
 from c2i.credentials.pdf import render_pdf
 from c2i.enrolment.models import Enrolment, InstitutionSession
 from c2i.lib import codes
@@ -190,9 +200,11 @@ def _issue(
     actor: User | None,
     replaces: IssuedDocument | None = None,
     reason: str = "",
+    in_transaction: Callable[[], None] | None = None,
 ) -> IssuedDocument | None:
     """Render, store and record one document; None when another process
-    recorded a valid document for this enrolment meanwhile."""
+    recorded a valid document for this enrolment meanwhile. `in_transaction`
+    runs in the recording transaction (a batch moves its cursor there)."""
     code = _unused_code()
     data = dataclasses.replace(
         data,
@@ -200,9 +212,19 @@ def _issue(
         verification_url=verification_url(code),
         replaces_code=replaces.code if replaces else "",
     )
-    name = default_storage.save(f"documents/{secrets.token_hex(16)}.pdf", ContentFile(render_pdf(data)))
+    content = ContentFile(render_pdf(data))
+    name = f"documents/{secrets.token_hex(16)}.pdf"
+    leases.reserve_file(name)
+    saved = default_storage.save(name, content)
+    if saved != name:  # a storage that renamed it
+        leases.file_recorded(name)
+        leases.reserve_file(saved)
+        name = saved
     try:
         with transaction.atomic():
+            leases.file_recorded(name)
+            if in_transaction is not None:
+                in_transaction()
             if replaces is not None:
                 old = IssuedDocument.objects.select_for_update().get(pk=replaces.pk)
                 if old.status != DocumentStatus.VALID:
@@ -234,7 +256,7 @@ def _issue(
                 audit(actor, "documents.replace", old, replaced_by=document.code, reason=reason)
             audit(actor, "documents.issue", document, code=code, kind=data.kind, replaces=data.replaces_code)
     except IntegrityError:
-        default_storage.delete(name)
+        leases.file_abandoned(name)
         return None
     return document
 
@@ -253,10 +275,12 @@ def produce_document(
     reason: str = "",
     memo: dict[str, Any] | None = None,
     notify: bool = True,
+    in_transaction: Callable[[], None] | None = None,
 ) -> tuple[str, IssuedDocument | None]:
     """Idempotent: the enrolment's valid document when it says what the outcome
     says (SKIPPED); otherwise a new one (ISSUED), replacing the previous one if
-    any (REISSUED); NONE when there is no final outcome."""
+    any (REISSUED); NONE when there is no final outcome. `in_transaction` runs
+    in the transaction that records a new document, and only then."""
     data = document_data(enrolment, memo)
     if data is None:
         return NONE, None
@@ -265,7 +289,7 @@ def produce_document(
         return SKIPPED, current
     if current is not None and not reason:
         reason = _("The jury's outcome changed.")
-    document = _issue(enrolment, data, actor, replaces=current, reason=reason)
+    document = _issue(enrolment, data, actor, replaces=current, reason=reason, in_transaction=in_transaction)
     if document is None:  # another worker was faster
         return SKIPPED, _valid_document(enrolment)
     if notify:
@@ -330,25 +354,23 @@ def notify_holder(document: IssuedDocument, connection: Any = None) -> None:
 # --- a session's batch ---------------------------------------------------------
 
 
-def final_enrolment_ids(institution_session: InstitutionSession) -> list[int]:
+def _final_outcomes(institution_session: InstitutionSession) -> QuerySet[Any]:
     from c2i.deliberation.models import CandidateOutcome, OutcomeStatus
 
-    return list(
-        CandidateOutcome.objects.filter(
-            institution_session=institution_session,
-            deferred=False,
-            status__in=[OutcomeStatus.CERTIFIED, OutcomeStatus.NOT_CERTIFIED],
-        )
-        .order_by("enrolment_id")
-        .values_list("enrolment_id", flat=True)
+    return CandidateOutcome.objects.filter(
+        institution_session=institution_session,
+        deferred=False,
+        status__in=[OutcomeStatus.CERTIFIED, OutcomeStatus.NOT_CERTIFIED],
     )
+
+
+def final_enrolment_ids(institution_session: InstitutionSession) -> list[int]:
+    return list(_final_outcomes(institution_session).order_by("enrolment_id").values_list("enrolment_id", flat=True))
 
 
 def enqueue_session_documents(institution_session: InstitutionSession, actor: User | None) -> DocumentBatch:
     """Hand the session's documents to the background worker(s): one batch
     record, split into C2I_DOCUMENT_TASKS tasks run in parallel."""
-    from c2i.credentials.tasks import produce_documents_task
-
     total = len(final_enrolment_ids(institution_session))
     parts = max(1, min(settings.C2I_DOCUMENT_TASKS, total))
     batch = DocumentBatch.objects.create(
@@ -357,58 +379,219 @@ def enqueue_session_documents(institution_session: InstitutionSession, actor: Us
         total=total,
         parts=parts,
     )
+    BatchPart.objects.bulk_create([BatchPart(batch=batch, part=part) for part in range(parts)])
     audit(actor, "documents.batch", batch, total=total, parts=parts)
-
-    def enqueue() -> None:
-        for part in range(parts):
-            produce_documents_task.enqueue(batch.pk, part)
-
-    transaction.on_commit(enqueue)
+    transaction.on_commit(lambda: _enqueue_parts(batch.pk, range(parts)))
     return batch
+
+
+def _enqueue_parts(batch_id: int, parts: range | list[int], delay: float = 0) -> None:
+    from c2i.credentials.tasks import produce_documents_task
+
+    task = produce_documents_task
+    if delay:
+        task = task.using(run_after=timezone.now() + dt.timedelta(seconds=delay))
+    for part in parts:
+        task.enqueue(batch_id, part)
+
+
+def _advance(row_id: int, after: int, enrolment_id: int, counter: str) -> bool:
+    """Move the part's cursor from `after` to `enrolment_id` and count it, in
+    one statement; False when another run of the part already did."""
+    return bool(
+        BatchPart.objects.filter(pk=row_id, cursor=after).update(
+            cursor=enrolment_id, progress_at=timezone.now(), **{counter: F(counter) + 1}
+        )
+    )
+
+
+def _produce_in_batch(row: BatchPart, after: int, enrolment: Enrolment, actor: User | None, memo: dict) -> bool:
+    """One enrolment of a part; True when a document was issued."""
+
+    def count_issue() -> None:
+        _advance(row.pk, after, enrolment.pk, "done")
+
+    try:
+        action, _document = produce_document(enrolment, actor, memo=memo, in_transaction=count_issue)
+    except Exception:
+        log.exception("document of enrolment %s not produced", enrolment.pk)
+        _advance(row.pk, after, enrolment.pk, "failed")
+        return False
+    if action in (ISSUED, REISSUED):
+        return True  # counted by count_issue, with the document
+    _advance(row.pk, after, enrolment.pk, "skipped")
+    return False
+
+
+def _start_part(batch: DocumentBatch, part: int) -> BatchPart:
+    now = timezone.now()
+    row, _created = BatchPart.objects.get_or_create(batch=batch, part=part)
+    BatchPart.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1, progress_at=now)
+    BatchPart.objects.filter(pk=row.pk, started_at__isnull=True).update(started_at=now)
+    DocumentBatch.objects.filter(pk=batch.pk, state=BatchState.QUEUED).update(state=BatchState.RUNNING, started_at=now)
+    row.refresh_from_db()
+    return row
+
+
+def _finish_part(batch_id: int, row_id: int) -> None:
+    """Add the part's counts to its batch, once; the last part ends the batch."""
+    now = timezone.now()
+    with transaction.atomic():
+        if not BatchPart.objects.filter(pk=row_id, finished_at__isnull=True).update(finished_at=now):
+            return  # another run of this part finished it
+        row = BatchPart.objects.get(pk=row_id)
+        DocumentBatch.objects.filter(pk=batch_id).update(
+            done=F("done") + row.done,
+            skipped=F("skipped") + row.skipped,
+            failed=F("failed") + row.failed,
+            parts_done=F("parts_done") + 1,
+        )
+        DocumentBatch.objects.filter(pk=batch_id, parts_done__gte=F("parts"), state=BatchState.RUNNING).update(
+            state=BatchState.DONE, finished_at=now
+        )
+
+
+def _fail_batch(batch_id: int, error: str) -> None:
+    DocumentBatch.objects.filter(pk=batch_id).exclude(state=BatchState.DONE).update(
+        state=BatchState.FAILED, error=error[:2000], finished_at=timezone.now()
+    )
+
+
+def give_up_batch_part(batch_id: int, part: int) -> None:
+    """The lease sweep gave up the part's task: its workers kept dying."""
+    _fail_batch(
+        batch_id,
+        f"part {part + 1}: its background worker stopped {settings.C2I_TASK_MAX_ATTEMPTS} times; "
+        "production given up (produce again to retry)",
+    )
 
 
 def run_batch_part(batch_id: int, part: int) -> int:
     """One task's share of a batch: the enrolments whose rank modulo `parts`
-    is `part`. Returns the number of documents issued or re-issued."""
+    is `part`, in id order, from the part's cursor on (a run after a dead
+    worker resumes there). Returns the number of documents issued or re-issued.
+
+    A worker being stopped (SystemExit, KeyboardInterrupt: a second signal)
+    hands the part back to the queue at once; another error queues it again
+    one lease later, up to C2I_TASK_MAX_ATTEMPTS runs, then fails the batch.
+    A worker killed outright is the lease sweep's business."""
     batch = DocumentBatch.objects.select_related("institution_session", "requested_by").get(pk=batch_id)
-    DocumentBatch.objects.filter(pk=batch_id, state=BatchState.QUEUED).update(
-        state=BatchState.RUNNING, started_at=timezone.now()
-    )
-    ids = final_enrolment_ids(batch.institution_session)[part :: batch.parts]
+    row = _start_part(batch, part)
+    if row.finished_at is not None:
+        return 0
+    ids = [i for i in final_enrolment_ids(batch.institution_session)[part :: batch.parts] if i > row.cursor]
+    after = row.cursor
     memo: dict[str, Any] = {}
     produced = 0
     try:
         with mail.get_connection() as connection:
             memo["connection"] = connection
             for start in range(0, len(ids), CHUNK):
-                enrolments = Enrolment.objects.filter(pk__in=ids[start : start + CHUNK]).select_related(
-                    "candidate", "institution_session__session__framework", "institution_session__institution"
+                enrolments = (
+                    Enrolment.objects.filter(pk__in=ids[start : start + CHUNK])
+                    .select_related(
+                        "candidate", "institution_session__session__framework", "institution_session__institution"
+                    )
+                    .order_by("pk")
                 )
-                done = skipped = failed = 0
                 for enrolment in enrolments:
-                    try:
-                        action, _document = produce_document(enrolment, batch.requested_by, memo=memo)
-                    except Exception:
-                        log.exception("document of enrolment %s not produced", enrolment.pk)
-                        failed += 1
-                        continue
-                    if action in (ISSUED, REISSUED):
-                        done += 1
-                    else:
-                        skipped += 1
-                produced += done
-                DocumentBatch.objects.filter(pk=batch_id).update(
-                    done=F("done") + done, skipped=F("skipped") + skipped, failed=F("failed") + failed
-                )
-    except Exception as error:
-        DocumentBatch.objects.filter(pk=batch_id).update(state=BatchState.FAILED, error=str(error)[:2000])
+                    produced += _produce_in_batch(row, after, enrolment, batch.requested_by, memo)
+                    after = enrolment.pk
+    except (SystemExit, KeyboardInterrupt):
+        _enqueue_parts(batch_id, [part])
         raise
-    finally:
-        DocumentBatch.objects.filter(pk=batch_id).update(parts_done=F("parts_done") + 1)
-        DocumentBatch.objects.filter(pk=batch_id, parts_done__gte=F("parts"), state=BatchState.RUNNING).update(
-            state=BatchState.DONE, finished_at=timezone.now()
-        )
+    except Exception as error:
+        try:
+            if row.attempts < settings.C2I_TASK_MAX_ATTEMPTS:
+                DocumentBatch.objects.filter(pk=batch_id).update(error=str(error)[:2000])
+                _enqueue_parts(batch_id, [part], delay=leases.lease_seconds())
+            else:
+                _fail_batch(batch_id, str(error))
+        except DatabaseError:  # the database itself is gone: the lease sweep takes over
+            log.exception("batch %s, part %s: interruption not recorded", batch_id, part)
+        raise
+    _finish_part(batch_id, row.pk)
     return produced
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """What the batch page says, from the parts and the documents themselves."""
+
+    batch: DocumentBatch
+    state: str  # queued, running, resuming, stalled, done, failed
+    expected: int
+    ready: int  # final enrolments that have a valid document now
+    done: int
+    skipped: int
+    failed: int
+    attempts: int  # the most runs of one part
+    since: dt.datetime | None  # stalled: last progress; queued: requested at
+    waiting_long: bool
+
+    @property
+    def processed(self) -> int:
+        return self.done + self.skipped + self.failed
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.expected else min(100, round(100 * self.processed / self.expected))
+
+    @property
+    def resumed(self) -> bool:
+        return self.attempts > 1
+
+    @property
+    def active(self) -> bool:
+        return self.state not in ("done", "failed")
+
+
+def _parts_waiting(batch: DocumentBatch) -> set[int]:
+    """Parts of the batch whose task waits in the queue."""
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.filter(
+        status=leases.READY, task_path="c2i.credentials.tasks.produce_documents_task"
+    ).values_list("args_kwargs", flat=True)
+    return {args["args"][1] for args in waiting if args.get("args", [None])[0] == batch.pk}
+
+
+def batch_progress(batch: DocumentBatch) -> BatchProgress:
+    parts = list(batch.part_rows.all())
+    counts = [sum(getattr(p, name) for p in parts) for name in ("done", "skipped", "failed")]
+    if not parts:  # a batch from before the parts existed
+        counts = [batch.done, batch.skipped, batch.failed]
+    ready = IssuedDocument.objects.filter(
+        status=DocumentStatus.VALID, enrolment_id__in=_final_outcomes(batch.institution_session).values("enrolment_id")
+    ).count()
+    now = timezone.now()
+    lease = dt.timedelta(seconds=leases.lease_seconds())
+    started = [p for p in parts if p.attempts and not p.finished_at]
+    moments = [p.progress_at or p.started_at for p in started]
+    oldest = min((m for m in moments if m), default=batch.started_at or batch.created_at)
+    since: dt.datetime | None = None
+    if batch.state in (BatchState.DONE, BatchState.FAILED):
+        state = str(batch.state)
+    elif started and {p.part for p in started} & _parts_waiting(batch):
+        state = "resuming"  # a part interrupted, queued again
+    elif batch.state == BatchState.QUEUED:
+        state, since = "queued", batch.created_at
+    elif now - oldest > lease:
+        state, since = "stalled", oldest
+    else:
+        state = "running"
+    return BatchProgress(
+        batch=batch,
+        state=state,
+        expected=batch.total,
+        ready=ready,
+        done=counts[0],
+        skipped=counts[1],
+        failed=counts[2],
+        attempts=max((p.attempts for p in parts), default=0),
+        since=since,
+        waiting_long=state == "queued" and now - batch.created_at > lease,
+    )
 
 
 # --- verification --------------------------------------------------------------

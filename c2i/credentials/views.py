@@ -90,6 +90,8 @@ def session_documents(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         [(institution_session.get_absolute_url(), str(institution_session))],
         institution_session=institution_session,
         batch=batch,
+        progress=services.batch_progress(batch) if batch else None,
+        lease_seconds=round(settings.C2I_TASK_LEASE_SECONDS),
         published=published,
         documents=documents,
     )
