@@ -26,9 +26,10 @@ def form(demo) -> dict[str, str]:  # type: ignore[no-untyped-def]
     assert page.status_code == 200
     data = {}
     for row in page.context["rows"]:
-        for code, value in row["cells"]:
-            data[f"c-{row['enrolment'].pk}-{code}"] = value
-            data[f"o-{row['enrolment'].pk}-{code}"] = value
+        for cell in row["cells"]:
+            key = f"{row['enrolment'].pk}-{cell['code']}"
+            data[f"c-{key}"] = data[f"o-{key}"] = cell["value"]
+            data[f"s-{key}"] = str(cell["id"])
     return data
 
 

@@ -66,6 +66,11 @@ def roles(user: Any) -> Roles:
 
     memberships = list(Membership.objects.filter(user=user).values_list("role", "institution_id"))
     seats = list(JuryMember.objects.filter(user=user).values_list("institution_session_id", "is_chair"))
+    if seats:  # no one sits on the jury of a session they are a candidate of (enrolment/conflicts.py)
+        from c2i.enrolment.conflicts import sessions_held
+
+        held = sessions_held(user, [s for s, _ in seats])
+        seats = [(s, chair) for s, chair in seats if s not in held]
     candidate_id = Candidate.objects.filter(user=user).values_list("id", flat=True).first()
     result = Roles(
         is_admin=user.is_superuser or any(r == Role.NATIONAL_ADMIN for r, _ in memberships),

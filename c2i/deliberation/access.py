@@ -1,7 +1,9 @@
 """Who reaches the jury pages: the members of a session's jury (the chair for
 closing, deferring and rectifying), the national administrator read-only;
 the correspondents for the jury's composition. 404 for a session out of
-reach, 403 for a missing role (see `accounts/access.py`)."""
+reach, 403 for a missing role (see `accounts/access.py`). A seat in the jury
+of a session its holder is a candidate of gives nothing (`roles` leaves it
+out; `enrolment/conflicts.py`)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from django.http import Http404
 
 from c2i.accounts.access import roles
 from c2i.accounts.models import User
+from c2i.deliberation.models import JuryMember
 from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession
 
 
@@ -19,6 +22,15 @@ def sessions_for_jury(user: User) -> Any:
     r = roles(user)
     qs = InstitutionSession.objects.select_related("session__framework", "institution")
     return qs if r.is_admin else qs.filter(pk__in=r.jury_of)
+
+
+def void_seats(user: User) -> Any:
+    """The user's seats that give nothing: juries of sessions they are a candidate of."""
+    return (
+        JuryMember.objects.filter(user=user)
+        .exclude(institution_session_id__in=roles(user).jury_of)
+        .select_related("institution_session__session", "institution_session__institution")
+    )
 
 
 def get_session_for_jury(user: User, pk: int) -> InstitutionSession:

@@ -35,6 +35,7 @@ from c2i.deliberation.models import (
     OutcomeExplanation,
 )
 from c2i.deliberation.rules import CandidateFile, Decision, Outcome, Policy, check_evidence, deliberate
+from c2i.enrolment import conflicts
 from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession
 from c2i.frameworks.models import Framework
 from c2i.lib.errors import DomainError
@@ -100,6 +101,17 @@ def add_jury_member(institution_session: InstitutionSession, email: str, is_chai
     outside member gets an account and, once this is committed, the e-mail
     that lets them choose its password."""
     _check_open(get_deliberation(institution_session, lock=True))
+    existing = User.objects.filter(email__iexact=email.strip()).first()
+    held = conflicts.holdings(institution_session.pk, existing, email)
+    if held:
+        raise DeliberationError(
+            "juror_is_candidate",
+            _(
+                "%(name)s (%(email)s) is a candidate of this session (enrolment: %(status)s): a candidate "
+                "cannot sit on the jury that judges them. Choose another person, or withdraw the enrolment first."
+            )
+            % {"name": held[0].name, "email": email.strip(), "status": held[0].state},
+        )
     user, created = _user_for_email(email)
     if created:
         with translation.override("fr"):
@@ -134,6 +146,24 @@ def command_actor(institution_session: InstitutionSession) -> User:
     if chair is None:
         raise DeliberationError("no_chair", _("The jury of this session has no chair: set it first."))
     return chair.user
+
+
+def _check_not_candidate(institution_session: InstitutionSession, actor: User) -> None:
+    """A juror who is a candidate of the session (enrolled after being seated)
+    neither decides nor acts for the jury."""
+    if conflicts.is_candidate_of(actor, institution_session.pk):
+        raise DeliberationError(
+            "juror_is_candidate",
+            _(
+                "You are a candidate of this session: you can neither decide on its candidates nor act for its "
+                "jury. Ask its correspondent to give your seat to someone else."
+            ),
+        )
+
+
+def _check_not_own(enrolment: Enrolment, actor: User) -> None:
+    if conflicts.is_own(actor, enrolment.candidate_id):
+        raise DeliberationError("own_enrolment", _("No one decides on their own enrolment: this is yours."))
 
 
 def _check_chair(institution_session: InstitutionSession, actor: User) -> None:
@@ -517,6 +547,30 @@ def _cited(enrolment: Enrolment, code: str, value: str, evidence_ids: Iterable[i
     return chosen
 
 
+def stale_text(code: str, current: CompetencyDecision | None) -> str:
+    """Why a decision taken on a stale view is refused: who decided what in
+    the meantime."""
+    if current is None:
+        return _("The decision on %(code)s changed in the meantime: reload the page, then decide again.") % {
+            "code": code
+        }
+    return _(
+        "%(who)s recorded a decision on %(code)s in the meantime (%(value)s, at %(time)s): yours was not "
+        "recorded. Read the current decision, then decide again."
+    ) % {
+        "who": current.decided_by.get_full_name() or current.decided_by.email,
+        "code": code,
+        "value": current.get_value_display(),
+        "time": timezone.localtime(current.decided_at).strftime("%H:%M:%S"),
+    }
+
+
+def _is_stale(seen: int | None, current: CompetencyDecision | None) -> bool:
+    """`seen`: the id of the current decision the juror had before them (0:
+    none), None when the caller has no view to compare (a file, a command)."""
+    return seen is not None and (current.pk if current is not None else 0) != seen
+
+
 def _record(
     enrolment: Enrolment,
     code: str,
@@ -525,6 +579,7 @@ def _record(
     evidence_ids: Iterable[int],
     comment: str,
     reason: str = "",
+    seen: int | None = None,
 ) -> CompetencyDecision | None:
     if code not in _competency_codes(enrolment.institution_session):
         raise DeliberationError("unknown_competency", _("Unknown competency: %(code)s.") % {"code": code})
@@ -533,6 +588,8 @@ def _record(
     current = current_decision_rows([enrolment.pk]).get((enrolment.pk, code))
     if current is not None and (current.value, current.evidence, current.comment) == (value, cited, comment):
         return None
+    if _is_stale(seen, current):
+        raise DeliberationError("stale", stale_text(code, current))
     if current is None and not value:
         return None
     row = _new_row(enrolment, code, value, actor, current, cited, comment.strip(), reason)
@@ -554,12 +611,18 @@ def record_decision(
     actor: User,
     evidence_ids: Iterable[int] = (),
     comment: str = "",
+    seen: int | None = None,
 ) -> Computed:
-    """A juror's decision on one competency while the deliberation is open."""
+    """A juror's decision on one competency while the deliberation is open.
+    `seen` is the id of the current decision the juror decided from (0: none):
+    if another has been recorded since, the decision is refused, naming it
+    (the deliberation row is locked, so two jurors are compared in turn)."""
     institution_session = enrolment.institution_session
     _check_open(get_deliberation(institution_session, lock=True))
     _enrolment_in(institution_session, enrolment)
-    row = _record(enrolment, competency_code, value, actor, evidence_ids, comment)
+    _check_not_own(enrolment, actor)
+    _check_not_candidate(institution_session, actor)
+    row = _record(enrolment, competency_code, value, actor, evidence_ids, comment, seen=seen)
     if row is not None:
         audit(actor, "deliberation.decide", row, enrolment=enrolment.pk, competency=competency_code, value=value)
     return compute_outcomes(institution_session, [enrolment.pk])[enrolment.pk]
@@ -568,12 +631,14 @@ def record_decision(
 @dataclass(frozen=True)
 class Cell:
     """One cell of a grid: the candidate's enrolment, a competency, a value
-    (V, NV or empty) and how to name it in an error."""
+    (V, NV or empty), how to name it in an error and, from the grid page, the
+    id of the decision the juror saw in it (0: none; None: not known)."""
 
     enrolment_id: int
     competency_code: str
     value: str
     label: str
+    seen: int | None = None
 
 
 @transaction.atomic
@@ -581,14 +646,17 @@ def record_cells(institution_session: InstitutionSession, cells: Sequence[Cell],
     """Record the cells that differ from the current decisions (grid page or
     grid import), all or nothing. A V cell cites every item of the submitted
     portfolio for that competency that is not a test result; with none, R10
-    refuses it, naming the cell. Returns the number of rows written."""
+    refuses it, naming the cell; so is a cell whose decision changed since the
+    juror saw it (`Cell.seen`). Returns the number of rows written."""
     _check_open(get_deliberation(institution_session, lock=True))
+    _check_not_candidate(institution_session, actor)
     known = set(_competency_codes(institution_session))
     enrolment_ids = {c.enrolment_id for c in cells}
     enrolments = {e.pk: e for e in active_enrolments(institution_session).filter(pk__in=enrolment_ids)}
     current = current_decision_rows(enrolment_ids)
     evidence = sources.submitted_evidence_many(enrolment_ids)
     errors: list[str] = []
+    stale = False
     rows = []
     for cell in cells:
         enrolment = enrolments.get(cell.enrolment_id)
@@ -601,6 +669,10 @@ def record_cells(institution_session: InstitutionSession, cells: Sequence[Cell],
         previous = current.get((cell.enrolment_id, cell.competency_code))
         if (previous.value if previous else "") == cell.value:
             continue
+        if _is_stale(cell.seen, previous):
+            errors.append(f"{cell.label} : {stale_text(cell.competency_code, previous)}")
+            stale = True
+            continue
         cited: list[int] = []
         if cell.value == DecisionValue.VALIDATED:
             items = evidence.get(cell.enrolment_id, {}).get(cell.competency_code, [])
@@ -611,7 +683,7 @@ def record_cells(institution_session: InstitutionSession, cells: Sequence[Cell],
             cited = [i for i, kind, _t in items if kind != "b"]
         rows.append(_new_row(enrolment, cell.competency_code, cell.value, actor, previous, cited))
     if errors:
-        raise DeliberationError("grid", "\n".join(errors))
+        raise DeliberationError("stale" if stale else "grid", "\n".join(errors))
     CompetencyDecision.objects.bulk_create(rows, batch_size=BATCH)
     if rows:
         audit(
@@ -681,6 +753,7 @@ def set_deferred(enrolment: Enrolment, deferred: bool, actor: User) -> None:
     institution_session = enrolment.institution_session
     _check_open(get_deliberation(institution_session, lock=True))
     _check_chair(institution_session, actor)
+    _check_not_candidate(institution_session, actor)
     _enrolment_in(institution_session, enrolment)
     compute_outcomes(institution_session, [enrolment.pk])
     CandidateOutcome.objects.filter(enrolment=enrolment).update(deferred=deferred)
@@ -726,6 +799,7 @@ def close_deliberation(institution_session: InstitutionSession, actor: User) -> 
     deliberation = get_deliberation(institution_session, lock=True)
     _check_open(deliberation)
     _check_chair(institution_session, actor)
+    _check_not_candidate(institution_session, actor)
     computed = compute_outcomes(institution_session)
     deferred = set(
         CandidateOutcome.objects.filter(institution_session=institution_session, deferred=True).values_list(
@@ -760,6 +834,7 @@ def publish_deliberation(institution_session: InstitutionSession, actor: User) -
     """The chair publishes a closed deliberation: the documents are issued (R15)."""
     deliberation = get_deliberation(institution_session, lock=True)
     _check_chair(institution_session, actor)
+    _check_not_candidate(institution_session, actor)
     if deliberation.status != DeliberationStatus.CLOSED:
         raise DeliberationError("not_closed", _("Only a closed, unpublished deliberation can be published."))
     deliberation.status = DeliberationStatus.PUBLISHED
@@ -789,6 +864,8 @@ def rectify(
         raise DeliberationError("open", _("The deliberation is open: change the decision directly."))
     _check_chair(institution_session, actor)
     _enrolment_in(institution_session, enrolment)
+    _check_not_own(enrolment, actor)
+    _check_not_candidate(institution_session, actor)
     reason = reason.strip()
     if not reason:
         raise DeliberationError("reason", _("A rectification needs its reason."))

@@ -18,6 +18,7 @@ from c2i.deliberation import access, services, sources
 from c2i.deliberation.forms import GridImportForm, JuryMemberForm, RectificationForm
 from c2i.deliberation.minutes import render_minutes
 from c2i.deliberation.models import CandidateOutcome, CompetencyDecision, DecisionValue, JuryMember
+from c2i.enrolment import conflicts
 from c2i.enrolment.models import InstitutionSession
 from c2i.lib.errors import DomainError
 from c2i.lib.pages import page
@@ -53,6 +54,7 @@ def jury_setup(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The jury is updated."))
             return redirect("deliberation:jury_setup", pk=pk)
+    members = list(JuryMember.objects.filter(institution_session=institution_session).select_related("user"))
     return page(
         request,
         "deliberation/jury_setup.html",
@@ -63,7 +65,8 @@ def jury_setup(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         ],
         status=400 if form.errors else 200,
         institution_session=institution_session,
-        members=JuryMember.objects.filter(institution_session=institution_session).select_related("user"),
+        members=members,
+        candidates={m.pk for m in members if conflicts.is_candidate_of(m.user, institution_session.pk)},
         form=form,
     )
 
@@ -85,14 +88,19 @@ def jury_remove(request: AuthenticatedRequest, pk: int, member_pk: int) -> HttpR
 # --- the jury -----------------------------------------------------------------
 
 
-@accounts_access.role_required(*JURY_ROLES)
+@login_required
 def jury_home(request: AuthenticatedRequest) -> HttpResponse:
+    r = accounts_access.roles(request.user)
+    void = list(access.void_seats(request.user))
+    if not (r.is_jury or r.is_admin or void):
+        raise PermissionDenied
     return page(
         request,
         "deliberation/jury_home.html",
         _("Jury"),
         sessions=access.sessions_for_jury(request.user).filter(jury_members__isnull=False).distinct(),
-        chair_of=accounts_access.roles(request.user).chair_of,
+        chair_of=r.chair_of,
+        void_seats=void,
     )
 
 
@@ -185,6 +193,12 @@ def _candidate_context(institution_session: InstitutionSession, enrolment: Any) 
     }
 
 
+def _seen(value: str | None) -> int | None:
+    """The id of the decision a juror's page showed (0: none); None when the
+    form did not say (an older page): then nothing is compared."""
+    return int(value) if value is not None and value.isdigit() else None
+
+
 @accounts_access.role_required(*JURY_ROLES)
 def candidate_view(request: AuthenticatedRequest, pk: int, enrolment_pk: int) -> HttpResponse:
     institution_session = access.get_session_for_jury(request.user, pk)
@@ -202,13 +216,14 @@ def candidate_view(request: AuthenticatedRequest, pk: int, enrolment_pk: int) ->
                 request.user,
                 evidence_ids,
                 request.POST.get("comment", ""),
+                seen=_seen(request.POST.get("seen")),
             )
         except ValueError:
             messages.error(request, _("Unreadable evidence selection."))
             status = 400
         except DomainError as error:
             _error(request, error)
-            status = 400
+            status = 409 if error.code == "stale" else 400
         else:
             messages.success(request, _("Decision on %(code)s recorded.") % {"code": code})
             return redirect(f"{request.path}#c-{code}")
@@ -270,6 +285,35 @@ def defer_view(request: AuthenticatedRequest, pk: int, enrolment_pk: int) -> Htt
     return redirect("deliberation:session", pk=pk)
 
 
+def _grid_cells(request: AuthenticatedRequest, names: dict[int, str]) -> list[services.Cell]:
+    """The cells this juror changed: `c-<enrolment>-<code>` differs from the
+    value the page showed (`o-…`); `s-…` is the id of the decision shown."""
+    cells = []
+    for key in request.POST:
+        if not key.startswith("c-"):
+            continue
+        value = request.POST.get(key, "")
+        _prefix, enrolment_id, code = key.split("-", 2)
+        if not enrolment_id.isdigit():
+            continue
+        if request.POST.get(f"o-{enrolment_id}-{code}", "") == value:
+            continue  # unchanged by this juror
+        label = f"« {names.get(int(enrolment_id), enrolment_id)} », {code}"
+        seen = _seen(request.POST.get(f"s-{enrolment_id}-{code}"))
+        cells.append(services.Cell(int(enrolment_id), code, value, label, seen))
+    return cells
+
+
+def _grid_cell(code: str, current: CompetencyDecision | None, kept: services.Cell | None) -> dict[str, Any]:
+    """A cell of the grid page: the decision recorded (`value`, `id`) and what
+    its select shows — the juror's refused change, unless another juror
+    decided this cell meanwhile."""
+    value, pk = (current.value, current.pk) if current is not None else ("", 0)
+    stale = kept is not None and kept.seen is not None and kept.seen != pk
+    shown = kept.value if kept is not None and not stale else value
+    return {"code": code, "value": value, "id": pk, "shown": shown, "stale": stale}
+
+
 @accounts_access.role_required(*JURY_ROLES)
 def grid_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     institution_session = access.get_session_for_jury(request.user, pk)
@@ -283,26 +327,24 @@ def grid_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     paginator = Paginator(enrolments, GRID_PAGE)
     page_obj = paginator.get_page(request.GET.get("page"))
     status = 200
+    kept: dict[tuple[int, str], services.Cell] = {}  # the juror's changes, shown again after a refusal
     if request.method == "POST":
         access.require_juror(request.user, institution_session)
-        names = {e.pk: e.candidate.full_name for e in page_obj}
-        cells = []
-        for key in request.POST:
-            if not key.startswith("c-"):
-                continue
-            value = request.POST.get(key, "")
-            _prefix, enrolment_id, code = key.split("-", 2)
-            if not enrolment_id.isdigit():
-                continue
-            if request.POST.get(f"o-{enrolment_id}-{code}", "") == value:
-                continue  # unchanged by this juror
-            label = f"« {names.get(int(enrolment_id), enrolment_id)} », {code}"
-            cells.append(services.Cell(int(enrolment_id), code, value, label))
+        cells = _grid_cells(request, {e.pk: e.candidate.full_name for e in page_obj})
         try:
             written = services.record_cells(institution_session, cells, request.user, "grid page")
         except DomainError as error:
             _error(request, error)
-            status = 400
+            if error.code == "stale":
+                messages.error(
+                    request,
+                    _(
+                        "Nothing was recorded. The cells named above show the decision recorded meanwhile; "
+                        "your other changes are kept below: check them and record again."
+                    ),
+                )
+            status = 409 if error.code == "stale" else 400
+            kept = {(c.enrolment_id, c.competency_code): c for c in cells}
         else:
             messages.success(request, _("%(n)s decision(s) recorded.") % {"n": written})
             return redirect(f"{request.path}?page={page_obj.number}")
@@ -312,7 +354,7 @@ def grid_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         {
             "enrolment": e,
             "outcome": outcomes.get(e.pk),
-            "cells": [(c, current[(e.pk, c)].value if (e.pk, c) in current else "") for c in codes],
+            "cells": [_grid_cell(c, current.get((e.pk, c)), kept.get((e.pk, c))) for c in codes],
         }
         for e in page_obj
     ]

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 
 from c2i.accounts.access import roles
 from c2i.accounts.models import User
+from c2i.enrolment import conflicts
 from c2i.enrolment.models import Enrolment, EnrolmentStatus
 from c2i.frameworks.models import Framework
 from c2i.portfolio.models import (
@@ -45,14 +46,20 @@ def portfolios_for_staff(user: User) -> QuerySet[Portfolio]:
     return Portfolio.objects.filter(Exists(enrolled_here)).select_related("candidate", "framework")
 
 
-def can_assess(user: User, portfolio: Portfolio) -> bool:
-    """Assessors comment and position; correspondents only read."""
+def assesses(user: User, portfolio: Portfolio) -> bool:
+    """Whether the user is an assessor where the portfolio's candidate is
+    enrolled (correspondents only read)."""
     r = roles(user)
     return (
         followed_enrolments(r.assessor_of)
         .filter(candidate_id=portfolio.candidate_id, session__framework_id=portfolio.framework_id)
         .exists()
     )
+
+
+def can_assess(user: User, portfolio: Portfolio) -> bool:
+    """Assessors comment and position, except their own portfolio."""
+    return assesses(user, portfolio) and not conflicts.is_own(user, portfolio.candidate_id)
 
 
 def get_own_portfolio(user: User, framework_code: str) -> Portfolio:

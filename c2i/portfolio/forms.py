@@ -101,6 +101,8 @@ class EvidenceForm(Form):
         ),
     )
 
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
     def __init__(self, *args: Any, framework: Framework, with_files: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.framework = framework

@@ -80,6 +80,9 @@ class Evidence(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Raised by each saved edit: a form sends the version it was filled from,
+    # and an edit made from an older one is refused (two tabs, one item).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("evidence item")

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from c2i.accounts.models import User, audit
+from c2i.enrolment import conflicts
 from c2i.enrolment.models import Candidate, CandidateStatus, Enrolment, EnrolmentStatus
 from c2i.frameworks.models import Competency, Framework
 from c2i.lib.errors import DomainError
@@ -47,6 +48,23 @@ class PortfolioError(DomainError):
 
 class FileRefused(PortfolioError):
     pass
+
+
+class StaleEvidence(PortfolioError):
+    """An edit made from a version of the item that is no longer the current
+    one; `current` is the item as saved, for the page to show it."""
+
+    def __init__(self, current: Evidence) -> None:
+        super().__init__(
+            "stale",
+            _(
+                "« %(title)s » was changed in the meantime (in another tab or window, at %(time)s): your changes "
+                "were not saved. They are kept in the form below, beside the saved version: check them, then "
+                "save again."
+            )
+            % {"title": current.title, "time": timezone.localtime(current.updated_at).strftime("%H:%M:%S")},
+        )
+        self.current = current
 
 
 # Why a file is refused, by `filetypes.Refused` code (and the size checks here).
@@ -375,11 +393,17 @@ def update_evidence(
     activity_date: Any = None,
     link: str = "",
     reflection: str = "",
+    version: int | None = None,
 ) -> Evidence:
-    """Change the living item; submitted snapshots keep their own copy (R9)."""
+    """Change the living item; submitted snapshots keep their own copy (R9).
+    `version` is the item's version the form was filled from: if the item
+    was saved since (another tab), nothing is changed and the refusal says
+    so (None: no check)."""
     portfolio = _lock(evidence.portfolio)
     evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
     _check_editable(evidence)
+    if version is not None and version != evidence.version:
+        raise StaleEvidence(evidence)
     competencies = list(competencies)
     _check_item(portfolio, kind=kind, title=title, competencies=competencies, reflection=reflection, link=link)
     before = {"kind": evidence.kind, "title": evidence.title, "competencies": evidence_codes(evidence)}
@@ -389,6 +413,7 @@ def update_evidence(
     evidence.activity_date = activity_date
     evidence.link = link
     evidence.reflection = reflection.strip()
+    evidence.version += 1
     evidence.save()
     evidence.competencies.set(competencies)
     audit(
@@ -594,8 +619,18 @@ def withdraw_submission(submission: Submission, actor: User | None) -> Submissio
 MAX_TEXT = 5000
 
 
+def _check_not_own(portfolio: Portfolio, author: User, refusal: str) -> None:
+    if conflicts.is_own(author, portfolio.candidate_id):
+        raise PortfolioError("own_portfolio", refusal)
+
+
 @transaction.atomic
 def add_comment(evidence: Evidence, author: User, body: str) -> EvidenceComment:
+    _check_not_own(
+        evidence.portfolio,
+        author,
+        _("This is your own portfolio: an assessor does not comment on their own evidence."),
+    )
     body = body.strip()
     if not body:
         raise PortfolioError("comment_empty", _("Write a comment first."))
@@ -610,6 +645,7 @@ def add_comment(evidence: Evidence, author: User, body: str) -> EvidenceComment:
 def position(portfolio: Portfolio, competency: Competency, level: str, comment: str, author: User) -> Positioning:
     """An assessor's positioning of one competency: a new row each time, the
     history stays."""
+    _check_not_own(portfolio, author, _("This is your own portfolio: an assessor does not position their own work."))
     _check_competencies(portfolio, [competency])
     if level not in PositioningLevel.values:
         raise PortfolioError("level_unknown", _("Choose a positioning."))

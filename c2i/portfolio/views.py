@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from c2i.accounts.access import AuthenticatedRequest, institution_sessions_for_staff, role_required, roles
+from c2i.enrolment import conflicts
 from c2i.enrolment.models import Enrolment
 from c2i.lib.pages import page
 from c2i.portfolio import access, export, filetypes, services
@@ -78,7 +79,12 @@ def mine(request: AuthenticatedRequest, code: str) -> HttpResponse:
 
 
 def _evidence_form_page(
-    request: AuthenticatedRequest, portfolio: Portfolio, form: EvidenceForm, evidence: Evidence | None, status: int
+    request: AuthenticatedRequest,
+    portfolio: Portfolio,
+    form: EvidenceForm,
+    evidence: Evidence | None,
+    status: int,
+    saved: Evidence | None = None,
 ) -> HttpResponse:
     title = _("Edit « %(title)s »") % {"title": evidence.title} if evidence else _("Add an evidence item")
     return page(
@@ -90,6 +96,7 @@ def _evidence_form_page(
         portfolio=portfolio,
         form=form,
         evidence=evidence,
+        saved=saved,
         r8_allowed=services.final_practical_allowed(portfolio),
     )
 
@@ -168,20 +175,34 @@ def evidence_edit(request: AuthenticatedRequest, code: str, pk: int) -> HttpResp
         "competencies": list(evidence.competencies.all()),
         "link": evidence.link,
         "reflection": evidence.reflection,
+        "version": evidence.version,
     }
     form = EvidenceForm(request.POST or None, initial=initial, framework=portfolio.framework, with_files=False)
     status = 200
+    saved = None
     if request.method == "POST":
         status = 400
         if form.is_valid():
             try:
-                services.update_evidence(evidence, request.user, **_item_fields(form.cleaned_data))
+                services.update_evidence(
+                    evidence, request.user, version=form.cleaned_data.get("version"), **_item_fields(form.cleaned_data)
+                )
+            except services.StaleEvidence as error:
+                # The candidate's text stays in the form, now based on the
+                # saved version, which the page shows beside it.
+                saved = error.current
+                data = request.POST.copy()
+                data["version"] = str(saved.version)
+                form = EvidenceForm(data, framework=portfolio.framework, with_files=False)
+                form.is_valid()
+                form.add_error(None, error.message)
+                status = 409
             except services.PortfolioError as error:
                 form.add_error(None, error.message)
             else:
                 messages.success(request, _("The item is updated."))
                 return redirect(evidence.get_absolute_url())
-    return _evidence_form_page(request, portfolio, form, evidence, status)
+    return _evidence_form_page(request, portfolio, form, evidence, status, saved)
 
 
 @require_POST
@@ -418,6 +439,7 @@ def _staff_page(
         overview=overview_of(portfolio),
         items=items,
         can_assess=can_assess,
+        own=conflicts.is_own(request.user, portfolio.candidate_id),
         positioning_form=positioning_form or PositioningForm(framework=portfolio.framework),
         comment_form=comment_form,
         enrolments=services.active_enrolments(portfolio),
@@ -435,9 +457,18 @@ def _comments_queryset() -> Any:
 
 def _assessed_portfolio(request: AuthenticatedRequest, pk: int) -> Portfolio:
     portfolio = access.get_portfolio_for_staff(request.user, pk)
-    if not access.can_assess(request.user, portfolio):
+    if not access.assesses(request.user, portfolio):
         raise PermissionDenied  # correspondents read, assessors comment and position
-    return portfolio
+    return portfolio  # their own portfolio: the service refuses, saying why
+
+
+def _refusal(request: AuthenticatedRequest, form: Any, field: str | None, error: services.PortfolioError) -> None:
+    """A refused comment or positioning: on its form, or as the page's message
+    when the page shows no form (the assessor's own portfolio)."""
+    if error.code == "own_portfolio":
+        messages.error(request, error.message)
+    else:
+        form.add_error(field, error.message)
 
 
 @require_POST
@@ -450,7 +481,7 @@ def comment(request: AuthenticatedRequest, pk: int, evidence_pk: int) -> HttpRes
         try:
             services.add_comment(evidence, request.user, form.cleaned_data["body"])
         except services.PortfolioError as error:
-            form.add_error("body", error.message)
+            _refusal(request, form, "body", error)
         else:
             messages.success(request, _("Your comment is added; the candidate sees it."))
             return redirect(f"{portfolio.get_staff_url()}#item-{evidence.pk}")
@@ -467,7 +498,7 @@ def position(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         try:
             services.position(portfolio, data["competency"], data["level"], data["comment"], request.user)
         except services.PortfolioError as error:
-            form.add_error(None, error.message)
+            _refusal(request, form, None, error)
         else:
             messages.success(request, _("Positioning recorded for %(code)s.") % {"code": data["competency"].code})
             return redirect(f"{portfolio.get_staff_url()}#competencies")
