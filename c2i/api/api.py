@@ -12,8 +12,11 @@ from ninja import NinjaAPI, Schema
 from c2i.api.text import Line
 from c2i.frameworks.models import Framework
 from c2i.institutions.directory import resolve_place, search
+from c2i.lib.database import UNREACHABLE, come_back_later
 
 api = NinjaAPI(title="C2i", version="1", urls_namespace="api", description="API publique de la plateforme C2i.")
+for unreachable in UNREACHABLE:  # the database is down: come back later (JSON 503, Retry-After)
+    api.add_exception_handler(unreachable, lambda request, error: come_back_later())
 api.add_router("/verifier", "c2i.credentials.api.router")
 api.add_router("/epreuves", "c2i.assessment.api.router")
 

@@ -17,7 +17,9 @@ answer in one statement, before any of that, with the same checks:
 
 It only ever answers the case where the answer is stored. Anything else
 (no session cookie, a failed check, nothing stored: too late, stale, not
-theirs, signed out) goes on to the regular view, which says why.
+theirs, signed out) goes on to the regular view, which says why. While the
+database cannot be reached, either path's answer becomes JSON 503 with
+Retry-After (`lib.database.JsonWhenDatabaseDown`, before this one).
 """
 
 from __future__ import annotations

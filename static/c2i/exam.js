@@ -1,6 +1,7 @@
 /* The knowledge test's page, enhanced: each click is saved at once through
    the API (fetch POST, CSRF token of the form), one request at a time per
-   question, the latest state winning; a failed save is retried until it
+   question, the latest state winning; a failed save (no network, a server
+   error, 503 while the database is unreachable) is retried until it
    succeeds; the clock counts down from the time the server gave. Without
    this script the page still works: each question has its own form. */
 (function () {
@@ -69,7 +70,12 @@
       body: body
     }).then(function (response) {
       if (response.status === 409) { setState(self.form, msg.msgOver); finish(); return null; }
-      if (!response.ok) { throw new Error(String(response.status)); }
+      if (!response.ok) {
+        // 503 while the database is unreachable: the answer is sent again, not before Retry-After
+        var error = new Error(String(response.status));
+        error.retryAfter = parseInt(response.headers.get("Retry-After") || "0", 10) || 0;
+        throw error;
+      }
       return response.json();
     }).then(function (data) {
       self.busy = false;
@@ -79,11 +85,12 @@
       markAnswered(self.form);
       setState(self.form, msg.msgSaved + " " + new Date().toLocaleTimeString());
       if (self.dirty) { self.request(); }
-    }).catch(function () {
+    }).catch(function (error) {
       self.busy = false;
       setState(self.form, msg.msgRetry);
       self.delay = Math.min(self.delay * 2, 15000);
-      window.setTimeout(function () { self.request(); }, self.delay);
+      var wait = Math.max(self.delay, Math.min((error && error.retryAfter) || 0, 60) * 1000);
+      window.setTimeout(function () { self.request(); }, wait);
     });
   };
 
