@@ -5,7 +5,16 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from c2i.enrolment.models import Candidate, CandidateStatus, Enrolment, EnrolmentStatus, InstitutionSession, Session
+from c2i.enrolment.models import (
+    Candidate,
+    CandidateStatus,
+    Enrolment,
+    EnrolmentStatus,
+    InstitutionSession,
+    Invitation,
+    InvitationStatus,
+    Session,
+)
 from c2i.enrolment.services import EnrolmentError, create_session, enrol, open_institution_session, withdraw
 from c2i.frameworks.models import Framework
 
@@ -101,20 +110,28 @@ class TestEnrolment:
         assert error.value.code == "enrolment_closed"
 
     def test_an_invitation_is_confirmed_by_the_candidate(self, demo) -> None:  # type: ignore[no-untyped-def]
-        invitation = Enrolment.objects.filter(status=EnrolmentStatus.INVITED, candidate__user__isnull=False).first()
-        if invitation is None:  # the demo invites only candidates without an account: give one an account
-            from c2i.accounts.models import User
+        from c2i.accounts.services import register_candidate
 
-            invitation = Enrolment.objects.filter(status=EnrolmentStatus.INVITED).first()
-            assert invitation is not None
-            user = User.objects.create_user("invite@example.fr", "invite@example.fr", "motdepasse-solide-1")
-            Candidate.objects.filter(pk=invitation.candidate_id).update(user=user)
-        client = demo.client(invitation.candidate.user.username if invitation.candidate.user else "invite@example.fr")
+        invitation = Invitation.objects.filter(state=InvitationStatus.PENDING).first()
+        assert invitation is not None  # the demo has invitations not yet answered, linked to no one
+        user = register_candidate(
+            email=invitation.email,
+            password="motdepasse-solide-1",
+            last_name=invitation.last_name,
+            first_names=invitation.first_names,
+            birth_date=invitation.birth_date,
+            birth_place=invitation.birth_place,
+            ine=invitation.ine,
+            status=invitation.status,
+        )
+        client = demo.client(user.username)
         page = client.get("/mon-espace/certification/").content.decode()
         assert "Confirmer mon inscription" in page
-        client.post(f"/mon-espace/inscriptions/{invitation.pk}/confirmer/")
+        client.post(f"/mon-espace/invitations/{invitation.pk}/confirmer/")
         invitation.refresh_from_db()
-        assert invitation.status == EnrolmentStatus.ACTIVE
+        assert invitation.state == InvitationStatus.CONFIRMED
+        assert invitation.enrolment is not None and invitation.enrolment.candidate == user.candidate
+        assert invitation.enrolment.status == EnrolmentStatus.ACTIVE
 
     def test_a_candidate_cannot_touch_another_candidates_enrolment(self, demo) -> None:  # type: ignore[no-untyped-def]
         other = Enrolment.objects.get(candidate=demo.candidate("candidat-b1"))

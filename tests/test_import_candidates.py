@@ -1,13 +1,16 @@
 """The correspondent's import of candidates (R6: invitations), CSV and XLSX,
-and the exports of the enrolments."""
+and the exports of the enrolments. An import makes invitations holding what
+the institution typed, never candidate records (issue 10: see
+test_import_privacy.py)."""
 
 import csv
+import datetime as dt
 import io
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from c2i.enrolment.models import Candidate, Enrolment, EnrolmentStatus
+from c2i.enrolment.models import Candidate, Enrolment, EnrolmentStatus, Invitation, InvitationStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -33,16 +36,17 @@ class TestImport:
     def test_it_invites_every_line_of_a_valid_csv(self, demo) -> None:  # type: ignore[no-untyped-def]
         response = post(demo, GOOD)
         assert response.status_code == 302
-        invited = Enrolment.objects.filter(
+        invited = Invitation.objects.filter(
             institution_session=demo.institution_session("a"),
-            status=EnrolmentStatus.INVITED,
-            candidate__email__endswith="example.fr",
+            state=InvitationStatus.PENDING,
+            email__endswith="example.fr",
         )
-        assert invited.filter(candidate__last_name__in=["Lambert", "N'Diaye", "Roche"]).count() == 3
-        assert invited.get(candidate__last_name="N'Diaye").special_curriculum
+        assert invited.filter(last_name__in=["Lambert", "N'Diaye", "Roche"]).count() == 3
+        assert invited.get(last_name="N'Diaye").special_curriculum
+        assert not Candidate.objects.filter(email__endswith="example.fr").exists()  # nobody's record is made
 
     def test_it_reports_every_wrong_line_and_imports_nothing(self, demo) -> None:  # type: ignore[no-untyped-def]
-        before = Candidate.objects.count(), Enrolment.objects.count()
+        before = Candidate.objects.count(), Enrolment.objects.count(), Invitation.objects.count()
         bad = [
             *GOOD,
             "Martin;;31/02/2001;Lyon;pas-un-email;12345;stagiaire;peut-être",
@@ -54,17 +58,17 @@ class TestImport:
         for column in ("prenoms", "date_naissance", "email", "ine", "statut", "cursus_particulier"):
             assert f'<td class="c2i-num">5</td><td>{column}</td>' in html, column
         assert '<td class="c2i-num">6</td><td>—</td><td>même candidat qu&#x27;à la ligne 2</td>' in html
-        assert (Candidate.objects.count(), Enrolment.objects.count()) == before
+        assert (Candidate.objects.count(), Enrolment.objects.count(), Invitation.objects.count()) == before
 
     def test_it_imports_only_the_valid_lines_when_asked(self, demo) -> None:  # type: ignore[no-untyped-def]
         response = post(demo, [*GOOD, "Martin;Paul;01/01/2001;Lyon;pas-un-email;;etudiant;non"], only_valid=True)
         assert response.status_code == 200
         assert '<td class="c2i-num">5</td><td>email</td>' in response.content.decode()
         assert (
-            Candidate.objects.filter(email__in=["oceane.lambert@etu.example.fr", "pascale.roche@example.fr"]).count()
+            Invitation.objects.filter(email__in=["oceane.lambert@etu.example.fr", "pascale.roche@example.fr"]).count()
             == 2
         )
-        assert not Candidate.objects.filter(last_name="Martin", first_names="Paul").exists()
+        assert not Invitation.objects.filter(last_name="Martin", first_names="Paul").exists()
 
     def test_it_reads_an_xlsx_file(self, demo) -> None:  # type: ignore[no-untyped-def]
         book = Workbook()
@@ -75,7 +79,7 @@ class TestImport:
         book.save(buffer)
         response = post(demo, [], name="liste.xlsx", raw=buffer.getvalue())
         assert response.status_code == 302
-        assert Candidate.objects.filter(email="pascale.roche@example.fr").exists()
+        assert Invitation.objects.filter(email="pascale.roche@example.fr").exists()
 
     @pytest.mark.parametrize(
         ("raw", "message"),
@@ -87,11 +91,11 @@ class TestImport:
         ],
     )
     def test_it_refuses_an_unreadable_file_with_a_reason(self, demo, raw: bytes, message: str) -> None:  # type: ignore[no-untyped-def]
-        before = Candidate.objects.count()
+        before = Invitation.objects.count()
         response = post(demo, [], raw=raw)
         assert response.status_code == 400
         assert message in response.content.decode()
-        assert Candidate.objects.count() == before
+        assert Invitation.objects.count() == before
 
     def test_an_imported_candidate_confirms_from_their_space(self, demo) -> None:  # type: ignore[no-untyped-def]
         post(demo, GOOD)
@@ -102,16 +106,19 @@ class TestImport:
             password="motdepasse-solide-1",
             last_name="Lambert",
             first_names="Océane",
-            birth_date=Candidate.objects.get(email="oceane.lambert@etu.example.fr").birth_date,
+            birth_date=dt.date(2003, 3, 12),
             birth_place="Annecy",
             ine="",
             status="student",
         )
-        invitation = Enrolment.objects.get(candidate__user=user)
+        invitation = Invitation.objects.get(email="oceane.lambert@etu.example.fr")
         client = demo.client(user.username)
-        client.post(f"/mon-espace/inscriptions/{invitation.pk}/confirmer/")
+        assert "Confirmer mon inscription" in client.get("/mon-espace/certification/").content.decode()
+        client.post(f"/mon-espace/invitations/{invitation.pk}/confirmer/")
         invitation.refresh_from_db()
-        assert invitation.status == EnrolmentStatus.ACTIVE
+        assert invitation.state == InvitationStatus.CONFIRMED
+        assert invitation.enrolment is not None and invitation.enrolment.candidate == user.candidate
+        assert invitation.enrolment.status == EnrolmentStatus.ACTIVE
 
 
 class TestExport:

@@ -3,8 +3,9 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 
-from c2i.enrolment.models import Candidate, Enrolment, InstitutionSession, Session
+from c2i.enrolment.models import Candidate, Enrolment, InstitutionSession, Invitation, Session
 from c2i.enrolment.services import EnrolmentError, check_accreditation, check_framework_open
+from c2i.lib.admin import ReadOnlyAdmin
 
 
 class SessionForm(forms.ModelForm):
@@ -79,3 +80,12 @@ class EnrolmentAdmin(admin.ModelAdmin):
     list_filter = ["status", "session"]
     search_fields = ["candidate__last_name", "candidate__ine"]
     readonly_fields = ["session", "identity_key"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    """Invitations are written by imports and answered by their addressee only."""
+
+    list_display = ["last_name", "first_names", "email", "institution_session", "state", "created_at"]
+    list_filter = ["state", "institution_session__session"]
+    search_fields = ["last_name", "email", "ine"]

@@ -20,8 +20,8 @@ from c2i.enrolment.models import (
     Enrolment,
     EnrolmentStatus,
     InstitutionSession,
+    Invitation,
     Session,
-    new_invitation_token,
 )
 from c2i.frameworks.models import Framework
 from c2i.institutions.models import Accreditation, Institution
@@ -404,20 +404,35 @@ class Builder:
             place="Campus principal",
         )
 
-    def candidate(self, username: str | None, first: str, last: str, status: str, n: int) -> Candidate:
-        user = self.user(username, first, last) if username else None
+    def identity(self, first: str, last: str, status: str, n: int) -> dict[str, object]:
         born = dt.date(1998, 1, 1) + dt.timedelta(days=self.rng.randint(0, 2500))
         if status == CandidateStatus.CONTINUING:
             born -= dt.timedelta(days=365 * 15)
-        return Candidate.objects.create(
-            user=user,
-            email=user.email if user else f"{first}.{last}.{n}@etu.c2i-demo.fr".lower().replace(" ", ""),
-            last_name=last,
-            first_names=first,
-            birth_date=born,
-            birth_place=self.rng.choice(TOWNS),
-            ine=bea_ine(2_100_000_000 + n * 7919) if status == CandidateStatus.STUDENT else "",
-            status=status,
+        return {
+            "last_name": last,
+            "first_names": first,
+            "birth_date": born,
+            "birth_place": self.rng.choice(TOWNS),
+            "ine": bea_ine(2_100_000_000 + n * 7919) if status == CandidateStatus.STUDENT else "",
+            "status": status,
+        }
+
+    def candidate(self, username: str | None, first: str, last: str, status: str, n: int) -> Candidate:
+        user = self.user(username, first, last) if username else None
+        identity = self.identity(first, last, status, n)
+        email = user.email if user else f"{first}.{last}.{n}@etu.c2i-demo.fr".lower().replace(" ", "")
+        return Candidate.objects.create(user=user, email=email, **identity)  # type: ignore[arg-type]
+
+    def invite(self, first: str, last: str, status: str, n: int, ins: InstitutionSession) -> Invitation:
+        """An import's line: what the institution typed, to confirm by the person."""
+        identity = self.identity(first, last, status, n)
+        email = f"{first}.{last}.{n}@etu.c2i-demo.fr".lower().replace(" ", "")
+        correspondent = Membership.objects.filter(role=Role.CORRESPONDENT, institution=ins.institution).first()
+        return Invitation.objects.create(
+            institution_session=ins,
+            email=email,
+            created_by=correspondent.user if correspondent else None,
+            **identity,  # type: ignore[arg-type]
         )
 
     def enrol(self, candidate: Candidate, ins: InstitutionSession, status: str = EnrolmentStatus.ACTIVE) -> Enrolment:
@@ -425,8 +440,7 @@ class Builder:
             candidate=candidate,
             institution_session=ins,
             status=status,
-            confirmed_at=timezone.now() if status == EnrolmentStatus.ACTIVE else None,
-            invitation_token=new_invitation_token() if status == EnrolmentStatus.INVITED else "",
+            confirmed_at=timezone.now(),
         )
 
 
@@ -469,10 +483,11 @@ def load_demo(today: dt.date | None = None) -> DemoSummary:
             first, last = b.person()
             status = CandidateStatus.CONTINUING if i % 5 == 4 else CandidateStatus.STUDENT
             login = f"candidat-{ins.institution.uai.lower()}-{i + 1}" if i % 3 == 0 else None
+            if login is None and i % 2:
+                b.invite(first, last, status, n, ins)  # imported, not yet confirmed: no candidate record
+                continue
             candidate = b.candidate(login, first, last, status, n)
-            enrolment_status = EnrolmentStatus.INVITED if login is None and i % 2 else EnrolmentStatus.ACTIVE
-            if i == count - 1 and ins is a_c2i1:
-                enrolment_status = EnrolmentStatus.WITHDRAWN
+            enrolment_status = EnrolmentStatus.WITHDRAWN if i == count - 1 and ins is a_c2i1 else EnrolmentStatus.ACTIVE
             enrolment = b.enrol(candidate, ins, enrolment_status)
             if i == 2 and ins is a_c2i1:
                 enrolment.special_curriculum = True

@@ -5,7 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from c2i.enrolment.models import CandidateStatus, EnrolmentStatus, InstitutionSession
+from c2i.enrolment.models import CandidateStatus, InstitutionSession
+from c2i.enrolment.roster import STATES
 from c2i.lib.forms import DateInput, DateTimeInput, DsfrModelForm, Form
 
 
@@ -45,9 +46,7 @@ class InstitutionSessionForm(DsfrModelForm):
 
 class EnrolmentFilterForm(Form):
     q = forms.CharField(label=_("Name, e-mail or INE"), required=False, max_length=100)
-    status = forms.ChoiceField(
-        label=_("Enrolment status"), required=False, choices=[("", _("All")), *EnrolmentStatus.choices]
-    )
+    status = forms.ChoiceField(label=_("Enrolment status"), required=False, choices=[("", _("All")), *STATES])
     candidate_status = forms.ChoiceField(
         label=_("Candidate status"), required=False, choices=[("", _("All")), *CandidateStatus.choices]
     )

@@ -1,5 +1,9 @@
 """Import of candidates by a correspondent (R6: it creates invitations).
 
+An invitation keeps what the institution typed; it is matched with no stored
+person (nothing about anyone is disclosed to the importer) and is linked to
+an account only when the person it is addressed to confirms it.
+
 Columns (header row, French names; order free; case and accents ignored):
 
 | column | required | content |
@@ -26,12 +30,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from c2i.accounts.models import User, audit
-from c2i.enrolment.models import Candidate, CandidateStatus, Enrolment, EnrolmentStatus, InstitutionSession
-from c2i.enrolment.services import invite
+from c2i.enrolment.models import CandidateStatus, EnrolmentStatus, InstitutionSession, Invitation
 from c2i.enrolment.tabular import read_rows
 from c2i.lib.errors import DomainError
 from c2i.lib.identifiers import IdentifierError, identity_key, validate_ine
@@ -105,6 +110,7 @@ class ImportReport:
     invited: int = 0
     already: int = 0
     imported: bool = False
+    notices: list[LineError] = field(default_factory=list)  # lines that changed nothing, and why
     valid_rows: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -222,53 +228,83 @@ def parse_file(data: bytes, filename: str) -> ImportReport:
     return report
 
 
-def _find_or_create_candidate(row: dict[str, Any]) -> Candidate:
-    candidate = None
+def _already_here(institution_session: InstitutionSession, row: dict[str, Any]) -> str | None:
+    """Why a line changes nothing, looking only at this institution session:
+    its pending invitations (what this institution typed) and the candidates
+    who confirmed an enrolment in it. No other stored person is looked at, so
+    that an import tells nothing about anyone (issue 10)."""
+    same_person = Q(email=row["email"]) | Q(identity_key=row["identity_key"])
+    pending = (
+        Invitation.objects.pending()
+        .filter(same_person, institution_session=institution_session)
+        .select_related("created_by")
+        .first()
+    )
+    if pending is not None:
+        return _(
+            "an invitation to this person (same e-mail address or identity) is already waiting for their "
+            "answer in this session, imported on %(date)s by %(who)s; this line changes nothing."
+        ) % {
+            "date": timezone.localtime(pending.created_at).strftime("%d/%m/%Y %H:%M"),
+            "who": (pending.created_by.get_full_name() or pending.created_by.username)
+            if pending.created_by
+            else _("the platform"),
+        }
+    enrolled = Q(candidate__email__iexact=row["email"]) | Q(identity_key=row["identity_key"])
     if row["ine"]:
-        candidate = Candidate.objects.filter(ine=row["ine"]).first()
-    if candidate is None:
-        candidate = Candidate.objects.filter(identity_key=row["identity_key"]).first()
-    if candidate is None:
-        candidate = Candidate.objects.filter(email__iexact=row["email"]).first()
-    if candidate is None:
-        user = User.objects.filter(email__iexact=row["email"]).first()
-        candidate = Candidate(
-            user=user if user is not None and not hasattr(user, "candidate") else None,
-            **{k: row[k] for k in ("email", "last_name", "first_names", "birth_date", "birth_place", "ine", "status")},
-        )
-        candidate.save()
-    return candidate
+        enrolled |= Q(candidate__ine=row["ine"])
+    if institution_session.enrolments.filter(enrolled, status=EnrolmentStatus.ACTIVE).exists():
+        return _("this person is already enrolled in this session; this line changes nothing.")
+    return None
 
 
 def import_candidates(
     institution_session: InstitutionSession, data: bytes, filename: str, actor: User | None, *, only_valid: bool = False
 ) -> ImportReport:
+    """Invite the file's candidates (R6). Imports into one session run one after
+    the other (the session's row is locked), so that each sees what the
+    previous one invited: no line is invited twice, and a line another import
+    already invited is reported to the one that came second. The database's
+    constraints on pending invitations are the last word."""
     report = parse_file(data, filename)
     if report.errors and not only_valid:
         return report
-    with transaction.atomic():
-        for row in report.valid_rows:
-            candidate = _find_or_create_candidate(row)
-            existing = Enrolment.objects.filter(
-                candidate=candidate,
-                institution_session=institution_session,
-                status__in=[EnrolmentStatus.INVITED, EnrolmentStatus.ACTIVE],
-            ).exists()
-            enrolment = invite(candidate, institution_session, actor)
-            if row.get("special_curriculum") and not enrolment.special_curriculum:
-                enrolment.special_curriculum = True
-                enrolment.save(update_fields=["special_curriculum"])
-            if existing:
-                report.already += 1
-            else:
+    try:
+        with transaction.atomic():
+            InstitutionSession.objects.select_for_update().get(pk=institution_session.pk)
+            for row in report.valid_rows:
+                reason = _already_here(institution_session, row)
+                if reason is not None:
+                    report.already += 1
+                    report.notices.append(LineError(row["line"], "", reason))
+                    continue
+                Invitation.objects.create(
+                    institution_session=institution_session,
+                    created_by=actor,
+                    special_curriculum=bool(row.get("special_curriculum")),
+                    **{
+                        k: row[k]
+                        for k in ("email", "last_name", "first_names", "birth_date", "birth_place", "ine", "status")
+                    },
+                )
                 report.invited += 1
-        audit(
-            actor,
-            "enrolment.import",
-            institution_session,
-            filename=filename,
-            invited=report.invited,
-            rejected=len(report.errors),
-        )
+            audit(
+                actor,
+                "enrolment.import",
+                institution_session,
+                filename=filename,
+                invited=report.invited,
+                already=report.already,
+                rejected=len(report.errors),
+            )
+    except IntegrityError as error:
+        raise DomainError(
+            "import_conflict",
+            _(
+                "Another import into this session was being saved at the same moment and invited some of the "
+                "same people; nothing from your file was imported. Send it again: the lines already invited "
+                "will be reported as such."
+            ),
+        ) from error
     report.imported = True
     return report

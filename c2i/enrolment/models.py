@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -139,14 +139,11 @@ class Candidate(models.Model):
 
 
 class EnrolmentStatus(models.TextChoices):
-    INVITED = "invited", _("invited (to confirm)")
+    """An enrolment is always the candidate's own act (R6): an institution's
+    invitation is an `Invitation` until the candidate confirms it."""
+
     ACTIVE = "active", _("enrolled")
     WITHDRAWN = "withdrawn", _("withdrawn")
-    DECLINED = "declined", _("invitation declined")
-
-
-def new_invitation_token() -> str:
-    return secrets.token_urlsafe(24)
 
 
 class Enrolment(models.Model):
@@ -168,7 +165,6 @@ class Enrolment(models.Model):
         default=False,
         help_text=_("Set by the institution; allows final practical activities as evidence (R8)."),
     )
-    invitation_token = models.CharField(max_length=40, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
@@ -202,3 +198,96 @@ class Enrolment(models.Model):
     def final_practical_allowed(self) -> bool:
         """R8: continuing-education learners, or students of a particular curriculum."""
         return self.candidate.status == CandidateStatus.CONTINUING or self.special_curriculum
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("invited (to confirm)")
+    CONFIRMED = "confirmed", _("invitation confirmed")
+    DECLINED = "declined", _("invitation declined")
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self) -> InvitationQuerySet:
+        return self.filter(state=InvitationStatus.PENDING)
+
+    def to_address(self, email: str) -> InvitationQuerySet:
+        return self.filter(email=(email or "").strip().lower())
+
+    def addressed_to(self, user: Any) -> InvitationQuerySet:
+        """The invitations a signed-in person may answer: those sent to their
+        account's address, and only if the account is a candidate's."""
+        if not user.is_authenticated or not Candidate.objects.filter(user=user).exists():
+            return self.none()
+        return self.to_address(user.email)
+
+
+class Invitation(models.Model):
+    """An institution's invitation to enrol (R6), one line of its import.
+
+    It holds what the institution typed, and nothing else: an import is never
+    matched with a stored person, so that it discloses nothing about anyone
+    (issue 10). It is addressed to an e-mail; the candidate account with that
+    address sees it, and only their confirmation makes it an enrolment of
+    *their own* candidate record, which the institution then sees. An account
+    that is not a candidate's never gets an identity from an invitation.
+    """
+
+    institution_session = models.ForeignKey(InstitutionSession, on_delete=models.PROTECT, related_name="invitations")
+    email = models.EmailField(_("e-mail address"))
+    last_name = models.CharField(_("last name"), max_length=100)
+    first_names = models.CharField(_("first names"), max_length=150)
+    birth_date = models.DateField(_("birth date"))
+    birth_place = models.CharField(_("birth place"), max_length=120)
+    ine = models.CharField(_("INE"), max_length=11, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=CandidateStatus.choices)
+    special_curriculum = models.BooleanField(_("particular curriculum without specific training"), default=False)
+    identity_key = models.CharField(max_length=300, editable=False)
+    state = models.CharField(
+        _("invitation"), max_length=12, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    enrolment = models.OneToOneField(
+        Enrolment, on_delete=models.PROTECT, null=True, blank=True, related_name="invitation", editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["last_name", "first_names"]
+        constraints = [
+            # One pending invitation per address and per identity in a session,
+            # whoever imports and however many at once: the database decides.
+            models.UniqueConstraint(
+                fields=["institution_session", "email"],
+                condition=models.Q(state="pending"),
+                name="invitation_one_pending_per_address",
+            ),
+            models.UniqueConstraint(
+                fields=["institution_session", "identity_key"],
+                condition=models.Q(state="pending"),
+                name="invitation_one_pending_per_identity",
+            ),
+        ]
+        indexes = [models.Index(fields=["email", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} — {self.institution_session}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.email = self.email.strip().lower()
+        self.identity_key = identity_key(self.ine or None, self.last_name, self.first_names, self.birth_date)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_names} {self.last_name.upper()}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == InvitationStatus.PENDING

@@ -16,8 +16,9 @@ from c2i.enrolment.models import (
     Enrolment,
     EnrolmentStatus,
     InstitutionSession,
+    Invitation,
+    InvitationStatus,
     Session,
-    new_invitation_token,
 )
 from c2i.frameworks.models import Framework, FrameworkStatus
 from c2i.institutions.models import Institution
@@ -152,7 +153,13 @@ def _activate(enrolment: Enrolment, actor: User | None, action: str) -> Enrolmen
     return enrolment
 
 
-def enrol(candidate: Candidate, institution_session: InstitutionSession, actor: User | None) -> Enrolment:
+def enrol(
+    candidate: Candidate,
+    institution_session: InstitutionSession,
+    actor: User | None,
+    *,
+    special_curriculum: bool = False,
+) -> Enrolment:
     """The candidate's own act of enrolment (R6)."""
     with transaction.atomic():
         _check_open(institution_session, timezone.localdate())
@@ -163,31 +170,81 @@ def enrol(candidate: Candidate, institution_session: InstitutionSession, actor: 
         ).exists():
             raise _refuse_r5(candidate, institution_session.session)
         _check_capacity(institution_session)
-        pending = Enrolment.objects.filter(
-            candidate=candidate, institution_session=institution_session, status=EnrolmentStatus.INVITED
-        ).first()
-        enrolment = pending or Enrolment(candidate=candidate, institution_session=institution_session)
-        enrolment.status = EnrolmentStatus.ACTIVE
-        enrolment.confirmed_at = timezone.now()
-        enrolment.withdrawn_at = None
+        enrolment = Enrolment(
+            candidate=candidate,
+            institution_session=institution_session,
+            status=EnrolmentStatus.ACTIVE,
+            special_curriculum=special_curriculum,
+            confirmed_at=timezone.now(),
+        )
         return _activate(enrolment, actor, "enrolment.enrol")
 
 
-def confirm_invitation(enrolment: Enrolment, actor: User | None) -> Enrolment:
-    """R6: an import by the institution is only an invitation; the candidate confirms it."""
-    if enrolment.status != EnrolmentStatus.INVITED:
-        raise EnrolmentError("not_invited", _("This invitation has already been answered."))
-    return enrol(enrolment.candidate, enrolment.institution_session, actor)
+# --- invitations (an institution's import) ------------------------------------
 
 
-@transaction.atomic
-def decline_invitation(enrolment: Enrolment, actor: User | None) -> Enrolment:
-    if enrolment.status != EnrolmentStatus.INVITED:
+def _addressee(invitation: Invitation, actor: User) -> Candidate:
+    """The candidate record of the signed-in person an invitation is sent to.
+
+    Nobody answers for someone else, and an account that is not a candidate's
+    (national administrator, staff) never gets an identity from an invitation:
+    it answers nothing."""
+    candidate = Candidate.objects.filter(user=actor).first() if actor.is_authenticated else None
+    if candidate is None:
+        raise EnrolmentError(
+            "not_a_candidate",
+            _(
+                "Only a candidate account can answer an invitation to enrol; create your candidate account "
+                "with the address the invitation was sent to."
+            ),
+        )
+    if invitation.email != (actor.email or "").strip().lower():
+        raise EnrolmentError(
+            "not_addressee", _("This invitation is addressed to another e-mail address than your account's.")
+        )
+    return candidate
+
+
+def _lock_pending(invitation: Invitation, actor: User) -> tuple[Invitation, Candidate]:
+    locked = Invitation.objects.select_for_update().select_related("institution_session__session").get(pk=invitation.pk)
+    candidate = _addressee(locked, actor)
+    if locked.state != InvitationStatus.PENDING:
         raise EnrolmentError("not_invited", _("This invitation has already been answered."))
-    enrolment.status = EnrolmentStatus.DECLINED
-    enrolment.save(update_fields=["status"])
-    audit(actor, "enrolment.decline", enrolment)
+    return locked, candidate
+
+
+def confirm_invitation(invitation: Invitation, actor: User) -> Enrolment:
+    """R6: an import by the institution is only an invitation; the person it is
+    addressed to confirms it, and their own candidate record is enrolled (the
+    values the institution typed are not copied onto it). R5 is checked then,
+    and its refusal goes to that person only."""
+    with transaction.atomic():
+        locked, candidate = _lock_pending(invitation, actor)
+        institution_session = locked.institution_session
+        enrolment = Enrolment.objects.filter(
+            candidate=candidate, institution_session=institution_session, status=EnrolmentStatus.ACTIVE
+        ).first()
+        if enrolment is None:
+            enrolment = enrol(candidate, institution_session, actor, special_curriculum=locked.special_curriculum)
+        elif locked.special_curriculum and not enrolment.special_curriculum:
+            enrolment.special_curriculum = True
+            enrolment.save(update_fields=["special_curriculum"])
+        locked.state = InvitationStatus.CONFIRMED
+        locked.enrolment = enrolment
+        locked.answered_at = timezone.now()
+        locked.save(update_fields=["state", "enrolment", "answered_at"])
+        audit(actor, "invitation.confirm", locked, enrolment=enrolment.pk)
     return enrolment
+
+
+def decline_invitation(invitation: Invitation, actor: User) -> Invitation:
+    with transaction.atomic():
+        locked, _candidate = _lock_pending(invitation, actor)
+        locked.state = InvitationStatus.DECLINED
+        locked.answered_at = timezone.now()
+        locked.save(update_fields=["state", "answered_at"])
+        audit(actor, "invitation.decline", locked)
+    return locked
 
 
 @transaction.atomic
@@ -209,24 +266,4 @@ def withdraw(enrolment: Enrolment, actor: User | None) -> Enrolment:
     enrolment.withdrawn_at = timezone.now()
     enrolment.save(update_fields=["status", "withdrawn_at"])
     audit(actor, "enrolment.withdraw", enrolment)
-    return enrolment
-
-
-@transaction.atomic
-def invite(candidate: Candidate, institution_session: InstitutionSession, actor: User | None) -> Enrolment:
-    """Create (or keep) an invitation from the institution's import (R6)."""
-    existing = Enrolment.objects.filter(
-        candidate=candidate,
-        institution_session=institution_session,
-        status__in=[EnrolmentStatus.INVITED, EnrolmentStatus.ACTIVE],
-    ).first()
-    if existing:
-        return existing
-    enrolment = Enrolment.objects.create(
-        candidate=candidate,
-        institution_session=institution_session,
-        status=EnrolmentStatus.INVITED,
-        invitation_token=new_invitation_token(),
-    )
-    audit(actor, "enrolment.invite", enrolment)
     return enrolment

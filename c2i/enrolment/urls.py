@@ -9,8 +9,8 @@ urlpatterns = [
     path("sessions/etablissement/<int:pk>/inscription/", views.enrol_view, name="enrol"),
     path("mon-espace/certification/", views.my_space, name="my_space"),
     path("mon-espace/inscriptions/<int:pk>/retrait/", views.withdraw_view, name="withdraw"),
-    path("mon-espace/inscriptions/<int:pk>/confirmer/", views.confirm_view, name="confirm"),
-    path("mon-espace/inscriptions/<int:pk>/refuser/", views.decline_view, name="decline"),
+    path("mon-espace/invitations/<int:pk>/confirmer/", views.confirm_view, name="confirm"),
+    path("mon-espace/invitations/<int:pk>/refuser/", views.decline_view, name="decline"),
     path("correspondant/", views.correspondent_home, name="correspondent"),
     path(
         "correspondant/etablissements/<int:institution_pk>/sessions/<int:session_pk>/ouvrir/",

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from c2i.accounts import access
 from c2i.accounts.access import AuthenticatedRequest
-from c2i.enrolment import importing
+from c2i.enrolment import importing, roster
 from c2i.enrolment.forms import EnrolmentFilterForm, ImportForm, InstitutionSessionForm
-from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession, Session
+from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession, Invitation, InvitationStatus, Session
 from c2i.enrolment.services import (
     EnrolmentError,
     confirm_invitation,
@@ -108,20 +108,41 @@ def my_space(request: AuthenticatedRequest) -> HttpResponse:
     enrolments = candidate.enrolments.select_related("institution_session__institution", "session__framework").order_by(
         "-created_at"
     )
+    invitations = (
+        Invitation.objects.addressed_to(request.user)
+        .pending()
+        .select_related("institution_session__institution", "institution_session__session")
+        .order_by("-created_at")
+    )
     return page(
         request,
         "enrolment/my_space.html",
         _("My certification"),
         candidate=candidate,
-        invitations=[e for e in enrolments if e.status == EnrolmentStatus.INVITED],
-        enrolments=[e for e in enrolments if e.status != EnrolmentStatus.INVITED],
+        invitations=invitations,
+        enrolments=enrolments,
     )
 
 
-def _candidate_action(request: AuthenticatedRequest, pk: int, action, done: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+@require_POST
+@access.role_required("is_candidate")
+def withdraw_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     enrolment = access.get_candidate_enrolment(request.user, pk)
     try:
-        action(enrolment, request.user)
+        withdraw(enrolment, request.user)
+    except EnrolmentError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Your enrolment is withdrawn; the place is free."))
+    return redirect("enrolment:my_space")
+
+
+def _invitation_action(request: AuthenticatedRequest, pk: int, action, done: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+    """Answer an invitation sent to the signed-in candidate's own address
+    (any other answers 404: nothing tells it exists)."""
+    invitation = get_object_or_404(Invitation.objects.addressed_to(request.user), pk=pk)
+    try:
+        action(invitation, request.user)
     except EnrolmentError as error:
         messages.error(request, error.message)
     else:
@@ -131,20 +152,14 @@ def _candidate_action(request: AuthenticatedRequest, pk: int, action, done: str)
 
 @require_POST
 @access.role_required("is_candidate")
-def withdraw_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    return _candidate_action(request, pk, withdraw, _("Your enrolment is withdrawn; the place is free."))
-
-
-@require_POST
-@access.role_required("is_candidate")
 def confirm_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    return _candidate_action(request, pk, confirm_invitation, _("Your enrolment is confirmed."))
+    return _invitation_action(request, pk, confirm_invitation, _("Your enrolment is confirmed."))
 
 
 @require_POST
 @access.role_required("is_candidate")
 def decline_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    return _candidate_action(request, pk, decline_invitation, _("The invitation is declined."))
+    return _invitation_action(request, pk, decline_invitation, _("The invitation is declined."))
 
 
 # --- correspondent ----------------------------------------------------------
@@ -157,8 +172,10 @@ def correspondent_home(request: AuthenticatedRequest) -> HttpResponse:
     opened = (
         InstitutionSession.objects.filter(institution__in=institutions)
         .select_related("session__framework", "institution")
-        .annotate(active=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ACTIVE)))
-        .annotate(invited=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.INVITED)))
+        .annotate(
+            active=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ACTIVE), distinct=True),
+            invited=Count("invitations", filter=Q(invitations__state=InvitationStatus.PENDING), distinct=True),
+        )
     )
     openable = []
     for institution in institutions[:20]:
@@ -203,23 +220,15 @@ def open_session_view(request: AuthenticatedRequest, institution_pk: int, sessio
     )
 
 
-def _filtered_enrolments(institution_session: InstitutionSession, form: EnrolmentFilterForm):  # type: ignore[no-untyped-def]
-    qs = institution_session.enrolments.select_related("candidate").order_by(
-        "candidate__last_name", "candidate__first_names"
+def _filtered(institution_session: InstitutionSession, form: EnrolmentFilterForm) -> list[roster.Line]:
+    if not form.is_valid():
+        return roster.roster(institution_session)
+    return roster.roster(
+        institution_session,
+        q=form.cleaned_data["q"].strip(),
+        state=form.cleaned_data["status"],
+        candidate_status=form.cleaned_data["candidate_status"],
     )
-    if form.is_valid():
-        if q := form.cleaned_data["q"].strip():
-            qs = qs.filter(
-                Q(candidate__last_name__icontains=q)
-                | Q(candidate__first_names__icontains=q)
-                | Q(candidate__email__icontains=q)
-                | Q(candidate__ine__iexact=q)
-            )
-        if status := form.cleaned_data["status"]:
-            qs = qs.filter(status=status)
-        if cstatus := form.cleaned_data["candidate_status"]:
-            qs = qs.filter(candidate__status=cstatus)
-    return qs
 
 
 EXPORT_HEADER = [
@@ -236,20 +245,19 @@ EXPORT_HEADER = [
 ]
 
 
-def _export_rows(enrolments):  # type: ignore[no-untyped-def]
-    for e in enrolments:
-        c = e.candidate
+def _export_rows(lines: list[roster.Line]):  # type: ignore[no-untyped-def]
+    for line in lines:
         yield [
-            c.last_name,
-            c.first_names,
-            c.birth_date.strftime("%d/%m/%Y"),
-            c.birth_place,
-            c.email,
-            c.ine,
-            "etudiant" if c.status == "student" else "formation_continue",
-            "oui" if e.special_curriculum else "non",
-            e.get_status_display(),
-            timezone.localtime(e.confirmed_at or e.created_at).strftime("%d/%m/%Y %H:%M"),
+            line.last_name,
+            line.first_names,
+            line.birth_date.strftime("%d/%m/%Y"),
+            line.birth_place,
+            line.email,
+            line.ine,
+            "etudiant" if line.candidate_status == "student" else "formation_continue",
+            "oui" if line.special_curriculum else "non",
+            line.state_display,
+            timezone.localtime(line.since).strftime("%d/%m/%Y %H:%M"),
         ]
 
 
@@ -258,19 +266,16 @@ def institution_session_view(request: AuthenticatedRequest, pk: int) -> HttpResp
     institution_session = access.get_institution_session_for_staff(request.user, pk)
     manage = access.can_manage_institution_session(request.user, institution_session)
     form = EnrolmentFilterForm(request.GET or None)
-    enrolments = _filtered_enrolments(institution_session, form)
     export = request.GET.get("export")
     if export and not manage:
         raise PermissionDenied  # exports are the correspondents' (personal data of the whole session)
+    lines = _filtered(institution_session, form)
     if export in ("csv", "xlsx"):
         name = f"inscriptions-{institution_session.institution.uai}-{institution_session.session_id}"
-        rows = _export_rows(enrolments)
+        rows = _export_rows(lines)
         if export == "csv":
             return csv_response(name, EXPORT_HEADER, rows)
         return xlsx_response(name, EXPORT_HEADER, rows, _("Enrolments"))
-    counts = dict(
-        institution_session.enrolments.values_list("status").annotate(n=Count("id")).values_list("status", "n")
-    )
     crumbs = (
         [(reverse("enrolment:correspondent"), _("C2i correspondent"))]
         if manage
@@ -282,10 +287,10 @@ def institution_session_view(request: AuthenticatedRequest, pk: int) -> HttpResp
         str(institution_session),
         crumbs,
         institution_session=institution_session,
-        enrolments=enrolments,
+        lines=lines,
         form=form,
         manage=manage,
-        counts=counts,
+        counts=roster.counts(institution_session),
         import_form=ImportForm(),
         querystring=request.GET.urlencode(),
     )
@@ -319,7 +324,7 @@ def import_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                     )
                     % {"invited": report.invited, "already": report.already, "rejected": report.wrong_lines},
                 )
-                if not report.errors:
+                if not report.errors and not report.notices:  # else the page says which lines and why
                     return redirect(institution_session.get_absolute_url())
     return page(
         request,
