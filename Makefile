@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install setup demo lint typecheck check bench messages worker clean
+.PHONY: run test install setup demo lint typecheck check bench faults messages worker clean
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ messages: install
 
 bench: install
 	$(PY) bench/run
+
+# Faults on the real server and PostgreSQL (docs/reliability.md); merges its figures into bench/results.json.
+faults: install
+	$(PY) bench/faults
 
 clean:
 	rm -rf var
