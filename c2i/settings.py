@@ -246,3 +246,11 @@ C2I_REGISTRATION_WINDOW = int(os.environ.get("C2I_REGISTRATION_WINDOW", "3600"))
 C2I_REQUIRE_2FA = env_bool("C2I_REQUIRE_2FA", not DEBUG)
 OTP_TOTP_ISSUER = "C2i"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a person's TOTP secret
+# Personal data (docs/privacy.md): retention periods in days, applied by the
+# daily `manage.py apply_retention`; an erasure waits for the appeal period
+# after the jury's publication (C2I_RETENTION_APPEAL_DAYS).
+C2I_RETENTION_INVITATION_DAYS = int(os.environ.get("C2I_RETENTION_INVITATION_DAYS", "90"))
+C2I_RETENTION_DRAFT_DAYS = int(os.environ.get("C2I_RETENTION_DRAFT_DAYS", "730"))
+C2I_RETENTION_WITHDRAWN_DAYS = int(os.environ.get("C2I_RETENTION_WITHDRAWN_DAYS", "1095"))
+C2I_RETENTION_AUDIT_DETAILS_DAYS = int(os.environ.get("C2I_RETENTION_AUDIT_DETAILS_DAYS", "1825"))
+C2I_RETENTION_APPEAL_DAYS = int(os.environ.get("C2I_RETENTION_APPEAL_DAYS", "61"))

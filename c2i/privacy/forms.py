@@ -33,3 +33,12 @@ class AuditFilterForm(Form):
             since=data["since"],
             until=data["until"],
         )
+
+
+class RefusalForm(Form):
+    reason = forms.CharField(
+        label=_("Reason of the refusal"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_("The candidate reads it in their space."),
+    )

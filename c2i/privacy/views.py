@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from typing import cast
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -12,8 +16,9 @@ from c2i.accounts.access import AuthenticatedRequest, role_required
 from c2i.accounts.models import AuditChainHead
 from c2i.lib.pages import page
 from c2i.lib.tabular import csv_response
-from c2i.privacy import audit
-from c2i.privacy.forms import AuditFilterForm
+from c2i.privacy import audit, export, services
+from c2i.privacy.forms import AuditFilterForm, RefusalForm
+from c2i.privacy.models import ErasureRequest
 
 AUDIT_PAGE = 50
 
@@ -56,3 +61,103 @@ def audit_export(request: AuthenticatedRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     rows = audit.export_rows(audit.entries(form.filters()).order_by("id"))
     return csv_response(f"journal-c2i-{timezone.localdate():%Y%m%d}", audit.EXPORT_HEADER, rows)
+
+
+# --- personal data (the candidate) --------------------------------------------------
+
+
+def _my_data_crumbs() -> list[tuple[str, str]]:
+    return [(reverse("enrolment:my_space"), _("My certification"))]
+
+
+@role_required("is_candidate")
+@require_http_methods(["GET", "POST"])
+def my_data(request: AuthenticatedRequest) -> HttpResponse:
+    if request.method == "POST":  # the erasure request
+        try:
+            services.request_erasure(request.user)
+        except services.PrivacyError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("Your request is recorded: the national administrator handles it and you will see the answer here."),
+            )
+        return redirect("privacy:my_data")
+    response = page(
+        request,
+        "privacy/my_data.html",
+        _("My personal data"),
+        _my_data_crumbs(),
+        requests=ErasureRequest.objects.filter(user=request.user),
+        blockers=services.blockers(request.user),
+        retention=retention_periods(),
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required("is_candidate")
+def my_data_archive(request: AuthenticatedRequest) -> HttpResponse:
+    response = FileResponse(export.archive(request.user), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="mes-donnees-c2i-{timezone.localdate():%Y%m%d}.zip"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return cast(HttpResponse, response)
+
+
+def retention_periods() -> dict[str, int]:
+    return {
+        "invitation": settings.C2I_RETENTION_INVITATION_DAYS,
+        "draft": settings.C2I_RETENTION_DRAFT_DAYS,
+        "withdrawn": settings.C2I_RETENTION_WITHDRAWN_DAYS,
+        "audit_details": settings.C2I_RETENTION_AUDIT_DETAILS_DAYS,
+        "appeal": settings.C2I_RETENTION_APPEAL_DAYS,
+    }
+
+
+# --- erasure requests (national administrator) ------------------------------------------
+
+
+def _requests_crumbs() -> list[tuple[str, str]]:
+    return [(reverse("privacy:erasure_requests"), _("Erasure requests"))]
+
+
+@role_required("is_admin")
+def erasure_requests(request: AuthenticatedRequest) -> HttpResponse:
+    current = Paginator(ErasureRequest.objects.select_related("user", "handled_by"), 50).get_page(
+        request.GET.get("page")
+    )
+    response = page(request, "privacy/erasure_requests.html", _("Erasure requests"), requests=current)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required("is_admin")
+@require_http_methods(["GET", "POST"])
+def erasure_request(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    erasure = get_object_or_404(ErasureRequest.objects.select_related("user"), pk=pk)
+    form = RefusalForm(request.POST if request.POST.get("action") == "refuse" else None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "erase":
+                services.carry_out(erasure, request.user)
+                messages.success(request, _("The data of this account is erased."))
+                return redirect("privacy:erasure_requests")
+            if form.is_valid():
+                services.refuse_erasure(erasure, request.user, form.cleaned_data["reason"])
+                messages.success(request, _("The request is refused; the candidate reads the reason in their space."))
+                return redirect("privacy:erasure_requests")
+        except services.PrivacyError as error:
+            messages.error(request, error.message)
+    response = page(
+        request,
+        "privacy/erasure_request.html",
+        _("Erasure request"),
+        _requests_crumbs(),
+        erasure=erasure,
+        blockers=services.blockers(erasure.user) if erasure.is_pending else [],
+        form=form,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

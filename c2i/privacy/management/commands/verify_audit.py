@@ -17,6 +17,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--expect", action="append", default=[], metavar="ID:HASH")
+        parser.add_argument(
+            "--print-anchor",
+            action="store_true",
+            help="On success, print only ID:HASH of the last entry (for --expect).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = audit.verify()
@@ -26,6 +31,9 @@ class Command(BaseCommand):
             problem = audit.check_anchor(expected)
             if problem:
                 raise CommandError(problem, returncode=1)
+        if options["print_anchor"]:
+            self.stdout.write(f"{report.last_id}:{report.last_hash}")
+            return
         self.stdout.write(
             _("Audit trail intact: %(count)s entries; last entry #%(id)s, hash %(hash)s.")
             % {"count": report.checked, "id": report.last_id, "hash": report.last_hash}
