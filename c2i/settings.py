@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "dsfr",  # before django.forms: its widget templates must win (TemplatesSetting renderer)
     "django.forms",
     "widget_tweaks",
+    "ninja",  # the API documentation's Swagger UI from its own static files, not a CDN
     "django_tasks",
     "django_tasks_db",
     "django_otp",
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "c2i.lib.security.SecurityHeaders",
     "c2i.lib.database.JsonWhenDatabaseDown",
     "c2i.assessment.middleware.AnswerFastPath",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -193,6 +195,13 @@ CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy of every response (c2i/lib/security.py): nothing
+# from another site, no inline script or style; data: images for QR codes.
+C2I_CSP = os.environ.get(
+    "C2I_CSP",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+)
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

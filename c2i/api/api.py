@@ -7,14 +7,22 @@ from typing import Annotated
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Swagger
 
 from c2i.api.text import Line
 from c2i.frameworks.models import Framework
 from c2i.institutions.directory import resolve_place, search
 from c2i.lib.database import UNREACHABLE, come_back_later
 
-api = NinjaAPI(title="C2i", version="1", urls_namespace="api", description="API publique de la plateforme C2i.")
+api = NinjaAPI(
+    title="C2i",
+    version="1",
+    urls_namespace="api",
+    description="API publique de la plateforme C2i.",
+    # Swagger UI from ninja's static files ("ninja" in INSTALLED_APPS); no
+    # call to the online validator of swagger.io
+    docs=Swagger(settings={"validatorUrl": None}),
+)
 for unreachable in UNREACHABLE:  # the database is down: come back later (JSON 503, Retry-After)
     api.add_exception_handler(unreachable, lambda request, error: come_back_later())
 api.add_router("/verifier", "c2i.credentials.api.router")
