@@ -64,9 +64,9 @@ class InlineCode(HTMLParser):
                 self.found.append(f"<{tag} {name}=…>")
             if name == "style":
                 self.found.append(f"<{tag} style=…>")
-            if name in ("src", "href", "action", "srcset", "poster", "data") and value:
-                if tag != "a" and re.match(r"^\s*(https?:)?//", value):
-                    self.found.append(f"<{tag} {name}={value}>")
+            loads = name in ("src", "href", "action", "srcset", "poster", "data") and tag != "a"
+            if loads and value and re.match(r"^\s*(https?:)?//", value):
+                self.found.append(f"<{tag} {name}={value}>")
             if value and value.strip().lower().startswith("javascript:"):
                 self.found.append(f"<{tag} {name}=javascript:…>")
         if tag == "style":
