@@ -241,6 +241,7 @@ class TestTrailPages:
         response = demo.client("admin").get("/administration/journal/export/", {"action": "test."})
         assert response.status_code == 200
         assert response["Content-Type"].startswith("text/csv")
+        assert demo.client("admin").post("/administration/journal/export/").status_code == 405
         rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
         assert [int(r["id"]) for r in rows] == [e.pk for e in entries]
         for row, entry in zip(rows, entries, strict=True):

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from c2i.accounts.access import AuthenticatedRequest, role_required
 from c2i.accounts.models import AuditChainHead
@@ -57,6 +57,7 @@ def audit_trail(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @role_required("is_admin")
+@require_GET
 def audit_export(request: AuthenticatedRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     rows = audit.export_rows(audit.entries(form.filters()).order_by("id"))
@@ -98,6 +99,7 @@ def my_data(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @role_required("is_candidate")
+@require_GET
 def my_data_archive(request: AuthenticatedRequest) -> HttpResponse:
     response = FileResponse(export.archive(request.user), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="mes-donnees-c2i-{timezone.localdate():%Y%m%d}.zip"'
@@ -124,6 +126,7 @@ def _requests_crumbs() -> list[tuple[str, str]]:
 
 
 @role_required("is_admin")
+@require_GET
 def erasure_requests(request: AuthenticatedRequest) -> HttpResponse:
     current = Paginator(ErasureRequest.objects.select_related("user", "handled_by"), 50).get_page(
         request.GET.get("page")
