@@ -93,6 +93,7 @@ class TestConcurrentExamStarts:
         results = in_threads(settings_dict, [lambda c=c: c.post(start_url) for c in clients])
 
         statuses = [getattr(r, "status_code", repr(r)) for r in results]
-        assert statuses == [302] * CANDIDATES, statuses
+        failed = [s for s in statuses if s != 302]
+        assert not failed, f"{len(failed)} of {CANDIDATES} starts failed: {failed}"
         assert all("/passages/" in r["Location"] for r in results), [r["Location"] for r in results]  # type: ignore[index]
         assert count_in_file(settings_dict, Attempt) == before + CANDIDATES
