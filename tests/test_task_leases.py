@@ -190,6 +190,11 @@ class TestTaskLeases:
         html = page(demo, institution_session)
         assert 'data-batch-state="done"' in html and 'data-ready="10"' in html and 'data-resumed="1"' in html
 
+        # The killed worker's run, had it only been frozen, would now find its part finished.
+        assert produce_documents_task.call(batch.pk, 0) == 0
+        batch.refresh_from_db()
+        assert (batch.done, batch.parts_done) == (10, 2)
+
     def test_a_worker_that_still_beats_keeps_its_task(self, session: Any, settings: Any) -> None:
         institution_session, _ids = session
         batch = services.enqueue_session_documents(institution_session, None)

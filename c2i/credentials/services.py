@@ -426,6 +426,8 @@ def _produce_in_batch(row: BatchPart, after: int, enrolment: Enrolment, actor: U
 def _start_part(batch: DocumentBatch, part: int) -> BatchPart:
     now = timezone.now()
     row, _created = BatchPart.objects.get_or_create(batch=batch, part=part)
+    if row.finished_at is not None:  # a late duplicate of a finished part
+        return row
     BatchPart.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1, progress_at=now)
     BatchPart.objects.filter(pk=row.pk, started_at__isnull=True).update(started_at=now)
     DocumentBatch.objects.filter(pk=batch.pk, state=BatchState.QUEUED).update(state=BatchState.RUNNING, started_at=now)
