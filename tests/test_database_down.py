@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError, close_old_connections, connection
 from django.test import Client
 
 from tests.assessment_support import api_answer, items, page_answer, start
@@ -89,6 +89,32 @@ class TestDatabaseDown:
             response = client.get("/mon-espace/epreuves/")
         assert response.status_code == 500
         assert not response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+class TestConnectionLost:
+    """A real failure: the server ends the connection of the process (as a
+    restart of PostgreSQL would)."""
+
+    def test_the_answer_is_refused_with_503_then_stored_on_a_new_connection(self, demo) -> None:  # type: ignore[no-untyped-def]
+        if connection.vendor != "postgresql":
+            pytest.skip("ends a PostgreSQL server's connection")
+        attempt = start(demo)
+        client, token = _csrf_client(demo)
+        connection.ensure_connection()
+        pid = connection.connection.info.backend_pid
+        other = connection.copy()  # a second connection, beside the one under test
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        finally:
+            other.close()
+        response = page_answer(client, attempt, 1, [0], seq=7, HTTP_X_CSRFTOKEN=token)
+        assert_come_back_later(response)
+        close_old_connections()  # what the end of a request does in a server (the test client does not)
+        again = page_answer(client, attempt, 1, [0], seq=7, HTTP_X_CSRFTOKEN=token)
+        assert again.status_code == 200 and items(attempt)[0].ticked == [0]
 
 
 @pytest.mark.browser
