@@ -1,661 +1,386 @@
-"""Every URL of the site, with every demo role and anonymously: the expected
-answer. A correspondent of one institution never reaches another's candidates.
+"""The access matrix, generated from the URL configuration: every URL pattern
+of the site (its pages, its API, its admin) x every demo role x an own and a
+foreign object x GET and POST, with the expected answer, and for every answer
+what it must not contain (another institution's or another person's data) and,
+for exports, what it must contain and that no cell is a formula.
 
-Each row: a name (the URL's name; every named URL of the site must have at
-least one row, see the last test), a method, a function building the path from
-the demo data, and the expected status for each role of ROLES. Rows are
-checked one role at a time, each in its own transaction, so that a POST by
-one role does not change what the next one sees.
+The rules are in tests/access_rules.py (one per URL name; a pattern without a
+rule fails `test_every_url_pattern_has_a_rule`), the world they run in (the
+demo data plus the hostile steps of issue 10) in tests/access_world.py. The
+admin site and the API get generic rules: only the national administrator
+enters the admin (everyone else is sent to its login page); the API's
+operations are those of its OpenAPI schema.
+
+The world is built once, in a transaction rolled back at the end of the
+module; each case runs in a savepoint rolled back after it, so that a POST by
+one role does not change what the next one sees. Cases of a finding of issue
+10 that is not fixed yet are `xfail(strict=True)`: they pass once it is fixed,
+and must then lose their mark (KNOWN).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import csv
+import io
+import json
+import logging
+import re
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
 
 import pytest
+from django.conf import settings
+from django.db import transaction
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from c2i.enrolment.models import Enrolment, EnrolmentStatus, Session
-from tests import assessment_support as qcm
+from tests.access_rules import ADMIN_LOGIN, EXTRAS, LOGIN, NOT_ALLOWED, RULES, Extra, Rule, admin_rule
+from tests.access_world import ADMIN, ANON, ROLES, World, build_world
 
 pytestmark = pytest.mark.django_db
 
+METHODS = ("GET", "POST")
+ROOT = Path(__file__).resolve().parent.parent
+FORMULA = re.compile(r"^[=+\-@\t\r]")  # what a spreadsheet runs, in a CSV cell
+PLAIN_NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 
-@pytest.fixture(autouse=True)
-def _credentials_isolated(settings, tmp_path):  # type: ignore[no-untyped-def]
-    """Signing keys in a temporary folder; a fresh window of verification lookups."""
-    from django.core.cache import cache
-
-    settings.C2I_KEYS_DIR = tmp_path / "keys"
-    cache.clear()
-
-
-def a1_document(demo) -> int:  # type: ignore[no-untyped-def]
-    """candidat-a1's certificate (published outcome, document issued)."""
-    from c2i.credentials.services import produce_document
-    from tests.credentials_support import certified_and_not
-
-    a1, _a2 = certified_and_not(demo)
-    return produce_document(a1, None, notify=False)[1].pk  # type: ignore[union-attr]
+# Cases that trip a finding of issue 10 not fixed when this was written:
+# (rule key, object, method, role) -> finding. "*" matches any object or method.
+KNOWN: dict[tuple[str, str, str, str], int] = {}
+KNOWN_EXTRAS: dict[str, int] = {}  # explicit case name -> finding
 
 
-def a1_code(demo) -> str:  # type: ignore[no-untyped-def]
-    from c2i.credentials.models import IssuedDocument
-
-    return IssuedDocument.objects.get(pk=a1_document(demo)).code
-
-
-def signing_key(demo) -> str:  # type: ignore[no-untyped-def]
-    from django.conf import settings
-
-    from c2i.credentials import keys
-
-    return keys.ensure_key(settings.C2I_KEYS_DIR).key_id
-
-
-ROLES = [
-    None,
-    "admin",
-    "correspondant-a",
-    "correspondant-b",
-    "tuteur-a",
-    "jury-a",
-    "relecteur",
-    "candidat-a1",
-    "candidat-b1",
-]
-#        anon admin corA corB tutA jurA rev  cA1  cB1
+# --- the URL configuration --------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Row:
-    name: str
+class Pattern:
+    key: str  # the URL name, or the route for a pattern without one
+    route: str
+    callback: Any
+
+    @property
+    def is_admin(self) -> bool:
+        return self.route.startswith("admin/")
+
+
+def _walk(patterns: Any, prefix: str = "", namespace: str = "") -> Iterator[Pattern]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            route = prefix + str(p.pattern)
+            yield Pattern(namespace + p.name if p.name else route, route, p.callback)
+
+
+def url_patterns() -> list[Pattern]:
+    return list(_walk(get_resolver().url_patterns))
+
+
+# --- cases ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    key: str
+    label: str
     method: str
-    path: Callable  # (demo) -> str
-    expected: tuple[int, ...]
-    data: dict | None = None
+    role: str
+    expected: str
+    rule_index: int
 
-    def __post_init__(self) -> None:
-        assert len(self.expected) == len(ROLES), self.name
-
-
-def a_c2i1(demo) -> int:  # type: ignore[no-untyped-def]
-    return demo.institution_session("a").pk
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.key} [{self.label}] as {self.role}"
 
 
-def enrolment_of(username: str, status: str = EnrolmentStatus.ACTIVE) -> Callable:
-    def build(demo) -> int:  # type: ignore[no-untyped-def]
-        return Enrolment.objects.filter(candidate=demo.candidate(username), status=status).first().pk
-
-    return build
-
-
-PUBLIC = (200,) * 9
-LOGGED_IN = (302, 200, 200, 200, 200, 200, 200, 200, 200)
-JURY_READ = (302, 200, 403, 403, 200, 200, 403, 403, 403)
-JURY_WRITE = (302, 403, 403, 403, 302, 302, 403, 403, 403)
-JURY_CHAIR = (302, 403, 403, 403, 403, 302, 403, 403, 403)
+def rules_for(pattern: Pattern) -> tuple[Rule, ...]:
+    if pattern.is_admin:
+        return (admin_rule(pattern.route),)
+    rule = RULES.get(pattern.key)
+    if rule is None:
+        return ()
+    return rule if isinstance(rule, tuple) else (rule,)
 
 
-def jury_seat(username: str) -> Callable:
-    def build(demo) -> int:  # type: ignore[no-untyped-def]
-        from c2i.deliberation.models import JuryMember
-
-        return JuryMember.objects.get(institution_session_id=a_c2i1(demo), user__username=username).pk
-
-    return build
-
-
-# --- portfolio (R9): the candidate, the institution's staff, the jury of the session it was submitted to
-CANDIDATE_ONLY = (302, 403, 403, 403, 403, 403, 403, 200, 200)
-A1_ONLY = (302, 403, 403, 403, 403, 403, 403, 302, 404)
-
-# --- knowledge test (assessment)
-QCM_AUTHORS = (302, 200, 200, 200, 403, 403, 200, 403, 403)
-QCM_REVIEWERS = (302, 200, 403, 403, 403, 403, 200, 403, 403)
-QCM_A = (302, 200, 200, 404, 403, 403, 403, 403, 403)
-QCM_A_POST = (302, 302, 302, 404, 403, 403, 403, 403, 403)
-QCM_A1 = (302, 403, 403, 403, 403, 403, 403, 200, 404)
+def cases_for(pattern: Pattern) -> list[Case]:
+    out = []
+    for index, rule in enumerate(rules_for(pattern)):
+        for label in rule.paths:
+            for method in METHODS:
+                for role in ROLES:
+                    if pattern.is_admin and method == "POST" and role == ADMIN and pattern.route != "admin/logout/":
+                        continue
+                    out.append(Case(pattern.key, label, method, role, rule.expect(method, role, label), index))
+    return out
 
 
-def portfolio_of(username: str) -> Callable:
-    def build(demo) -> int:  # type: ignore[no-untyped-def]
-        from c2i.portfolio.models import Portfolio
-
-        return Portfolio.objects.get(candidate=demo.candidate(username), framework__code="C2i1").pk
-
-    return build
-
-
-def evidence_file_of(username: str) -> Callable:
-    def build(demo) -> int:  # type: ignore[no-untyped-def]
-        from c2i.portfolio.models import EvidenceFile
-
-        return EvidenceFile.objects.filter(evidence__portfolio_id=portfolio_of(username)(demo)).first().pk
-
-    return build
+def known(case: Case) -> int | None:
+    for key in (
+        (case.key, case.label, case.method, case.role),
+        (case.key, "*", case.method, case.role),
+        (case.key, case.label, "*", case.role),
+        (case.key, "*", "*", case.role),
+    ):
+        if key in KNOWN:
+            return KNOWN[key]
+    return None
 
 
-def item_of(username: str) -> Callable:
-    def build(demo) -> int:  # type: ignore[no-untyped-def]
-        from c2i.portfolio.models import EvidenceFile
-
-        return EvidenceFile.objects.get(pk=evidence_file_of(username)(demo)).evidence_id
-
-    return build
+PATTERNS = url_patterns()
+ALL_CASES = {p.key: cases_for(p) for p in PATTERNS}
 
 
-def submission_of(username: str | None, status: str = "submitted") -> Callable:
-    """The current (or a withdrawn) submission of a candidate; None: any candidate of A."""
-
-    def build(demo) -> int:  # type: ignore[no-untyped-def]
-        from c2i.portfolio.models import Submission
-
-        found = Submission.objects.filter(status=status, institution_session_id=a_c2i1(demo))
-        if username:
-            found = Submission.objects.filter(status=status, portfolio__candidate=demo.candidate(username))
-        return found.first().pk
-
-    return build
-
-
-def snapshot_file_of(username: str) -> Callable:
-    def build(demo) -> str:  # type: ignore[no-untyped-def]
-        from c2i.portfolio.models import SubmittedFile
-
-        pk = submission_of(username)(demo)
-        return f"{pk}/fichiers/{SubmittedFile.objects.filter(item__submission_id=pk).first().pk}"
-
-    return build
+def _params() -> list[Any]:
+    params = []
+    for pattern in PATTERNS:
+        cases = ALL_CASES[pattern.key]
+        plain = [c for c in cases if known(c) is None]
+        if plain:
+            params.append(pytest.param(pattern.key, tuple(plain), id=pattern.key))
+        for c in cases:
+            finding = known(c)
+            if finding is not None:
+                mark = pytest.mark.xfail(strict=True, reason=f"issue 10, finding {finding}")
+                params.append(pytest.param(pattern.key, (c,), id=c.id, marks=mark))
+    return params
 
 
-ROWS = [
-    Row("home", "GET", lambda d: "/", PUBLIC),
-    Row("accessibility", "GET", lambda d: "/accessibilite/", PUBLIC),
-    Row("ping", "GET", lambda d: "/ping/", PUBLIC),
-    Row("accounts:login", "GET", lambda d: "/connexion/", (200, 302, 302, 302, 302, 302, 302, 302, 302)),
-    Row("accounts:logout", "POST", lambda d: "/deconnexion/", (302,) * 9),
-    Row("accounts:register", "GET", lambda d: "/inscription/", (200, 302, 302, 302, 302, 302, 302, 302, 302)),
-    Row("accounts:dashboard", "GET", lambda d: "/mon-espace/", LOGGED_IN),
-    Row("accounts:password_change", "GET", lambda d: "/mon-espace/mot-de-passe/", LOGGED_IN),
-    Row("accounts:password_reset", "GET", lambda d: "/mot-de-passe/oublie/", (200,) * 9),
-    Row("accounts:password_reset_done", "GET", lambda d: "/mot-de-passe/oublie/envoye/", (200,) * 9),
-    Row("accounts:password_reset_confirm", "GET", lambda d: "/mot-de-passe/nouveau/MQ/lien-perime/", (200,) * 9),
-    Row("accounts:password_reset_complete", "GET", lambda d: "/mot-de-passe/nouveau/fait/", (200,) * 9),
-    Row("frameworks:list", "GET", lambda d: "/referentiels/", PUBLIC),
-    Row("frameworks:detail", "GET", lambda d: "/referentiels/C2i1/", PUBLIC),
-    Row("institutions:directory", "GET", lambda d: "/etablissements/?place=Lyon", PUBLIC),
-    Row("institutions:detail", "GET", lambda d: "/etablissements/0692437Z/", PUBLIC),
-    Row("enrolment:sessions", "GET", lambda d: "/sessions/", PUBLIC),
-    Row(
-        "enrolment:session",
-        "GET",
-        lambda d: f"/sessions/{Session.objects.filter(framework__code='C2i1').latest('start').pk}/",
-        PUBLIC,
-    ),
-    # enrol at B: staff get a message (not a candidate), a1 is refused by R5, b1 is already there
-    Row(
-        "enrolment:enrol",
-        "POST",
-        lambda d: f"/sessions/etablissement/{d.institution_session('b').pk}/inscription/",
-        (302,) * 9,
-    ),
-    Row(
-        "enrolment:my_space",
-        "GET",
-        lambda d: "/mon-espace/certification/",
-        (302, 403, 403, 403, 403, 403, 403, 200, 200),
-    ),
-    Row(
-        "enrolment:withdraw",
-        "POST",
-        lambda d: f"/mon-espace/inscriptions/{enrolment_of('candidat-a1')(d)}/retrait/",
-        (302, 403, 403, 403, 403, 403, 403, 302, 404),
-    ),
-    Row(
-        "enrolment:confirm",
-        "POST",
-        lambda d: f"/mon-espace/inscriptions/{enrolment_of('candidat-a1')(d)}/confirmer/",
-        (302, 403, 403, 403, 403, 403, 403, 302, 404),
-    ),
-    Row(
-        "enrolment:decline",
-        "POST",
-        lambda d: f"/mon-espace/inscriptions/{enrolment_of('candidat-b1')(d)}/refuser/",
-        (302, 403, 403, 403, 403, 403, 403, 404, 302),
-    ),
-    Row("enrolment:correspondent", "GET", lambda d: "/correspondant/", (302, 200, 200, 200, 403, 403, 403, 403, 403)),
-    Row(
-        "enrolment:open_session",
-        "GET",
-        lambda d: (
-            f"/correspondant/etablissements/{d.institution('a').pk}/sessions/"
-            f"{Session.objects.get(framework__code='C2i2e').pk}/ouvrir/"
-        ),
-        (302, 200, 200, 404, 403, 403, 403, 403, 403),
-    ),
-    Row(
-        "enrolment:staff_sessions", "GET", lambda d: "/gestion/sessions/", (302, 200, 200, 200, 200, 200, 403, 403, 403)
-    ),
-    Row(
-        "enrolment:institution_session",
-        "GET",
-        lambda d: f"/gestion/sessions/{a_c2i1(d)}/",
-        (302, 200, 200, 404, 200, 200, 404, 404, 404),
-    ),
-    Row(
-        "enrolment:institution_session",
-        "GET",
-        lambda d: f"/gestion/sessions/{a_c2i1(d)}/?export=csv",
-        (302, 200, 200, 404, 403, 403, 404, 404, 404),
-    ),
-    Row(
-        "enrolment:institution_session",
-        "GET",
-        lambda d: f"/gestion/sessions/{d.institution_session('b').pk}/",
-        (302, 200, 404, 200, 404, 404, 404, 404, 404),
-    ),
-    Row(
-        "enrolment:import",
-        "POST",
-        lambda d: f"/gestion/sessions/{a_c2i1(d)}/import/",
-        (302, 400, 400, 404, 404, 404, 404, 404, 404),
-    ),
-    # jury (tuteur-a sits in A's C2i1 jury as a member, jury-a chairs it; the admin reads)
-    Row("deliberation:help", "GET", lambda d: "/jury/aide/", PUBLIC),
-    Row("deliberation:home", "GET", lambda d: "/jury/", JURY_READ),
-    Row("deliberation:session", "GET", lambda d: f"/jury/sessions/{a_c2i1(d)}/", JURY_READ),
-    Row(
-        "deliberation:session",
-        "GET",
-        lambda d: f"/jury/sessions/{d.institution_session('b').pk}/",
-        (302, 200, 403, 403, 404, 404, 403, 403, 403),
-    ),
-    Row("deliberation:grid", "GET", lambda d: f"/jury/sessions/{a_c2i1(d)}/grille/", JURY_READ),
-    Row("deliberation:grid", "POST", lambda d: f"/jury/sessions/{a_c2i1(d)}/grille/", JURY_WRITE),
-    Row("deliberation:grid_export", "GET", lambda d: f"/jury/sessions/{a_c2i1(d)}/grille.csv", JURY_READ),
-    Row("deliberation:grid_import", "POST", lambda d: f"/jury/sessions/{a_c2i1(d)}/grille/import/", JURY_WRITE),
-    Row("deliberation:close", "POST", lambda d: f"/jury/sessions/{a_c2i1(d)}/cloture/", JURY_CHAIR),
-    Row("deliberation:publish", "POST", lambda d: f"/jury/sessions/{a_c2i1(d)}/publication/", JURY_CHAIR),
-    Row(
-        "deliberation:minutes",
-        "GET",
-        lambda d: f"/jury/sessions/{a_c2i1(d)}/proces-verbal.pdf",
-        (302, 200, 200, 404, 200, 200, 403, 403, 403),
-    ),
-    Row(
-        "deliberation:candidate",
-        "GET",
-        lambda d: f"/jury/sessions/{a_c2i1(d)}/candidats/{enrolment_of('candidat-a1')(d)}/",
-        JURY_READ,
-    ),
-    Row(
-        "deliberation:candidate",
-        "GET",
-        lambda d: f"/jury/sessions/{a_c2i1(d)}/candidats/{enrolment_of('candidat-b1')(d)}/",
-        (302, 404, 403, 403, 404, 404, 403, 403, 403),
-    ),
-    Row(
-        "deliberation:candidate",
-        "POST",
-        lambda d: f"/jury/sessions/{a_c2i1(d)}/candidats/{enrolment_of('candidat-a1')(d)}/",
-        (302, 403, 403, 403, 400, 400, 403, 403, 403),
-    ),
-    Row(
-        "deliberation:defer",
-        "POST",
-        lambda d: f"/jury/sessions/{a_c2i1(d)}/candidats/{enrolment_of('candidat-a1')(d)}/ajournement/",
-        JURY_CHAIR,
-    ),
-    Row(
-        "deliberation:rectify",
-        "POST",
-        lambda d: f"/jury/sessions/{a_c2i1(d)}/candidats/{enrolment_of('candidat-a1')(d)}/rectification/",
-        JURY_CHAIR,
-    ),
-    Row(
-        "deliberation:jury_setup",
-        "GET",
-        lambda d: f"/gestion/sessions/{a_c2i1(d)}/jury/",
-        (302, 200, 200, 404, 403, 403, 403, 403, 403),
-    ),
-    Row(
-        "deliberation:jury_remove",
-        "POST",
-        lambda d: f"/gestion/sessions/{a_c2i1(d)}/jury/{jury_seat('tuteur-a')(d)}/retrait/",
-        (302, 302, 302, 404, 403, 403, 403, 403, 403),
-    ),
-    # portfolio: the candidate's own pages (b1 reaches none of a1's objects)
-    Row("portfolio:mine", "GET", lambda d: "/mon-espace/dossier/C2i1/", CANDIDATE_ONLY),
-    Row("portfolio:mine", "GET", lambda d: "/mon-espace/dossier/C2i2e/", (302, 403, 403, 403, 403, 403, 403, 404, 404)),
-    Row("portfolio:evidence_add", "GET", lambda d: "/mon-espace/dossier/C2i1/elements/ajouter/", CANDIDATE_ONLY),
-    Row(
-        "portfolio:evidence_add",
-        "POST",
-        lambda d: "/mon-espace/dossier/C2i1/elements/ajouter/",
-        (302, 403, 403, 403, 403, 403, 403, 400, 400),
-    ),
-    Row(
-        "portfolio:evidence",
-        "GET",
-        lambda d: f"/mon-espace/dossier/C2i1/elements/{item_of('candidat-a1')(d)}/",
-        (302, 403, 403, 403, 403, 403, 403, 200, 404),
-    ),
-    Row(
-        "portfolio:evidence_edit",
-        "GET",
-        lambda d: f"/mon-espace/dossier/C2i1/elements/{item_of('candidat-a1')(d)}/modifier/",
-        (302, 403, 403, 403, 403, 403, 403, 200, 404),
-    ),
-    Row(
-        "portfolio:evidence_delete",
-        "POST",
-        lambda d: f"/mon-espace/dossier/C2i1/elements/{item_of('candidat-a1')(d)}/supprimer/",
-        A1_ONLY,
-    ),
-    Row(
-        "portfolio:file_add",
-        "POST",
-        lambda d: f"/mon-espace/dossier/C2i1/elements/{item_of('candidat-a1')(d)}/fichiers/",
-        (302, 403, 403, 403, 403, 403, 403, 400, 404),
-    ),
-    Row(
-        "portfolio:file_delete",
-        "POST",
-        lambda d: f"/mon-espace/dossier/C2i1/fichiers/{evidence_file_of('candidat-a1')(d)}/supprimer/",
-        A1_ONLY,
-    ),
-    # submit names the enrolment in its data (none here: nobody's enrolment, 404); tests/test_portfolio_submission.py
-    Row(
-        "portfolio:submit",
-        "POST",
-        lambda d: "/mon-espace/dossier/C2i1/depot/",
-        (302, 403, 403, 403, 403, 403, 403, 404, 404),
-    ),
-    Row(
-        "portfolio:withdraw",
-        "POST",
-        lambda d: f"/mon-espace/dossier/C2i1/depots/{submission_of('candidat-a1')(d)}/retrait/",
-        A1_ONLY,
-    ),
-    Row("portfolio:export", "GET", lambda d: "/mon-espace/dossier/C2i1/export/", CANDIDATE_ONLY),
-    # portfolio: living files, for the candidate and the staff of the institution only
-    Row(
-        "portfolio:file",
-        "GET",
-        lambda d: f"/dossiers/fichiers/{evidence_file_of('candidat-a1')(d)}/",
-        (302, 403, 200, 404, 200, 403, 403, 200, 404),
-    ),
-    Row(
-        "portfolio:file",
-        "GET",
-        lambda d: f"/dossiers/fichiers/{evidence_file_of('candidat-b1')(d)}/",
-        (302, 403, 404, 200, 404, 403, 403, 404, 200),
-    ),
-    # portfolio: assessors and correspondents of the institution
-    Row("portfolio:staff_list", "GET", lambda d: "/gestion/dossiers/", (302, 403, 200, 200, 200, 403, 403, 403, 403)),
-    Row(
-        "portfolio:staff_detail",
-        "GET",
-        lambda d: f"/gestion/dossiers/{portfolio_of('candidat-a1')(d)}/",
-        (302, 403, 200, 404, 200, 403, 403, 403, 403),
-    ),
-    Row(
-        "portfolio:staff_detail",
-        "GET",
-        lambda d: f"/gestion/dossiers/{portfolio_of('candidat-b1')(d)}/",
-        (302, 403, 404, 200, 404, 403, 403, 403, 403),
-    ),
-    Row(
-        "portfolio:comment",
-        "POST",
-        lambda d: (
-            f"/gestion/dossiers/{portfolio_of('candidat-a1')(d)}/elements/{item_of('candidat-a1')(d)}/commentaires/"
-        ),
-        (302, 403, 403, 403, 302, 403, 403, 403, 403),
-        data={"body": "Bien documenté."},
-    ),
-    Row(
-        "portfolio:position",
-        "POST",
-        lambda d: f"/gestion/dossiers/{portfolio_of('candidat-a1')(d)}/positionnements/",
-        (302, 403, 403, 403, 400, 403, 403, 403, 403),
-    ),
-    # portfolio: submitted versions (the admin sits in an older jury elsewhere: it passes the role gate only)
-    Row("portfolio:jury_list", "GET", lambda d: "/jury/dossiers/", (302, 200, 403, 403, 200, 200, 403, 403, 403)),
-    Row(
-        "portfolio:snapshot",
-        "GET",
-        lambda d: f"/jury/dossiers/{submission_of('candidat-a1')(d)}/",
-        (302, 404, 200, 404, 200, 200, 403, 200, 404),
-    ),
-    Row(
-        "portfolio:snapshot",
-        "GET",
-        lambda d: f"/jury/dossiers/{submission_of('candidat-b1')(d)}/",
-        (302, 404, 404, 200, 404, 404, 403, 404, 200),
-    ),
-    Row(
-        "portfolio:snapshot",
-        "GET",
-        lambda d: f"/jury/dossiers/{submission_of(None, 'withdrawn')(d)}/",
-        (302, 404, 200, 404, 200, 404, 403, 404, 404),
-    ),
-    Row(
-        "portfolio:snapshot_file",
-        "GET",
-        lambda d: f"/jury/dossiers/{snapshot_file_of('candidat-a1')(d)}/",
-        (302, 404, 200, 404, 200, 200, 403, 200, 404),
-    ),
-    Row(
-        "portfolio:snapshot_file",
-        "GET",
-        lambda d: f"/jury/dossiers/{snapshot_file_of('candidat-b1')(d)}/",
-        (302, 404, 404, 200, 404, 404, 403, 404, 200),
-    ),
-    Row("api:openapi-json", "GET", lambda d: "/api/openapi.json", PUBLIC),
-    Row("api:openapi-view", "GET", lambda d: "/api/docs", PUBLIC),
-    Row("api:list_frameworks", "GET", lambda d: "/api/referentiels", PUBLIC),
-    Row("api:get_framework", "GET", lambda d: "/api/referentiels/C2i2e", PUBLIC),
-    Row("api:find_institutions", "GET", lambda d: "/api/etablissements?referentiel=C2i1&lieu=69007", PUBLIC),
-    Row("credentials:mine", "GET", lambda d: "/mon-espace/documents/", (302, 403, 403, 403, 403, 403, 403, 200, 200)),
-    Row(
-        "credentials:pdf",
-        "GET",
-        lambda d: f"/documents/{a1_document(d)}/pdf/",
-        (302, 200, 200, 404, 403, 403, 403, 200, 404),
-    ),
-    Row(
-        "credentials:badge",
-        "GET",
-        lambda d: f"/documents/{a1_document(d)}/open-badge.json",
-        (302, 403, 403, 403, 403, 403, 403, 200, 404),
-    ),
-    Row(
-        "credentials:session_documents",
-        "GET",
-        lambda d: f"/gestion/sessions/{a_c2i1(d)}/documents/",
-        (302, 200, 200, 404, 403, 403, 403, 403, 403),
-    ),
-    Row(
-        "credentials:session_documents",
-        "POST",
-        lambda d: f"/gestion/sessions/{a_c2i1(d)}/documents/",
-        (302, 302, 302, 404, 403, 403, 403, 403, 403),
-    ),
-    Row("credentials:verify", "GET", lambda d: "/verifier/", PUBLIC),
-    Row("credentials:verify", "POST", lambda d: "/verifier/", PUBLIC),
-    Row("credentials:verify_code", "GET", lambda d: f"/verifier/{a1_code(d)}", PUBLIC),
-    Row("credentials:verify_code", "GET", lambda d: "/verifier/7KQ2H-XD94M-RC0W7", PUBLIC),
-    Row("credentials:issuer", "GET", lambda d: "/emetteur", PUBLIC),
-    Row("credentials:key", "GET", lambda d: f"/cles/{signing_key(d)}", PUBLIC),
-    Row("api:verify_code", "GET", lambda d: f"/api/verifier/{a1_code(d)}", PUBLIC),
-    Row("api:verify_credential", "POST", lambda d: "/api/verifier/credential", PUBLIC),
-    # knowledge test: the bank is its authors' (their own questions) and reviewers' (all of it); exams and
-    # results are the correspondents' of the institution; sittings are the candidate's own
-    Row("assessment:bank", "GET", lambda d: "/banque/questions/", QCM_AUTHORS),
-    Row("assessment:question_create", "GET", lambda d: "/banque/questions/nouvelle/", QCM_AUTHORS),
-    Row("assessment:import", "GET", lambda d: "/banque/questions/import-export/", QCM_REVIEWERS),
-    Row(
-        "assessment:import",
-        "POST",
-        lambda d: "/banque/questions/import-export/",
-        (302, 400, 403, 403, 403, 403, 400, 403, 403),
-    ),
-    Row(
-        "assessment:export",
-        "GET",
-        lambda d: "/banque/questions/export/?framework=C2i1&format=gift&status=validated",
-        QCM_REVIEWERS,
-    ),
-    Row(
-        "assessment:question",
-        "GET",
-        lambda d: f"/banque/questions/{qcm.matrix_question(d, 'validated')}/",
-        (302, 200, 404, 404, 403, 403, 200, 403, 403),
-    ),
-    Row(
-        "assessment:question",
-        "GET",
-        lambda d: f"/banque/questions/{qcm.matrix_question(d, 'pending')}/",
-        (302, 200, 200, 404, 403, 403, 200, 403, 403),
-    ),
-    Row(
-        "assessment:question_edit",
-        "GET",
-        lambda d: f"/banque/questions/{qcm.matrix_question(d, 'refused')}/modifier/",
-        (302, 200, 200, 404, 403, 403, 302, 403, 403),
-    ),
-    Row(
-        "assessment:question_submit",
-        "POST",
-        lambda d: f"/banque/questions/{qcm.matrix_question(d, 'refused')}/soumettre/",
-        (302, 302, 302, 404, 403, 403, 403, 403, 403),
-    ),
-    Row(
-        "assessment:question_review",
-        "POST",
-        lambda d: f"/banque/questions/{qcm.matrix_question(d, 'pending')}/avis/",
-        (302, 302, 403, 403, 403, 403, 302, 403, 403),
-        {"verdict": "approve"},
-    ),
-    Row(
-        "assessment:question_retire",
-        "POST",
-        lambda d: f"/banque/questions/{qcm.matrix_question(d, 'validated')}/retirer/",
-        (302, 302, 403, 403, 403, 403, 302, 403, 403),
-    ),
-    Row(
-        "assessment:question_image",
-        "GET",
-        lambda d: f"/banque/questions/{qcm.matrix_question(d, 'validated')}/image/",
-        (302, 404, 404, 404, 403, 403, 404, 403, 403),
-    ),
-    Row("assessment:exams", "GET", lambda d: "/correspondant/epreuves/", (302, 200, 200, 200, 403, 403, 403, 403, 403)),
-    Row(
-        "assessment:exam_create",
-        "GET",
-        lambda d: f"/correspondant/epreuves/nouvelle/{d.institution_session('a', 'C2i2ms').pk}/",
-        QCM_A,
-    ),
-    Row("assessment:exam", "GET", lambda d: f"/correspondant/epreuves/{qcm.matrix_exam(d)}/", QCM_A),
-    Row("assessment:exam_edit", "GET", lambda d: f"/correspondant/epreuves/{qcm.matrix_exam(d)}/modifier/", QCM_A),
-    Row(
-        "assessment:exam_extra_time",
-        "POST",
-        lambda d: f"/correspondant/epreuves/{qcm.matrix_exam(d)}/tiers-temps/",
-        QCM_A_POST,
-    ),
-    Row(
-        "assessment:exam_publish",
-        "POST",
-        lambda d: f"/correspondant/epreuves/{qcm.matrix_exam(d)}/publier/",
-        QCM_A_POST,
-    ),
-    Row(
-        "assessment:exam_export",
-        "GET",
-        lambda d: f"/correspondant/epreuves/{qcm.matrix_exam(d)}/resultats/?format=csv",
-        QCM_A,
-    ),
-    Row(
-        "assessment:exam_statistics",
-        "GET",
-        lambda d: f"/correspondant/epreuves/{qcm.matrix_exam(d)}/statistiques/",
-        QCM_A,
-    ),
-    Row(
-        "assessment:attempt_reopen",
-        "GET",
-        lambda d: f"/correspondant/epreuves/passages/{qcm.matrix_attempt(d)}/rouvrir/",
-        QCM_A,
-    ),
-    Row("assessment:my_exams", "GET", lambda d: "/mon-espace/epreuves/", CANDIDATE_ONLY),
-    Row("assessment:my_exam", "GET", lambda d: f"/mon-espace/epreuves/{qcm.matrix_exam(d)}/", QCM_A1),
-    Row("assessment:exam_start", "POST", lambda d: f"/mon-espace/epreuves/{qcm.matrix_exam(d)}/commencer/", A1_ONLY),
-    Row("assessment:attempt", "GET", lambda d: f"/mon-espace/epreuves/passages/{qcm.matrix_attempt(d)}/", QCM_A1),
-    Row(
-        "assessment:answer",
-        "POST",
-        lambda d: f"/mon-espace/epreuves/passages/{qcm.matrix_attempt(d)}/reponses/1/",
-        A1_ONLY,
-        {"option": "0"},
-    ),
-    Row(
-        "assessment:attempt_finish",
-        "POST",
-        lambda d: f"/mon-espace/epreuves/passages/{qcm.matrix_attempt(d)}/terminer/",
-        A1_ONLY,
-    ),
-    Row(
-        "assessment:attempt_image",
-        "GET",
-        lambda d: f"/mon-espace/epreuves/passages/{qcm.matrix_attempt(d)}/images/1/",
-        (302, 403, 403, 403, 403, 403, 403, 404, 404),
-    ),
-    # the API wants JSON: the matrix posts a form, so a signed-in user gets 400; tests/test_assessment_taking.py
-    # checks the JSON answers of every role
-    Row(
-        "api:save_answer",
-        "POST",
-        lambda d: f"/api/epreuves/passages/{qcm.matrix_attempt(d)}/reponses/1",
-        (401, 400, 400, 400, 400, 400, 400, 400, 400),
-    ),
-    Row(
-        "api:attempt_state",
-        "GET",
-        lambda d: f"/api/epreuves/passages/{qcm.matrix_attempt(d)}",
-        (401, 404, 404, 404, 404, 404, 404, 200, 404),
-    ),
-    Row("admin:index", "GET", lambda d: "/admin/", (302, 200, 302, 302, 302, 302, 302, 302, 302)),
-]
-
-CASES = [
-    pytest.param(row, i, id=f"{row.method} {row.name} #{n} as {role or 'anonymous'}")
-    for n, row in enumerate(ROWS)
-    for i, role in enumerate(ROLES)
-]
+# --- the world ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("row", "role_index"), CASES)
-def test_access(demo, row: Row, role_index: int) -> None:  # type: ignore[no-untyped-def]
-    client = demo.client(ROLES[role_index])
-    path = row.path(demo)
-    response = client.post(path, row.data or {}) if row.method == "POST" else client.get(path)
-    assert response.status_code == row.expected[role_index], (path, ROLES[role_index])
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
+    """The demo data and the hostile steps, in a transaction rolled back at the
+    end of the module (each test's own transaction is a savepoint in it)."""
+    from tests.conftest import ensure_loaded
+
+    quiet = logging.getLogger("django.request")  # thousands of 403, 404 and 405: said in the failures only
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            ensure_loaded()
+            built = build_world(FastClient())  # one handler (its middleware loaded once) for every case
+            yield built
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            quiet.setLevel(level)
 
 
-def _names(patterns, namespace: str = ""):  # type: ignore[no-untyped-def]
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            yield from _names(
-                pattern.url_patterns, f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            )
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            yield namespace + pattern.name
+class FastClient(Client):
+    """The test client without its record of rendered templates (the matrix
+    reads answers only): a third faster on large pages."""
+
+    def request(self, **request: Any) -> Any:
+        return self.handler(self._base_environ(**request))  # type: ignore[attr-defined]
 
 
-def test_every_named_url_of_the_site_has_a_row() -> None:
-    names = {n for n in _names(get_resolver().url_patterns) if not n.startswith("admin:") and n != "api:api-root"}
-    assert names - {row.name for row in ROWS} == set()
+def classify(response: Any) -> str:
+    if response.status_code == 302:
+        location = response.get("Location", "")
+        if location.startswith("/connexion/"):
+            return LOGIN
+        if location.startswith("/admin/login/"):
+            return ADMIN_LOGIN
+    return str(response.status_code)
+
+
+def body_of(response: Any) -> bytes:
+    if getattr(response, "streaming", False):
+        data = b"".join(response.streaming_content)
+        response.close()
+        return data
+    return bytes(response.content)
+
+
+def tables_of(response: Any, data: bytes) -> tuple[list[list[str]], list[str]] | None:
+    """The cells of a CSV or XLSX answer and those a spreadsheet would run as
+    formulas; None for anything else. In CSV a cell is a formula when it starts
+    with = + - @ (or a tab, a carriage return) and is not a plain number; in
+    XLSX when it is stored as one (a text cell with a quote prefix is text)."""
+    kind = response.get("Content-Type", "")
+    if kind.startswith("text/csv"):
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+        return rows, [c for row in rows for c in row if FORMULA.match(c) and not PLAIN_NUMBER.match(c)]
+    if "spreadsheetml" in kind:
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(data))
+        cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
+        rows = [["" if cell.value is None else str(cell.value) for cell in cells]]
+        return rows, [str(cell.value) for cell in cells if cell.data_type == "f"]
+    return None
+
+
+def text_of(response: Any, data: bytes, tables: list[list[str]] | None) -> str:
+    if tables is not None:
+        return "\n".join("\t".join(row) for row in tables)
+    kind = response.get("Content-Type", "")
+    if kind.startswith(("text/", "application/json", "application/ld+json", "application/javascript")):
+        return data.decode("utf-8", "replace")
+    if kind.startswith("application/zip"):
+        parts = []
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name in archive.namelist():
+                parts.append(name)
+                if name.endswith((".json", ".html", ".txt", ".csv", ".xml", ".md")):
+                    parts.append(archive.read(name).decode("utf-8", "replace"))
+        return "\n".join(parts)
+    return ""  # PDF, images, office files: their text is compressed
+
+
+def problems_in(world: World, rule: Rule, case: Case, response: Any) -> list[str]:
+    data = body_of(response)
+    table = tables_of(response, data)
+    text = text_of(response, data, table[0] if table else None).casefold()
+    found = []
+    for secret in world.secrets:
+        if case.role in secret.seen_by or secret.key in rule.public_secrets:
+            continue
+        if secret.text.casefold() in text:
+            found.append(f"shows {secret.key} ({secret.text!r}) to {case.role}")
+    if table is not None:
+        found.extend(f"a cell is a formula: {cell!r}" for cell in table[1])
+    if response.status_code == 200:
+        for key in (k.format(role=case.role) for k in rule.contains.get(case.label, ())):
+            if world.markers[key].casefold() not in text:
+                found.append(f"the answer lacks {key} ({world.markers[key]!r})")
+    return found
+
+
+def run_case(world: World, rule: Rule, case: Case) -> tuple[str, list[str]]:
+    path = rule.paths[case.label]
+    path = path if isinstance(path, str) else path(world)
+    client = world.client
+    client.cookies = SimpleCookie()
+    if case.role != ANON:
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[case.role]
+    with transaction.atomic():
+        data = dict(rule.data or {})
+        response = client.get(path) if case.method == "GET" else client.post(path, data)
+        actual = classify(response)
+        problems = problems_in(world, rule, case, response)
+        transaction.set_rollback(True)
+    return actual, problems
+
+
+@pytest.mark.parametrize(("key", "cases"), _params())
+def test_access(world: World, key: str, cases: tuple[Case, ...]) -> None:
+    pattern = next(p for p in PATTERNS if p.key == key)
+    rules = rules_for(pattern)
+    failures = []
+    for case in cases:
+        rule = rules[case.rule_index]
+        actual, problems = run_case(world, rule, case)
+        if actual != case.expected:
+            failures.append(f"{case.id}: expected {case.expected}, got {actual}")
+        failures.extend(f"{case.id}: {p}" for p in problems)
+    assert not failures, "\n".join(failures)
+
+
+def _extra_params() -> list[Any]:
+    params = []
+    for extra in EXTRAS:
+        finding = KNOWN_EXTRAS.get(extra.name)
+        marks = [pytest.mark.xfail(strict=True, reason=f"issue 10, finding {finding}")] if finding else []
+        params.append(pytest.param(extra, id=extra.name, marks=marks))
+    return params
+
+
+@pytest.mark.parametrize("extra", _extra_params())
+def test_explicit_case(world: World, extra: Extra) -> None:
+    path = extra.path if isinstance(extra.path, str) else extra.path(world)
+    data = extra.data(world) if callable(extra.data) else dict(extra.data or {})
+    client = world.client
+    client.cookies = SimpleCookie()
+    client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[extra.username]
+    with transaction.atomic():
+        response = client.get(path) if extra.method == "GET" else client.post(path, data)
+        text = body_of(response).decode("utf-8", "replace")
+        transaction.set_rollback(True)
+    assert classify(response) == extra.expected, (path, response.status_code)
+    text = text.casefold()
+    for shown in extra.shows:
+        assert shown.casefold() in text, f"{path} lacks {shown!r}"
+    for hidden in extra.hides:
+        assert hidden.casefold() not in text, f"{path} shows {hidden!r}"
+
+
+# --- completeness -------------------------------------------------------------
+
+
+def test_every_url_pattern_has_a_rule() -> None:
+    missing = [p.key for p in PATTERNS if not rules_for(p)]
+    assert not missing, f"URL patterns without a rule in tests/access_rules.py: {missing}"
+
+
+def test_every_rule_names_a_url_pattern() -> None:
+    keys = {p.key for p in PATTERNS}
+    assert set(RULES) - keys == set()
+
+
+def test_the_api_operations_are_those_of_its_schema() -> None:
+    """Each operation of the OpenAPI schema has a rule accepting its method,
+    and no rule accepts a method the schema does not list."""
+    from c2i.api.api import api
+
+    schema = api.get_openapi_schema()
+    declared = {}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            declared[(path, method.upper())] = operation["operationId"]
+    by_route = {}
+    for p in PATTERNS:
+        if p.key.startswith("api:") and p.key in RULES:
+            rule = RULES[p.key]
+            assert isinstance(rule, Rule)
+            accepted = {m for m in METHODS if rule.audience(m) != NOT_ALLOWED}
+            route = "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", p.route)
+            by_route[route] = (p.key, accepted)
+    for (path, method), operation_id in declared.items():
+        assert path in by_route, f"{path}: no URL pattern"
+        key, accepted = by_route[path]
+        assert method in accepted, f"{method} {path} ({operation_id}): the rule {key} refuses it"
+    for route, (key, accepted) in by_route.items():
+        if route in {path for path, _ in declared}:
+            assert accepted == {m for (path, m) in declared if path == route}, key
+
+
+def test_the_hostile_steps_happened(world: World) -> None:
+    """The world holds what the probe did: the import by correspondant-b was
+    processed (whatever it kept), candidat-a1 holds a seat in A's jury."""
+    from c2i.deliberation.models import JuryMember
+
+    assert world.steps["import by correspondant-b"] in (200, 302), world.steps
+    assert JuryMember.objects.filter(institution_session_id=world.is_a, user__username="candidat-a1").exists()
+
+
+def test_the_matrix_counts() -> None:
+    """The figures of docs/reliability.md, written to test-artifacts/access-matrix.json."""
+    patterns = PATTERNS
+    cases = [c for cs in ALL_CASES.values() for c in cs]
+    figures: dict[str, Any] = {
+        "url_patterns": len(patterns),
+        "admin_patterns": sum(p.is_admin for p in patterns),
+        "api_patterns": sum(p.key.startswith("api:") for p in patterns),
+        "roles": len(ROLES),
+        "methods": list(METHODS),
+        "cases": len(cases),
+        "explicit_cases": len(EXTRAS),
+        "known_failing_cases": sum(known(c) is not None for c in cases),
+        "by_expected": {e: sum(c.expected == e for c in cases) for e in sorted({c.expected for c in cases})},
+    }
+    out = ROOT / "test-artifacts" / "access-matrix.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2) + "\n")
+    print(json.dumps(figures, indent=2))
+    assert len(cases) > 0
