@@ -65,7 +65,9 @@ def where(line: int, column: int, header: str) -> str:
 def _csv_rows(data: bytes) -> list[tuple[int, list[str]]]:
     if len(data) > MAX_IMPORT_BYTES:
         raise GridError([_("The file is larger than 5 MB.")])
-    for encoding in ("utf-8-sig", "cp1252"):
+    # UTF-16 only with its byte-order mark (a spreadsheet's « Unicode text »).
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    for encoding in ("utf-16",) if utf16 else ("utf-8-sig", "cp1252"):
         try:
             text = data.decode(encoding)
             break

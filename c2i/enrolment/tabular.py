@@ -25,20 +25,22 @@ def read_rows(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def _read_csv(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    for encoding in ("utf-8-sig", "cp1252"):
+    # UTF-16 only with its byte-order mark (a spreadsheet's « Unicode text »).
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    for encoding in ("utf-16",) if utf16 else ("utf-8-sig", "cp1252"):
         try:
             text = data.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
-    else:  # pragma: no cover - cp1252 decodes nearly everything
+    else:  # five bytes cp1252 leaves undefined (0x81, 0x8D …), or broken UTF-16
         raise DomainError("bad_encoding", _("The file is neither UTF-8 nor Windows-1252 text."))
-    sample = text[:4096]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=";,\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    # The header decides the separator: it holds one between each column name,
+    # whatever the lines below hold (guessing from them, a short or odd line
+    # made a right header look wrong).
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max(";,\t", key=header.count)
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
     try:
         for row in reader:
             if any(cell.strip() for cell in row):

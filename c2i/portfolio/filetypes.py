@@ -162,11 +162,16 @@ def _detect_content(data: bytes) -> FileType:
     return _detect_text(data)
 
 
+# What Python's zipfile raises on a damaged or crafted archive (a header
+# asking for an unknown zip version or compression gives NotImplementedError).
+ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError)
+
+
 def _detect_zip(data: bytes) -> FileType:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
+    except ZIP_ERRORS as error:
         raise Refused("corrupt_zip") from error
     names = [i.filename for i in infos]
     # ODF: the first member is `mimetype`, stored uncompressed (ODF 1.2, part 3, 3.3).
@@ -175,7 +180,7 @@ def _detect_zip(data: bytes) -> FileType:
             raise Refused("odf_unsupported")  # never decompress a large first member
         try:
             declared = archive.read("mimetype").strip()
-        except (zipfile.BadZipFile, OSError, ValueError, RuntimeError) as error:
+        except ZIP_ERRORS as error:
             raise Refused("corrupt_zip") from error
         if declared in ODF_MIMETYPES:
             return ODF_MIMETYPES[declared]

@@ -361,8 +361,9 @@ INVALID_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff
 def sanitize_html(fragment: str) -> str:
     """Basic formatting, links and images kept; scripts, styles sheets, event
     handlers and ``javascript:``/``data:`` URLs removed; characters a page
-    cannot carry removed, also those a numeric reference (``&#1;``) spells."""
-    return INVALID_CHARS.sub("", _CLEANER.clean(fragment)).strip(WS)
+    cannot carry removed, also those a numeric reference (``&#1;``) spells
+    (before cleaning too: the cleaner cannot read a lone surrogate)."""
+    return INVALID_CHARS.sub("", _CLEANER.clean(INVALID_CHARS.sub("", fragment))).strip(WS)
 
 
 class _ImageSources(HTMLParser):

@@ -77,21 +77,48 @@ FILE = "fichier"
 _FORMAT_IN = {"html": "html", "moodle_auto_format": "moodle", "plain_text": "plain", "markdown": "markdown"}
 _FORMAT_OUT = {v: k for k, v in _FORMAT_IN.items()}
 
-# expat's messages, in French.
+# expat's messages, in French (every message expat can give on a document;
+# one it adds later is shown as « erreur XML » with its own words).
 _EXPAT_FR = {
-    "mismatched tag": "balise fermante qui ne correspond pas à la balise ouverte",
-    "not well-formed (invalid token)": "caractère ou balise invalide",
-    "no element found": "document vide ou incomplet",
-    "unclosed token": "balise non fermée",
-    "junk after document element": "contenu après l'élément racine",
-    "undefined entity": "entité non définie",
+    "out of memory": "mémoire insuffisante",
     "syntax error": "erreur de syntaxe",
-    "unbound prefix": "préfixe d'espace de noms non déclaré",
+    "no element found": "document vide ou incomplet",
+    "not well-formed (invalid token)": "caractère ou balise invalide",
+    "unclosed token": "balise non fermée",
+    "partial character": "caractère incomplet (encodage)",
+    "mismatched tag": "balise fermante qui ne correspond pas à la balise ouverte",
     "duplicate attribute": "attribut en double",
-    "unclosed CDATA section": "section CDATA non fermée",
+    "junk after document element": "contenu après l'élément racine",
+    "illegal parameter entity reference": "référence d'entité paramètre interdite",
+    "undefined entity": "entité non définie",
+    "recursive entity reference": "référence d'entité récursive",
+    "asynchronous entity": "entité asynchrone",
+    "reference to invalid character number": "référence à un numéro de caractère interdit en XML (&#…;)",
+    "reference to binary entity": "référence à une entité binaire",
+    "reference to external entity in attribute": "référence à une entité externe dans un attribut",
     "XML or text declaration not at start of entity": "déclaration XML ailleurs qu'au début du fichier",
-    "encoding specified in XML declaration is incorrect": "encodage déclaré incorrect",
     "unknown encoding": "encodage inconnu",
+    "encoding specified in XML declaration is incorrect": "encodage déclaré incorrect",
+    "unclosed CDATA section": "section CDATA non fermée",
+    "error in processing external entity reference": "erreur dans une référence d'entité externe",
+    "document is not standalone": "document non autonome",
+    "entity declared in parameter entity": "entité déclarée dans une entité paramètre",
+    "unbound prefix": "préfixe d'espace de noms non déclaré",
+    "must not undeclare prefix": "un préfixe d'espace de noms ne peut pas être retiré",
+    "incomplete markup in parameter entity": "balisage incomplet dans une entité paramètre",
+    "XML declaration not well-formed": "déclaration XML mal formée",
+    "text declaration not well-formed": "déclaration de texte mal formée",
+    "illegal character(s) in public id": "caractère interdit dans un identifiant public",
+    "reserved prefix (xml) must not be undeclared or bound to another namespace name": (
+        "le préfixe réservé xml ne peut pas être redéfini"
+    ),
+    "reserved prefix (xmlns) must not be declared or undeclared": "le préfixe réservé xmlns ne peut pas être déclaré",
+    "prefix must not be bound to one of the reserved namespace names": (
+        "un préfixe ne peut pas désigner un espace de noms réservé"
+    ),
+    "limit on input amplification factor (from DTD and entities) breached": (
+        "facteur d'amplification des entités dépassé"
+    ),
 }
 
 
@@ -201,12 +228,16 @@ def _read(data: bytes, on_question: Callable[[_Node], None]) -> None:
         ) from error
     except SAXParseException as error:
         message = error.getMessage()
-        detail = _EXPAT_FR.get(message, message)
+        detail = _EXPAT_FR.get(message) or f"erreur XML ({message})"
         raise _XmlError(
             f"XML mal formé, ligne {error.getLineNumber()}, colonne {(error.getColumnNumber() or 0) + 1} : {detail}"
         ) from error
-    except (ValueError, LookupError) as error:  # e.g. an encoding Python does not know
-        raise _XmlError(f"fichier XML illisible : {error}") from error
+    except LookupError as error:  # an encoding Python does not know
+        raise _XmlError(
+            "fichier XML illisible : l'encodage déclaré ligne 1 est inconnu (enregistrer le fichier en UTF-8)"
+        ) from error
+    except ValueError as error:
+        raise _XmlError(f"fichier XML illisible ({error})") from error
     if builder.root is None:
         raise _XmlError("document XML vide")
 
