@@ -47,7 +47,8 @@ HEAVY = settings(PURE, max_examples=300)  # XLSX workbooks: openpyxl writes then
 # Words that only an English sentence holds: a French message, once the values
 # it quotes (« … », <…>, "…") are set aside, holds none of them.
 ENGLISH = re.compile(
-    r"\b(the|is|are|not|line|column|file|must|should|missing|unknown|value|found|expected|invalid|error)\b",
+    r"\b(the|is|are|not|this|with|without|please|holds|line|column|file|characters|must|should|missing|unknown"
+    r"|value|found|expected|invalid|error)\b",
     re.IGNORECASE,
 )
 QUOTED = re.compile(r"«[^»]*»|<[^>]*>|\"[^\"]*\"|\([^)]*\)")
