@@ -172,3 +172,30 @@ class TestDefaults:
             with pytest.raises(forms.ValidationError):
                 text.clean_name(f"Ali{ch}ce", "Nom")
         assert text.clean_name("  Jean   Pierre ") == "Jean Pierre"
+
+
+class TestQuestionFiles:
+    """Imported questions have limits too: a file may not bring a stem of
+    megabytes into the bank (its pages and exports show it)."""
+
+    def test_an_overlong_gift_stem_is_refused_with_its_line(self) -> None:
+        from c2i.assessment.formats.gift import parse_gift
+
+        result = parse_gift("::Q1::Court ?{=Oui ~Non}\n\n::Q2::" + "a" * 20_001 + "{=Oui ~Non}")
+        assert [q.name for q in result.questions] == ["Q1"]
+        assert result.rejected[0].where == "ligne 3"
+        assert "20001" in result.rejected[0].reason.replace(" ", "").replace("\u202f", "")
+
+    def test_an_overlong_moodle_option_is_refused_with_its_question(self) -> None:
+        from c2i.assessment.formats.moodle_xml import parse_moodle_xml
+
+        option = "b" * 5_001
+        data = (
+            '<quiz><question type="multichoice"><questiontext><text>Q ?</text></questiontext>'
+            f'<answer fraction="100"><text>{option}</text></answer>'
+            '<answer fraction="0"><text>Non</text></answer></question></quiz>'
+        ).encode()
+        result = parse_moodle_xml(data)
+        assert not result.questions
+        assert result.rejected[0].where.startswith("question n° 1")
+        assert "réponse n° 1" in result.rejected[0].reason

@@ -57,6 +57,7 @@ from .model import (
     QuestionData,
     Rejected,
     check_choices,
+    check_lengths,
     check_question,
     default_name,
     format_fraction,
@@ -308,7 +309,7 @@ def _question(block: _Block, comments: list[str], category: str, where: str) -> 
         raise _GiftError(problem)
     general_format, general = _with_format(general, stem_format)
     idnumber, tags = _comment_fields(comments)
-    return QuestionData(
+    question = QuestionData(
         kind=kind,
         name=name or default_name(stem, stem_format),
         stem=stem,
@@ -321,6 +322,10 @@ def _question(block: _Block, comments: list[str], category: str, where: str) -> 
         idnumber=idnumber,
         where=where,
     )
+    too_long = check_lengths(question)
+    if too_long:
+        raise _GiftError(too_long)
+    return question
 
 
 def parse_gift(text: str) -> ParseResult:

@@ -14,6 +14,9 @@ Texts:
   fragments: a ``[plain]``/``[markdown]`` option is HTML-escaped.
 - names are plain text (escape them on display); when a file gives none, the
   importer derives one from the stem, as Moodle does.
+- lengths are limited (``check_lengths``: name 255 characters, stem 20,000,
+  option 5,000, feedback 10,000, as stored); both parsers reject a longer
+  question with its position.
 
 Fractions are Moodle grades in percent (-100 … 100), restricted to Moodle's
 allowed values (``ALLOWED_FRACTIONS`` and their negatives); a value within
@@ -257,6 +260,41 @@ def check_choices(kind: str, options: list[OptionData], single: bool) -> str | N
                 "au lieu de 100 %"
             )
     return None
+
+
+# Limits of an imported question's texts, counted as stored (sanitised HTML or
+# plain text): a file may not bring megabytes into the bank, whose pages and
+# exports show them. The bank's own form takes 5,000 characters for a stem
+# typed in; a Moodle stem carries its HTML formatting, hence more.
+MAX_NAME_CHARS = 255  # Moodle's own limit
+MAX_STEM_CHARS = 20_000
+MAX_OPTION_CHARS = 5_000
+MAX_FEEDBACK_CHARS = 10_000
+
+
+def _count(n: int) -> str:
+    return f"{n:,}".replace(",", "\u202f")
+
+
+def _too_long(what: str, text: str, limit: int) -> str | None:
+    if len(text) <= limit:
+        return None
+    return f"{what} : {_count(len(text))} caractères, {_count(limit)} au plus"
+
+
+def check_lengths(q: QuestionData) -> str | None:
+    """Why a parsed question's texts are too long to be imported, or None."""
+    checks = [
+        ("nom trop long", q.name, MAX_NAME_CHARS),
+        ("énoncé trop long", q.stem, MAX_STEM_CHARS),
+        ("feedback général trop long", q.general_feedback, MAX_FEEDBACK_CHARS),
+    ]
+    for position, option in enumerate(q.options, start=1):
+        checks += [
+            (f"réponse n° {position} trop longue", option.text, MAX_OPTION_CHARS),
+            (f"feedback de la réponse n° {position} trop long", option.feedback, MAX_FEEDBACK_CHARS),
+        ]
+    return next((problem for what, text, limit in checks if (problem := _too_long(what, text, limit))), None)
 
 
 def check_question(q: QuestionData) -> str | None:

@@ -56,6 +56,7 @@ from .model import (
     QuestionData,
     Rejected,
     check_choices,
+    check_lengths,
     check_question,
     default_name,
     format_fraction,
@@ -342,7 +343,7 @@ def _question(question: _Node, qtype: str, category: str, where: str) -> Questio
         raise _XmlError(problem)
     general_format = _format(question.find("generalfeedback"), stem_format)
     name = question.child_text("name")
-    return QuestionData(
+    question = QuestionData(
         kind=qtype,
         name=name or default_name(stem, stem_format),
         stem=stem,
@@ -355,6 +356,10 @@ def _question(question: _Node, qtype: str, category: str, where: str) -> Questio
         idnumber=question.child_text("idnumber"),
         where=where,
     )
+    too_long = check_lengths(question)
+    if too_long:
+        raise _XmlError(too_long)
+    return question
 
 
 class _Importer:
