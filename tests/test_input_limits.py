@@ -199,3 +199,34 @@ class TestQuestionFiles:
         assert not result.questions
         assert result.rejected[0].where.startswith("question n° 1")
         assert "réponse n° 1" in result.rejected[0].reason
+
+
+class TestJuryComment:
+    """The jury's decision comment comes from a page without a form: the
+    service applies the free-text rule itself."""
+
+    def url(self, enrolment) -> str:  # type: ignore[no-untyped-def]
+        return f"/jury/sessions/{enrolment.institution_session_id}/candidats/{enrolment.pk}/"
+
+    def test_an_overlong_comment_is_refused_naming_the_field(self, demo) -> None:  # type: ignore[no-untyped-def]
+        from c2i.deliberation.models import CompetencyDecision
+        from c2i.enrolment.models import EnrolmentStatus
+
+        enrolment = demo.candidate("candidat-a1").enrolments.get(status=EnrolmentStatus.ACTIVE)
+        response = demo.client("jury-a").post(
+            self.url(enrolment), {"competency": "D1.1", "value": "NV", "comment": "x" * 10_001}
+        )
+        assert response.status_code == 400
+        assert "10001" in response.content.decode()
+        assert not CompetencyDecision.objects.filter(enrolment=enrolment).exists()
+
+    def test_a_comment_loses_its_bidirectional_controls(self, demo) -> None:  # type: ignore[no-untyped-def]
+        from c2i.deliberation.models import CompetencyDecision
+        from c2i.enrolment.models import EnrolmentStatus
+
+        enrolment = demo.candidate("candidat-a1").enrolments.get(status=EnrolmentStatus.ACTIVE)
+        response = demo.client("jury-a").post(
+            self.url(enrolment), {"competency": "D1.1", "value": "NV", "comment": f"Hors{RLO} sujet"}
+        )
+        assert response.status_code == 302
+        assert CompetencyDecision.objects.get(enrolment=enrolment).comment == "Hors sujet"

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
@@ -38,6 +39,7 @@ from c2i.deliberation.rules import CandidateFile, Decision, Outcome, Policy, che
 from c2i.enrolment import conflicts
 from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession
 from c2i.frameworks.models import Framework
+from c2i.lib import text as lib_text
 from c2i.lib.errors import DomainError
 
 BATCH = 2000
@@ -571,6 +573,16 @@ def _is_stale(seen: int | None, current: CompetencyDecision | None) -> bool:
     return seen is not None and (current.pk if current is not None else 0) != seen
 
 
+def _comment_text(comment: str) -> str:
+    """A juror's comment as stored: the free-text rule of `c2i.lib.text`
+    (invisible controls removed, length limited). The candidate page sends it
+    without a form, so the service applies the rule."""
+    try:
+        return lib_text.clean_free_text(comment, _("Comment"))
+    except ValidationError as error:
+        raise DeliberationError("too_long", error.messages[0]) from error
+
+
 def _record(
     enrolment: Enrolment,
     code: str,
@@ -584,6 +596,7 @@ def _record(
     if code not in _competency_codes(enrolment.institution_session):
         raise DeliberationError("unknown_competency", _("Unknown competency: %(code)s.") % {"code": code})
     _check_value(value)
+    comment = _comment_text(comment)
     cited = _cited(enrolment, code, value, evidence_ids)
     current = current_decision_rows([enrolment.pk]).get((enrolment.pk, code))
     if current is not None and (current.value, current.evidence, current.comment) == (value, cited, comment):
