@@ -343,7 +343,7 @@ def _question(question: _Node, qtype: str, category: str, where: str) -> Questio
         raise _XmlError(problem)
     general_format = _format(question.find("generalfeedback"), stem_format)
     name = question.child_text("name")
-    question = QuestionData(
+    parsed = QuestionData(
         kind=qtype,
         name=name or default_name(stem, stem_format),
         stem=stem,
@@ -356,10 +356,10 @@ def _question(question: _Node, qtype: str, category: str, where: str) -> Questio
         idnumber=question.child_text("idnumber"),
         where=where,
     )
-    too_long = check_lengths(question)
+    too_long = check_lengths(parsed)
     if too_long:
         raise _XmlError(too_long)
-    return question
+    return parsed
 
 
 class _Importer:
