@@ -504,7 +504,11 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
             "A.xlsx": lambda w: f"/correspondant/epreuves/{w.exam_a}/resultats/?format=xlsx",
         },
         who(CORRESPONDENTS, {**CORRESPONDENT_OF, "A.xlsx": CORRESPONDENT_OF["A"]}),
-        contains={"A": ("candidat-a1.name",), "B": ("candidat-b1.name",), "A.xlsx": ("candidat-a1.name",)},
+        contains={
+            "A": ("candidat-a1.name", "candidat-a2.name"),
+            "B": ("candidat-b1.name",),
+            "A.xlsx": ("candidat-a1.name", "candidat-a2.name"),
+        },
     ),
     "assessment:exam_statistics": Rule(
         ab(lambda w, s: f"/correspondant/epreuves/{getattr(w, f'exam_{s}')}/statistiques/"),
@@ -766,13 +770,13 @@ EXTRAS: tuple[Extra, ...] = (
         hides=("Fontaine",),
         finding=1,
     ),
-    # finding 2: the administrator's space shows no invitation (the import gave their account no identity)
+    # finding 2: the import gave the administrator's account no identity: no candidate space, no invitation
     Extra(
-        "the administrator's space after an import named their address",
+        "the administrator's candidate space after an import named their address",
         "admin",
         "GET",
-        "/mon-espace/",
-        "200",
+        "/mon-espace/certification/",
+        "403",
         hides=("Usurpé", "Ulysse"),
         finding=2,
     ),

@@ -217,6 +217,7 @@ def _b_jury_exam_and_documents(world: World) -> None:
     world.ids["exam_b"] = b_exam.pk
     world.ids["attempt_a"] = qcm.start_attempt(a_exam, _active(A1), _user(A1)).pk
     world.ids["attempt_b"] = qcm.start_attempt(b_exam, _active(B1), _user(B1)).pk
+    qcm.start_attempt(a_exam, _active(A2), _user(A2))  # A's results list candidat-a2 (a formula as name)
     world.ids["exam_a_ms"] = None
 
     b1 = _active(B1)
@@ -309,6 +310,9 @@ def _secrets(world: World) -> None:
             )
         if own in (A1, A2, B1):
             world.secrets.append(Secret(f"{own}.name", candidate.last_name, frozenset(who)))
+            # their address: B typed candidat-a1's in its import, A candidat-b1's in its invitation
+            typed = {A1: {CB}, B1: {CA}}.get(own, set())
+            world.secrets.append(Secret(f"{own}.email", candidate.email, frozenset(who | typed)))
     world.markers.update({s.key: s.text for s in world.secrets})
     world.markers["typed-by-b.a1"] = IMPORTED_A1[0]
     world.markers["typed-by-b.a2"] = IMPORTED_A2[0]

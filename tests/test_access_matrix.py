@@ -266,7 +266,8 @@ def run_case(world: World, rule: Rule, case: Case) -> tuple[str, list[str]]:
         client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[case.role]
     with transaction.atomic():
         data = dict(rule.data or {})
-        response = client.get(path) if case.method == "GET" else client.post(path, data)
+        send = getattr(client, case.method.lower())
+        response = send(path) if case.method in ("GET", "DELETE") else send(path, data)
         actual = classify(response)
         problems = problems_in(world, rule, case, response)
         transaction.set_rollback(True)
@@ -284,6 +285,35 @@ def test_access(world: World, key: str, cases: tuple[Case, ...]) -> None:
         if actual != case.expected:
             failures.append(f"{case.id}: expected {case.expected}, got {actual}")
         failures.extend(f"{case.id}: {p}" for p in problems)
+    assert not failures, "\n".join(failures)
+
+
+OTHER_METHODS = ("PUT", "PATCH", "DELETE")
+
+
+def test_other_methods_write_nothing(world: World) -> None:
+    """PUT, PATCH and DELETE on every pattern (but the admin's), by a role that
+    reaches its first object: 405, or (a view without a method decorator)
+    exactly the answer of a GET, never the POST branch. How many answer as a GET
+    goes to test-artifacts/access-matrix-methods.json."""
+    failures, as_get = [], []
+    for pattern in PATTERNS:
+        if pattern.is_admin:
+            continue
+        for index, rule in enumerate(rules_for(pattern)):
+            label = next(iter(rule.paths))
+            role = next((r for r in ROLES if rule.expect("GET", r, label) not in ("403", "404", LOGIN)), ANON)
+            get = Case(pattern.key, label, "GET", role, "", index)
+            reference, _ = run_case(world, rule, get)
+            for method in OTHER_METHODS:
+                actual, _ = run_case(world, rule, Case(pattern.key, label, method, role, "", index))
+                if actual not in (NOT_ALLOWED, reference):
+                    failures.append(f"{method} {pattern.key} as {role}: {actual} (GET: {reference})")
+                elif actual != NOT_ALLOWED and method == "DELETE":
+                    as_get.append(pattern.key)
+    out = ROOT / "test-artifacts" / "access-matrix-methods.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps({"answered_as_get": sorted(set(as_get))}, indent=2) + "\n")
     assert not failures, "\n".join(failures)
 
 
@@ -364,7 +394,7 @@ def test_the_hostile_steps_happened(world: World) -> None:
     assert JuryMember.objects.filter(institution_session_id=world.is_a, user__username="candidat-a1").exists()
 
 
-def test_the_matrix_counts() -> None:
+def test_the_matrix_counts(world: World) -> None:
     """The figures of docs/reliability.md, written to test-artifacts/access-matrix.json."""
     patterns = PATTERNS
     cases = [c for cs in ALL_CASES.values() for c in cs]
@@ -375,7 +405,9 @@ def test_the_matrix_counts() -> None:
         "roles": len(ROLES),
         "methods": list(METHODS),
         "cases": len(cases),
+        "other_method_cases": len(OTHER_METHODS) * sum(len(rules_for(p)) for p in patterns if not p.is_admin),
         "explicit_cases": len(EXTRAS),
+        "secrets_checked_in_every_answer": len(world.secrets),
         "known_failing_cases": sum(known(c) is not None for c in cases),
         "by_expected": {e: sum(c.expected == e for c in cases) for e in sorted({c.expected for c in cases})},
     }
