@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 import zipfile
 from typing import Any
 
@@ -368,7 +369,8 @@ def zip_files(draw: Any) -> bytes:
             max_size=4,
         )
     )
-    with zipfile.ZipFile(out, "w") as archive:
+    with zipfile.ZipFile(out, "w") as archive, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # duplicate member names are wanted here
         for name, content, method in members:
             archive.writestr(zipfile.ZipInfo(name), content, compress_type=method)
     data = out.getvalue()
