@@ -108,8 +108,22 @@ def _post_as(world: World, username: str, path: str, data: dict[str, Any]) -> in
 
 
 def _login(username: str) -> str:
+    """A session of this person; those whose role requires the second factor
+    (the national administrator, a jury chair) have a device, and their
+    session was opened with it, as production requires (C2I_REQUIRE_2FA)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from c2i.accounts import two_factor
+
+    user = _user(username)
     client = Client()
-    client.force_login(_user(username))
+    client.force_login(user)
+    if two_factor.required_by_role(user):
+        device = TOTPDevice.objects.create(user=user, name="téléphone", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 

@@ -35,7 +35,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.access_rules import ADMIN_LOGIN, EXTRAS, LOGIN, NOT_ALLOWED, RULES, Extra, Rule, admin_rule
@@ -163,7 +163,7 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
     quiet = logging.getLogger("django.request")  # thousands of 403, 404 and 405: said in the failures only
     level = quiet.level
     quiet.setLevel(logging.ERROR)
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), override_settings(C2I_REQUIRE_2FA=True):  # as in production
         outer = transaction.atomic()
         outer.__enter__()
         try:
