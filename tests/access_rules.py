@@ -110,10 +110,11 @@ class Rule:
     get: Audience | str
     post: Audience | str | None = None  # None: the view answers a POST as a GET
     data: Mapping[str, Any] | None = None
-    # exports: what a table handed out must hold for each object ("a1.ine": that secret's text)
+    # what a 200 answer on each object must hold: keys of World.markers ("candidat-a1.ine", that
+    # secret's text; "typed-by-b.a1", what B typed; "{role}.ine", the requesting role's own)
     contains: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     public_secrets: tuple[str, ...] = ()  # secrets this page shows everyone on purpose (a verification page)
-    note: str = ""
+    json: bool = False  # the data is sent as a JSON body
 
     def audience(self, method: str) -> Audience | str:
         if method == "GET":
@@ -533,11 +534,25 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     "assessment:attempt": Rule(
         ab(lambda w, s: f"/mon-espace/epreuves/passages/{getattr(w, f'attempt_{s}')}/"), who(CANDIDATES, OWNER)
     ),
-    "assessment:answer": Rule(
-        ab(lambda w, s: f"/mon-espace/epreuves/passages/{getattr(w, f'attempt_{s}')}/reponses/1/"),
-        NOT_ALLOWED,
-        who(CANDIDATES, OWNER, ok="302"),
-        data={"option": "0"},
+    "assessment:answer": (
+        Rule(
+            ab(lambda w, s: f"/mon-espace/epreuves/passages/{getattr(w, f'attempt_{s}')}/reponses/1/"),
+            NOT_ALLOWED,
+            who(CANDIDATES, OWNER, ok="302"),
+            data={"option": "0"},
+        ),
+        # what exam.js sends (JSON): the answer fast path (c2i/assessment/middleware.py) answers in
+        # JSON like the API: 401 anonymous, 404 for any sitting but one's own
+        Rule(
+            {
+                "A.json": lambda w: f"/mon-espace/epreuves/passages/{w.attempt_a}/reponses/1/",
+                "B.json": lambda w: f"/mon-espace/epreuves/passages/{w.attempt_b}/reponses/1/",
+            },
+            NOT_ALLOWED,
+            who(SIGNED_IN, {"A.json": OWNER["A"], "B.json": OWNER["B"]}, anonymous="401"),
+            data={"ticked": [0]},
+            json=True,
+        ),
     ),
     "assessment:attempt_finish": Rule(
         ab(lambda w, s: f"/mon-espace/epreuves/passages/{getattr(w, f'attempt_{s}')}/terminer/"),
@@ -581,10 +596,22 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     "api:verify_credential": Rule(one("/api/verifier/credential"), NOT_ALLOWED, who(EVERYONE)),
     # the API wants JSON: a form posted by a signed-in user is a 400 (tests/test_assessment_taking.py
     # checks the JSON answers of every role); anonymous: 401
-    "api:save_answer": Rule(
-        ab(lambda w, s: f"/api/epreuves/passages/{getattr(w, f'attempt_{s}')}/reponses/1"),
-        NOT_ALLOWED,
-        who(SIGNED_IN, ok="400", anonymous="401"),
+    "api:save_answer": (
+        Rule(
+            ab(lambda w, s: f"/api/epreuves/passages/{getattr(w, f'attempt_{s}')}/reponses/1"),
+            NOT_ALLOWED,
+            who(SIGNED_IN, ok="400", anonymous="401"),
+        ),
+        Rule(
+            {
+                "A.json": lambda w: f"/api/epreuves/passages/{w.attempt_a}/reponses/1",
+                "B.json": lambda w: f"/api/epreuves/passages/{w.attempt_b}/reponses/1",
+            },
+            NOT_ALLOWED,
+            who(SIGNED_IN, {"A.json": OWNER["A"], "B.json": OWNER["B"]}, anonymous="401"),
+            data={"ticked": [0]},
+            json=True,
+        ),
     ),
     "api:attempt_state": Rule(
         ab(lambda w, s: f"/api/epreuves/passages/{getattr(w, f'attempt_{s}')}"),
@@ -683,9 +710,8 @@ def admin_rule(route: str) -> Rule:
         return Rule({"-": build}, _admin_only("403"))
     if rest.endswith("delete/") and label in ADMIN_NO_DELETE:
         return Rule({"-": build}, _admin_only("403"))
-    # an object page: 200, or 302 back to the index when the model has no row to show;
-    # the bare object URL sends to its change page (302)
-    return Rule({"-": build}, _admin_only("302" if re.fullmatch(r"<[^>]+>/", rest) else "200"), note="object")
+    # an object page (every model has a row in the world): 200; its bare URL sends to its change page
+    return Rule({"-": build}, _admin_only("302" if re.fullmatch(r"<[^>]+>/", rest) else "200"))
 
 
 # ---------------------------------------------------------------------------
