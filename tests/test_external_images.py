@@ -47,7 +47,8 @@ def moodle_xml(stem: str, option: str = "oui") -> bytes:
 
 
 @pytest.fixture
-def framework() -> Framework:
+def framework(demo) -> Framework:  # type: ignore[no-untyped-def]
+    # through `demo`: a transactional test of the same worker may have flushed the frameworks
     return Framework.objects.get(code="C2i1")
 
 
