@@ -15,4 +15,14 @@ class Command(BaseCommand):
         )
         for username, role in ACCOUNTS:
             self.stdout.write(f"  {username:<18} {role}")
+        if settings.C2I_REQUIRE_2FA:
+            self.stdout.write(
+                "Double authentification exigée (C2I_REQUIRE_2FA) : admin et jury-a la configurent "
+                "à leur première connexion (application d'authentification, codes de secours)."
+            )
+        else:
+            self.stdout.write(
+                "Double authentification facultative ici (C2I_REQUIRE_2FA=0) : le mot de passe suffit ; "
+                "chacun peut l'activer dans « Mon espace »."
+            )
         self.stdout.write("")
