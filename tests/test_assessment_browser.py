@@ -7,6 +7,7 @@ domain. Screenshots go to test-artifacts/exam-*.png."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import login, screenshot
 
@@ -43,7 +44,8 @@ class TestExamJourney:
         for position in range(1, 6):
             answer(page, position)
         page.click("label[for=q-2-o-1]")  # a second option on question 2
-        page.wait_for_function("document.querySelector('#q-2 .c2i-state').textContent.includes(':')")
+        # a locator, not wait_for_function: the page's CSP forbids the eval the latter needs
+        expect(page.locator("#q-2 .c2i-state")).to_contain_text(":")
         page.wait_for_load_state("networkidle")
         screenshot(page, "exam-answering")
 
