@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import html
 import re
-import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from c2i.deliberation import services
 from c2i.deliberation.models import CompetencyDecision
 from c2i.enrolment.models import EnrolmentStatus
 from c2i.portfolio import services as portfolio_services
 from c2i.portfolio.models import Evidence, EvidenceKind, Portfolio
+from tests.concurrency_support import race
 from tests.deliberation_support import submit
 
 
@@ -253,29 +252,6 @@ class TestTwoTabsOnOneItem:
 
 
 # --- real races (PostgreSQL) ----------------------------------------------------
-
-
-def race(*attempts: Callable[[], Any]) -> list[Any]:
-    """Run the attempts in threads released at the same instant; each
-    result is its return value or the exception it raised."""
-    barrier = threading.Barrier(len(attempts))
-    results: list[Any] = [None] * len(attempts)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = attempts[i]()
-        except Exception as error:  # the test reads it
-            results[i] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(attempts))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

@@ -13,20 +13,18 @@ inserting, the constraint refuses, and nothing of the second file is stored.
 from __future__ import annotations
 
 import io
-import sqlite3
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection, connections
 from django.test import Client
 
 from c2i.accounts.models import Membership, Role, User
 from c2i.enrolment import importing
 from c2i.enrolment.models import Invitation, InvitationStatus
 from c2i.lib.errors import DomainError
+from tests.concurrency_support import Threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,48 +37,6 @@ def line(n: int, curriculum: str = "non") -> str:
 
 def csv_file(*lines: str) -> bytes:
     return ("\n".join([HEADER, *lines]) + "\n").encode()
-
-
-class Threads:
-    """Runs callables in threads, all released at once, each on its own
-    database connection. On SQLite the in-memory test database cannot be
-    shared between connections: it is copied once into a file, and every
-    thread (including later ones that count) works on that file."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.settings_dict: dict[str, Any] | None = None
-        if connection.vendor == "sqlite":
-            connection.ensure_connection()
-            target = sqlite3.connect(tmp_path / "db.sqlite3")
-            connection.connection.backup(target)
-            target.execute("PRAGMA journal_mode=WAL")
-            target.close()
-            self.settings_dict = {**connection.settings_dict, "NAME": str(tmp_path / "db.sqlite3")}
-
-    def run(self, work: list[Callable[[], Any]]) -> list[Any]:
-        """Their results, or the exceptions they raised."""
-        barrier = threading.Barrier(len(work))
-        results: list[Any] = [None] * len(work)
-
-        def run(i: int) -> None:
-            if self.settings_dict is not None:
-                own = connections.create_connection("default")
-                own.settings_dict = dict(self.settings_dict)
-                connections["default"] = own  # this thread's only
-            try:
-                barrier.wait(timeout=30)
-                results[i] = work[i]()
-            except Exception as error:  # the outcome under test
-                results[i] = error
-            finally:
-                connections.close_all()
-
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(work))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
-        return results
 
 
 @pytest.fixture
