@@ -17,22 +17,12 @@ from c2i.lib import text
 from c2i.lib.forms import Form
 from c2i.portfolio.models import Evidence
 from tests.portfolio_support import item_data
+from tests.test_registration import FORM as REGISTRATION
 
 pytestmark = pytest.mark.django_db
 
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: « Ali\u202eecnarF » reads « AliFrance » reversed
 
-REGISTRATION = {
-    "email": "nina.petit@example.fr",
-    "password1": "Un-mot-de-passe-long",
-    "password2": "Un-mot-de-passe-long",
-    "last_name": "Petit",
-    "first_names": "Nina",
-    "birth_date": "2004-09-02",
-    "birth_place": "Rouen",
-    "ine": "",
-    "status": "student",
-}
 IMPORT_HEADER = "nom;prenoms;date_naissance;lieu_naissance;email;ine;statut;cursus_particulier"
 ADD_ITEM = "/mon-espace/dossier/C2i1/elements/ajouter/"
 
