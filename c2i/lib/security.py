@@ -1,4 +1,5 @@
-"""Headers every response gets (issue 10, findings 8 and 10).
+"""What every response gets, before and after the view (issue 10, findings 8
+and 10, and the methods the access matrix found answered as a GET).
 
 - A strict Content-Security-Policy (`settings.C2I_CSP`): scripts, styles,
   fonts and connections from the site only, images from the site or
@@ -11,7 +12,6 @@
   on every file sent (`Content-Disposition`): neither a shared proxy nor the
   browser's disk keeps personal pages, exports or PDFs. Visitors' public
   pages stay cacheable.
-
 - Pages answer GET, HEAD, POST and OPTIONS only: a PUT, PATCH or DELETE
   on a page (most function views carry no method decorator) gets 405 rather
   than the page's GET answer. The API's operations (under `/api/`,

@@ -39,8 +39,7 @@ def neutralise(value: Any) -> Any:
 
 def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return response  # private, no-store: c2i/lib/security.py, for every attachment
 
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:

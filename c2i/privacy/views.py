@@ -43,7 +43,7 @@ def audit_trail(request: AuthenticatedRequest) -> HttpResponse:
     current = Paginator(audit.entries(form.filters()), AUDIT_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    response = page(
+    return page(
         request,
         "privacy/audit_trail.html",
         _("Audit trail"),
@@ -52,8 +52,6 @@ def audit_trail(request: AuthenticatedRequest) -> HttpResponse:
         querystring=query.urlencode(),
         head=AuditChainHead.objects.filter(pk=1).first(),
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @role_required("is_admin")
@@ -85,7 +83,7 @@ def my_data(request: AuthenticatedRequest) -> HttpResponse:
                 _("Your request is recorded: the national administrator handles it and you will see the answer here."),
             )
         return redirect("privacy:my_data")
-    response = page(
+    return page(
         request,
         "privacy/my_data.html",
         _("My personal data"),
@@ -94,8 +92,6 @@ def my_data(request: AuthenticatedRequest) -> HttpResponse:
         blockers=services.blockers(request.user),
         retention=retention_periods(),
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @role_required("is_candidate")
@@ -103,8 +99,6 @@ def my_data(request: AuthenticatedRequest) -> HttpResponse:
 def my_data_archive(request: AuthenticatedRequest) -> HttpResponse:
     response = FileResponse(export.archive(request.user), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="mes-donnees-c2i-{timezone.localdate():%Y%m%d}.zip"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
     return cast(HttpResponse, response)
 
 
@@ -131,9 +125,7 @@ def erasure_requests(request: AuthenticatedRequest) -> HttpResponse:
     current = Paginator(ErasureRequest.objects.select_related("user", "handled_by"), 50).get_page(
         request.GET.get("page")
     )
-    response = page(request, "privacy/erasure_requests.html", _("Erasure requests"), requests=current)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return page(request, "privacy/erasure_requests.html", _("Erasure requests"), requests=current)
 
 
 @role_required("is_admin")
@@ -153,7 +145,7 @@ def erasure_request(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 return redirect("privacy:erasure_requests")
         except services.PrivacyError as error:
             messages.error(request, error.message)
-    response = page(
+    return page(
         request,
         "privacy/erasure_request.html",
         _("Erasure request"),
@@ -162,5 +154,3 @@ def erasure_request(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         blockers=services.blockers(erasure.user) if erasure.is_pending else [],
         form=form,
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
