@@ -165,6 +165,16 @@ class TestPrivateResponses:
             assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
             assert_not_stored(response)
 
+    def test_the_personal_data_pages_and_archive_are_not_stored(self, demo) -> None:  # type: ignore[no-untyped-def]
+        client = demo.client("candidat-a1")
+        for url in ("/mon-espace/donnees/", "/mon-espace/donnees/archive.zip"):
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert_not_stored(response)
+        response = demo.client("admin").get("/administration/journal/export/")
+        assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+        assert_not_stored(response)
+
     def test_the_minutes_pdf_is_not_stored(self, demo) -> None:  # type: ignore[no-untyped-def]
         institution_session = demo.institution_session("a")
         response = demo.client("admin").get(f"/jury/sessions/{institution_session.pk}/proces-verbal.pdf")
