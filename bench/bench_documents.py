@@ -95,7 +95,10 @@ def _session(index: int, n: int):  # type: ignore[no-untyped-def]
         )
     CandidateOutcome.objects.bulk_create(outcomes, batch_size=500)
     Deliberation.objects.create(
-        institution_session=institution_session, status=DeliberationStatus.PUBLISHED, published_at=timezone.now()
+        institution_session=institution_session,
+        status=DeliberationStatus.PUBLISHED,
+        closed_at=timezone.now(),
+        published_at=timezone.now(),
     )
     return institution_session
 

@@ -61,8 +61,14 @@ def set_outcome(
 
 
 def publish(institution_session: Any, status: str = DeliberationStatus.PUBLISHED) -> Deliberation:
+    final = status != DeliberationStatus.OPEN  # closed and published are dated (docs/lifecycle.md)
     deliberation, _ = Deliberation.objects.update_or_create(
-        institution_session=institution_session, defaults={"status": status, "published_at": timezone.now()}
+        institution_session=institution_session,
+        defaults={
+            "status": status,
+            "closed_at": timezone.now() if final else None,
+            "published_at": timezone.now() if status == DeliberationStatus.PUBLISHED else None,
+        },
     )
     return deliberation
 

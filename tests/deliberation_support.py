@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from c2i.deliberation import sources
 from c2i.frameworks.models import Competency
 from c2i.portfolio.models import Portfolio, Submission, SubmissionStatus, SubmittedEvidence
@@ -25,7 +27,7 @@ def submit(enrolment: Any, kinds: dict[str, str]) -> dict[str, list[int]]:
     framework = enrolment.session.framework
     portfolio, _ = Portfolio.objects.get_or_create(candidate=enrolment.candidate, framework=framework)
     Submission.objects.filter(enrolment=enrolment, status=SubmissionStatus.SUBMITTED).update(
-        status=SubmissionStatus.REPLACED
+        status=SubmissionStatus.REPLACED, ended_at=timezone.now()
     )
     submission = Submission.objects.create(portfolio=portfolio, enrolment=enrolment, status=SubmissionStatus.SUBMITTED)
     competencies = {c.code: c for c in Competency.objects.filter(domain__framework=framework)}

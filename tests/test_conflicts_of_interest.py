@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from c2i.accounts.models import Membership, Role, User
 from c2i.deliberation import services
@@ -78,7 +79,9 @@ class TestSeatingACandidate:
 
     def test_a_withdrawn_enrolment_is_no_obstacle(self, demo) -> None:  # type: ignore[no-untyped-def]
         session = demo.institution_session("a")
-        Enrolment.objects.filter(pk=enrolment_of(demo, "candidat-a2").pk).update(status=EnrolmentStatus.WITHDRAWN)
+        Enrolment.objects.filter(pk=enrolment_of(demo, "candidat-a2").pk).update(
+            status=EnrolmentStatus.WITHDRAWN, withdrawn_at=timezone.now()
+        )
         member = services.add_jury_member(session, "candidat-a2@c2i-demo.fr", False, demo.user("correspondant-a"))
         assert member.user == demo.user("candidat-a2")
 
@@ -190,7 +193,9 @@ class TestASeatedCandidate:
 
     def test_a_seat_comes_back_when_the_enrolment_is_withdrawn(self, demo) -> None:  # type: ignore[no-untyped-def]
         seat_directly(demo, "candidat-a1")
-        Enrolment.objects.filter(pk=enrolment_of(demo, "candidat-a1").pk).update(status=EnrolmentStatus.WITHDRAWN)
+        Enrolment.objects.filter(pk=enrolment_of(demo, "candidat-a1").pk).update(
+            status=EnrolmentStatus.WITHDRAWN, withdrawn_at=timezone.now()
+        )
         a2 = enrolment_of(demo, "candidat-a2")
         assert demo.client("candidat-a1").get(decision_url(a2)).status_code == 200
 

@@ -45,7 +45,7 @@ def close_with(demo, institution_session, decisions: dict[int, dict[str, str]]):
     services.record_cells(institution_session, cells, chair, "test")
     for enrolment in services.active_enrolments(institution_session).exclude(pk__in=list(decisions)):
         services.set_deferred(enrolment, True, chair)
-    services.close_deliberation(institution_session, chair)
+    services.close_deliberation(institution_session, chair, reason="Jury avancé (test)")
 
 
 class TestCarryOver:

@@ -17,6 +17,8 @@ from tests.deliberation_support import codes, submit_all, tests_at
 
 pytestmark = pytest.mark.django_db
 
+EARLY = "Jury avancé (test)"  # the demo session's calendar is not over: closing now needs a reason
+
 
 def session_url(demo, suffix: str = "") -> str:  # type: ignore[no-untyped-def]
     return f"/jury/sessions/{demo.institution_session('a').pk}/{suffix}"
@@ -56,14 +58,14 @@ class TestClosing:
                 == 302
             )
         assert demo.client("tuteur-a").post(session_url(demo, "cloture/")).status_code == 403  # members do not close
-        client.post(session_url(demo, "cloture/"))
+        client.post(session_url(demo, "cloture/"), {"reason": "Jury avancé (test)"})  # the calendar is not over
         deliberation = services.get_deliberation(institution_session)
         assert deliberation.status == DeliberationStatus.CLOSED and deliberation.closed_at is not None
         assert AuditEntry.objects.filter(action="deliberation.close", object_id=str(deliberation.pk)).exists()
 
     def test_the_minutes_list_members_candidates_outcomes_and_closing_time(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
         institution_session = decide_everyone(demo, monkeypatch, nv=("D4.2",))
-        services.close_deliberation(institution_session, demo.user("jury-a"))
+        services.close_deliberation(institution_session, demo.user("jury-a"), reason=EARLY)
         response = demo.client("jury-a").get(session_url(demo, "proces-verbal.pdf"))
         assert response["Content-Type"] == "application/pdf"
         text = pdf_text(response.content)
@@ -82,7 +84,7 @@ class TestClosing:
 class TestAfterClosing:
     def test_decisions_are_immutable(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
         institution_session = decide_everyone(demo, monkeypatch)
-        services.close_deliberation(institution_session, demo.user("jury-a"))
+        services.close_deliberation(institution_session, demo.user("jury-a"), reason=EARLY)
         a1 = demo.candidate("candidat-a1").enrolments.get(status=EnrolmentStatus.ACTIVE)
         before = CompetencyDecision.objects.filter(enrolment=a1).count()
         response = demo.client("jury-a").post(
@@ -112,7 +114,7 @@ class TestAfterClosing:
         monkeypatch.setattr(documents, "_service", fake_service)
         institution_session = decide_everyone(demo, monkeypatch, nv=("D4.2",))
         chair = demo.user("jury-a")
-        services.close_deliberation(institution_session, chair)
+        services.close_deliberation(institution_session, chair, reason=EARLY)
         with django_capture_on_commit_callbacks(execute=True):
             assert demo.client("jury-a").post(session_url(demo, "publication/")).status_code == 302
         assert issued == [("enqueue_session_documents", (institution_session, chair))]

@@ -227,7 +227,9 @@ class TestErasure:
     def test_the_command_erases_an_account(self, demo) -> None:  # type: ignore[no-untyped-def]
         with pytest.raises(CommandError):
             call_command("erase_personal_data", user="candidat-a1", stdout=io.StringIO())
-        Enrolment.objects.filter(candidate__user__username="candidat-a1").update(status=EnrolmentStatus.WITHDRAWN)
+        Enrolment.objects.filter(candidate__user__username="candidat-a1").update(
+            status=EnrolmentStatus.WITHDRAWN, withdrawn_at=timezone.now()
+        )
         out = io.StringIO()
         call_command("erase_personal_data", user="candidat-a1", stdout=out)
         assert not Candidate.objects.filter(email=A1["email"]).exists()

@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from c2i.accounts.models import AuditEntry
 from c2i.enrolment.models import CandidateStatus, Enrolment, EnrolmentStatus
@@ -87,7 +88,9 @@ class TestPortfolio:
     def test_the_portfolio_lives_across_sessions(self, demo) -> None:  # type: ignore[no-untyped-def]
         candidate = demo.candidate("candidat-a2")
         portfolio = portfolio_of(demo, "candidat-a2")
-        Enrolment.objects.filter(candidate=candidate).update(status=EnrolmentStatus.WITHDRAWN)
+        Enrolment.objects.filter(candidate=candidate).update(
+            status=EnrolmentStatus.WITHDRAWN, withdrawn_at=timezone.now()
+        )
         response = demo.client("candidat-a2").get("/mon-espace/dossier/C2i1/")
         assert response.status_code == 200 and response.context["portfolio"] == portfolio
 

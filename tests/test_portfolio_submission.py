@@ -145,7 +145,7 @@ class TestSubmission:
 
     def test_only_an_active_enrolment_submits(self, demo) -> None:  # type: ignore[no-untyped-def]
         enrolment = enrolment_of(demo)
-        Enrolment.objects.filter(pk=enrolment.pk).update(status=EnrolmentStatus.WITHDRAWN)
+        Enrolment.objects.filter(pk=enrolment.pk).update(status=EnrolmentStatus.WITHDRAWN, withdrawn_at=timezone.now())
         with pytest.raises(services.PortfolioError) as error:
             services.submit_portfolio(portfolio_of(demo), enrolment, None)
         assert error.value.code == "not_active"
@@ -213,5 +213,7 @@ class TestWhoSeesTheSnapshot:
 
     def test_a_withdrawn_enrolment_leaves_the_jurys_list(self, demo) -> None:  # type: ignore[no-untyped-def]
         submission = current(demo)
-        Enrolment.objects.filter(pk=submission.enrolment_id).update(status=EnrolmentStatus.WITHDRAWN)
+        Enrolment.objects.filter(pk=submission.enrolment_id).update(
+            status=EnrolmentStatus.WITHDRAWN, withdrawn_at=timezone.now()
+        )
         assert demo.client("jury-a").get(f"/jury/dossiers/{submission.pk}/").status_code == 404

@@ -41,6 +41,29 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _label(outcome: CandidateOutcome | None) -> str:
+    """A candidate's result in the minutes, in the words of the jury's page:
+    certifié, non certifié, ajourné (deferred by the chair), sans décision."""
+    if outcome is None:
+        return "sans décision"
+    if outcome.deferred and outcome.status == OutcomeStatus.INCOMPLETE:
+        return "ajourné"
+    return OUTCOME_FR.get(outcome.status, outcome.status)  # type: ignore[call-overload, no-any-return]
+
+
+def _counts_line(outcomes: list[CandidateOutcome | None]) -> str:
+    """The totals of the table, with its words; « sans décision » only while
+    some remain (a closed deliberation has none)."""
+    labels = [_label(o) for o in outcomes]
+    line = (
+        f"Certifiés : {labels.count('certifié')} — non certifiés : {labels.count('non certifié')}"
+        f" — ajournés : {labels.count('ajourné')}"
+    )
+    if labels.count("sans décision"):
+        line += f" — sans décision : {labels.count('sans décision')}"
+    return line
+
+
 def render_minutes(institution_session: InstitutionSession, deliberation: Deliberation) -> bytes:
     regular, bold = _fonts()
     styles = getSampleStyleSheet()
@@ -65,16 +88,14 @@ def render_minutes(institution_session: InstitutionSession, deliberation: Delibe
     story.append(Paragraph("Candidats et résultats", heading))
     outcomes = {o.enrolment_id: o for o in CandidateOutcome.objects.filter(institution_session=institution_session)}
     rows = [["Candidat", "Identifiant", "Résultat", "Domaines validés"]]
-    enrolments = (
+    enrolments = list(
         institution_session.enrolments.filter(status=EnrolmentStatus.ACTIVE)
         .select_related("candidate")
         .order_by("candidate__last_name", "candidate__first_names", "pk")
     )
     for e in enrolments:
         o = outcomes.get(e.pk)
-        status = OUTCOME_FR.get(o.status, o.status) if o else "sans décision"  # type: ignore[call-overload]
-        if o and o.deferred and o.status == OutcomeStatus.INCOMPLETE:
-            status = "ajourné"
+        status = _label(o)
         domains = ", ".join(o.validated_domains) if o else ""
         if o and o.carried_over:
             domains += f" (capitalisés : {', '.join(o.carried_over)})"
@@ -98,17 +119,20 @@ def render_minutes(institution_session: InstitutionSession, deliberation: Delibe
         )
     )
     story += [table, Spacer(1, 6 * mm)]
-    counts = {s: sum(1 for o in outcomes.values() if o.status == s) for s in OutcomeStatus.values}
-    story.append(
-        Paragraph(
-            f"Certifiés : {counts[OutcomeStatus.CERTIFIED]} — non certifiés : {counts[OutcomeStatus.NOT_CERTIFIED]}"
-            f" — sans décision : {counts[OutcomeStatus.INCOMPLETE]}",
-            body,
-        )
-    )
+    story.append(Paragraph(_counts_line([outcomes.get(e.pk) for e in enrolments]), body))
     if deliberation.closed_at:
         closed = timezone.localtime(deliberation.closed_at)
         story.append(Paragraph(f"Délibération close le {closed:%d/%m/%Y à %H:%M}.", body))
+        if deliberation.close_reason:
+            story.append(
+                Paragraph(
+                    _esc(
+                        "Clôture anticipée (avant la fin du calendrier de la session), motif donné par "
+                        f"le président du jury : {deliberation.close_reason}"
+                    ),
+                    body,
+                )
+            )
     else:
         story.append(Paragraph("Délibération en cours : document provisoire.", body))
     story.append(Spacer(1, 12 * mm))

@@ -55,10 +55,29 @@ class Deliberation(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    close_reason = models.TextField(
+        _("reason for closing early"),
+        blank=True,
+        help_text=_("Given by the chair when the deliberation closes before the portfolio deadline or the test ends."),
+    )
 
     class Meta:
         verbose_name = _("deliberation")
         verbose_name_plural = _("deliberations")
+        constraints = [
+            # docs/lifecycle.md: open → closed → published, each step dated.
+            models.CheckConstraint(
+                condition=models.Q(status__in=["open", "closed", "published"]), name="deliberation_status_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="open", closed_at__isnull=True) | models.Q(closed_at__isnull=False),
+                name="deliberation_closed_dated",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="published") | models.Q(published_at__isnull=False),
+                name="deliberation_published_dated",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.institution_session} ({self.get_status_display()})"

@@ -85,6 +85,18 @@ def _check_open(deliberation: Deliberation) -> None:
 
 
 def _user_for_email(email: str) -> tuple[User, bool]:
+def _check_jury_open(deliberation: Deliberation) -> None:
+    """The jury that closed is the one its minutes name: it no longer changes."""
+    if not deliberation.is_open:
+        raise DeliberationError(
+            "closed",
+            _(
+                "The deliberation is closed: the jury that deliberated is named in its minutes, its members "
+                "can no longer change."
+            ),
+        )
+
+
     """The account of this address, or a new one without password for an
     outside member (True: created)."""
     email = email.strip()
@@ -102,7 +114,7 @@ def add_jury_member(institution_session: InstitutionSession, email: str, is_chai
     """Seat a person in the jury (the chair replaces the previous one). An
     outside member gets an account and, once this is committed, the e-mail
     that lets them choose its password."""
-    _check_open(get_deliberation(institution_session, lock=True))
+    _check_jury_open(get_deliberation(institution_session, lock=True))
     existing = User.objects.filter(email__iexact=email.strip()).first()
     held = conflicts.holdings(institution_session.pk, existing, email)
     if held:
@@ -137,7 +149,7 @@ def add_jury_member(institution_session: InstitutionSession, email: str, is_chai
 
 @transaction.atomic
 def remove_jury_member(member: JuryMember, actor: User) -> None:
-    _check_open(get_deliberation(member.institution_session, lock=True))
+    _check_jury_open(get_deliberation(member.institution_session, lock=True))
     audit(actor, "jury.remove", member, user=member.user_id, institution_session=member.institution_session_id)
     member.delete()
 
@@ -806,14 +818,79 @@ def _sync_credits(institution_session: InstitutionSession, computed: Mapping[int
 
 
 @transaction.atomic
-def close_deliberation(institution_session: InstitutionSession, actor: User) -> Deliberation:
+def _when(moment: Any) -> str:
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
+
+
+def _running_sittings(institution_session: InstitutionSession, now: Any) -> QuerySet[Any]:
+    from c2i.assessment.models import Attempt
+
+    return Attempt.objects.filter(
+        exam__institution_session=institution_session, submitted_at__isnull=True, deadline__gt=now
+    )
+
+
+def close_blockers(institution_session: InstitutionSession, now: Any = None) -> list[str]:
+    """What is not over yet in the session, in French sentences: the
+    portfolio deadline, the knowledge test's window and its sittings, the
+    jury's date. Closing before them needs the chair's reason (docs/lifecycle.md)."""
+    from c2i.assessment.models import Exam
+
+    now = now or timezone.now()
+    blockers = []
+    if institution_session.portfolio_deadline > now:
+        blockers.append(
+            _("The portfolio deadline (%(when)s) has not passed.")
+            % {"when": _when(institution_session.portfolio_deadline)}
+        )
+    closes = [
+        c for c in Exam.objects.filter(institution_session=institution_session).values_list("closes_at", flat=True)
+    ]
+    if not closes and institution_session.test_closes is not None:
+        closes = [institution_session.test_closes]
+    for moment in closes:
+        if moment > now:
+            blockers.append(_("The knowledge test window closes on %(when)s.") % {"when": _when(moment)})
+    running = _running_sittings(institution_session, now).count()
+    if running:
+        blockers.append(_("%(n)s knowledge-test sitting(s) are still running.") % {"n": running})
+    if institution_session.jury_date > timezone.localtime(now).date():
+        blockers.append(
+            _("The date of the jury (%(date)s) has not come yet.")
+            % {"date": institution_session.jury_date.strftime("%d/%m/%Y")}
+        )
+    return blockers
+
+
+def _end_running_sittings(institution_session: InstitutionSession, actor: User, now: Any) -> int:
+    """A sitting still running when the jury closes ends then, scored as it stands."""
+    from c2i.assessment.services import finish_attempt
+
+    ended = 0
+    for attempt in _running_sittings(institution_session, now):
+        finish_attempt(attempt, actor, now=now)
+        ended += 1
+    return ended
+
+
+def close_deliberation(institution_session: InstitutionSession, actor: User, reason: str = "") -> Deliberation:
     """The chair closes: every candidate decided or deferred; the outcomes are
-    final, the validated domains enter the R14 ledger."""
+    final, the validated domains enter the R14 ledger, the session's
+    enrolments and submitted portfolios are frozen. Before the portfolio
+    deadline, the end of the test or the jury's date (`close_blockers`) only
+    with the chair's reason, kept on the deliberation, in the minutes and the
+    audit trail."""
     deliberation = get_deliberation(institution_session, lock=True)
     _check_open(deliberation)
     _check_chair(institution_session, actor)
     _check_not_candidate(institution_session, actor)
     computed = compute_outcomes(institution_session)
+    now = timezone.now()
+    try:
+        reason = lib_text.clean_free_text(reason or "", _("Reason")).strip()
+    except ValidationError as error:
+        raise DeliberationError("too_long", error.messages[0]) from error
+    blockers = close_blockers(institution_session, now)
     deferred = set(
         CandidateOutcome.objects.filter(institution_session=institution_session, deferred=True).values_list(
             "enrolment_id", flat=True
@@ -834,11 +911,33 @@ def close_deliberation(institution_session: InstitutionSession, actor: User) -> 
             % {"n": len(blocking), "names": ", ".join(names) + ("…" if len(blocking) > 10 else "")},
         )
     _sync_credits(institution_session, computed)
+    if blockers and not reason:
+        raise DeliberationError(
+            "too_early",
+            _(
+                "The deliberation cannot close yet: %(blockers)s To close it now, give the reason; it is "
+                "written into the minutes."
+            )
+            % {"blockers": " ".join(blockers)},
+        )
+    ended = _end_running_sittings(institution_session, actor, now)
+    if ended:  # their scores may change the outcomes
+        computed = compute_outcomes(institution_session)
     deliberation.status = DeliberationStatus.CLOSED
-    deliberation.closed_at = timezone.now()
+    deliberation.closed_at = now
     deliberation.closed_by = actor
-    deliberation.save(update_fields=["status", "closed_at", "closed_by"])
-    audit(actor, "deliberation.close", deliberation, candidates=len(computed), deferred=len(deferred))
+    deliberation.close_reason = reason if blockers else ""
+    deliberation.save(update_fields=["status", "closed_at", "closed_by", "close_reason"])
+    audit(
+        actor,
+        "deliberation.close",
+        deliberation,
+        candidates=len(computed),
+        deferred=len(deferred),
+        early=blockers,
+        reason=deliberation.close_reason,
+        sittings_ended=ended,
+    )
     return deliberation
 
 

@@ -441,6 +441,7 @@ class Builder:
             institution_session=ins,
             status=status,
             confirmed_at=timezone.now(),
+            withdrawn_at=timezone.now() if status == EnrolmentStatus.WITHDRAWN else None,
         )
 
 

@@ -287,6 +287,7 @@ def import_candidates(
                         for k in ("email", "last_name", "first_names", "birth_date", "birth_place", "ine", "status")
                     },
                 )
+            _check_not_deliberated(institution_session)
                 report.invited += 1
             audit(
                 actor,

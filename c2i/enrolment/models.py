@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from c2i.lib.identifiers import identity_key
@@ -90,6 +91,14 @@ class InstitutionSession(models.Model):
 
     def deadline_passed(self, now: dt.datetime | None = None) -> bool:
         return (now or timezone.now()) > self.portfolio_deadline
+
+    @cached_property
+    def deliberated(self) -> bool:
+        """The jury has closed (or published) its deliberation: the session's
+        enrolments and submitted portfolios are frozen (docs/lifecycle.md)."""
+        from c2i.deliberation import freeze
+
+        return freeze.closed_at(self.pk) is not None
 
 
 class CandidateStatus(models.TextChoices):
@@ -178,6 +187,14 @@ class Enrolment(models.Model):
                 fields=["identity_key", "session"],
                 condition=models.Q(status="active"),
                 name="enrolment_one_active_per_identity_and_session",
+            ),
+            # docs/lifecycle.md: a withdrawal is dated.
+            models.CheckConstraint(
+                condition=models.Q(status__in=["active", "withdrawn"]), name="enrolment_status_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="active") | models.Q(withdrawn_at__isnull=False),
+                name="enrolment_withdrawn_dated",
             ),
         ]
         indexes = [models.Index(fields=["institution_session", "status"])]
@@ -272,6 +289,18 @@ class Invitation(models.Model):
                 fields=["institution_session", "identity_key"],
                 condition=models.Q(state="pending"),
                 name="invitation_one_pending_per_identity",
+            ),
+            # docs/lifecycle.md: an answer is dated; a confirmation names the enrolment it made.
+            models.CheckConstraint(
+                condition=models.Q(state__in=["pending", "confirmed", "declined"]), name="invitation_state_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state="pending") | models.Q(answered_at__isnull=False),
+                name="invitation_answer_dated",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="confirmed") | models.Q(enrolment__isnull=False),
+                name="invitation_confirmed_enrolled",
             ),
         ]
         indexes = [models.Index(fields=["email", "state"])]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from c2i.accounts.models import User, audit
+from c2i.deliberation import freeze
 from c2i.enrolment.models import (
     Candidate,
     Enrolment,
@@ -131,6 +132,17 @@ def _check_open(institution_session: InstitutionSession, today: dt.date) -> None
         )
 
 
+def _check_not_deliberated(institution_session: InstitutionSession) -> None:
+    """No one joins a session whose jury has deliberated (docs/lifecycle.md)."""
+    closed = freeze.closed_at(institution_session.pk, lock=True)
+    if closed is not None:
+        raise EnrolmentError(
+            "deliberated",
+            _("The jury of this session deliberated on %(date)s: no one can enrol in it any more.")
+            % {"date": freeze.date_text(closed)},
+        )
+
+
 def _check_capacity(institution_session: InstitutionSession) -> None:
     # The row lock serialises enrolments into one institution session.
     locked = InstitutionSession.objects.select_for_update().get(pk=institution_session.pk)
@@ -163,6 +175,7 @@ def enrol(
     """The candidate's own act of enrolment (R6)."""
     with transaction.atomic():
         _check_open(institution_session, timezone.localdate())
+        _check_not_deliberated(institution_session)
         if Enrolment.objects.filter(
             identity_key=candidate.identity_key,
             session_id=institution_session.session_id,
@@ -221,6 +234,7 @@ def confirm_invitation(invitation: Invitation, actor: User) -> Enrolment:
     with transaction.atomic():
         locked, candidate = _lock_pending(invitation, actor)
         institution_session = locked.institution_session
+        _check_not_deliberated(institution_session)
         enrolment = Enrolment.objects.filter(
             candidate=candidate, institution_session=institution_session, status=EnrolmentStatus.ACTIVE
         ).first()
@@ -249,9 +263,24 @@ def decline_invitation(invitation: Invitation, actor: User) -> Invitation:
 
 @transaction.atomic
 def withdraw(enrolment: Enrolment, actor: User | None) -> Enrolment:
-    """Withdrawal before the portfolio deadline frees the slot (R5)."""
+    """Withdrawal before the portfolio deadline frees the slot (R5), never
+    once the jury has deliberated; the submission made for it ends with it."""
+    from c2i.portfolio.models import Submission, SubmissionStatus
+
+    Enrolment.objects.select_for_update().filter(pk=enrolment.pk).first()  # one withdrawal at a time
+    enrolment.refresh_from_db(fields=["status", "withdrawn_at"])
     if enrolment.status != EnrolmentStatus.ACTIVE:
         raise EnrolmentError("not_active", _("This enrolment is not active."))
+    closed = freeze.closed_at(enrolment.institution_session_id, lock=True)
+    if closed is not None:
+        raise EnrolmentError(
+            "deliberated",
+            _(
+                "The jury of this session deliberated on %(date)s: the enrolment can no longer be withdrawn. "
+                "A correction goes only through the jury chair's rectification."
+            )
+            % {"date": freeze.date_text(closed)},
+        )
     if enrolment.institution_session.deadline_passed():
         raise EnrolmentError(
             "deadline_passed",
@@ -265,5 +294,8 @@ def withdraw(enrolment: Enrolment, actor: User | None) -> Enrolment:
     enrolment.status = EnrolmentStatus.WITHDRAWN
     enrolment.withdrawn_at = timezone.now()
     enrolment.save(update_fields=["status", "withdrawn_at"])
+    Submission.objects.filter(enrolment=enrolment, status=SubmissionStatus.SUBMITTED).update(
+        status=SubmissionStatus.WITHDRAWN, ended_at=enrolment.withdrawn_at, ended_by=actor
+    )
     audit(actor, "enrolment.withdraw", enrolment)
     return enrolment

@@ -237,6 +237,14 @@ class Submission(models.Model):
             models.UniqueConstraint(
                 fields=["enrolment"], condition=models.Q(status="submitted"), name="submission_one_current"
             ),
+            # docs/lifecycle.md: a submission that ends (withdrawn, replaced) is dated.
+            models.CheckConstraint(
+                condition=models.Q(status__in=["submitted", "withdrawn", "replaced"]), name="submission_status_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="submitted") | models.Q(ended_at__isnull=False),
+                name="submission_end_dated",
+            ),
         ]
 
     def __str__(self) -> str:

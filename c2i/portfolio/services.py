@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from c2i.accounts.models import User, audit
+from c2i.deliberation import freeze
 from c2i.enrolment import conflicts
 from c2i.enrolment.models import Candidate, CandidateStatus, Enrolment, EnrolmentStatus
 from c2i.frameworks.models import Competency, Framework
@@ -524,6 +525,16 @@ def _deadline_text(enrolment: Enrolment) -> str:
 
 
 def _check_submission_window(enrolment: Enrolment, withdrawal: bool = False) -> None:
+    closed = freeze.closed_at(enrolment.institution_session_id, lock=True)
+    if closed is not None:
+        raise PortfolioError(
+            "deliberated",
+            _(
+                "The jury of this session deliberated on %(date)s: the portfolio submitted to it can no longer "
+                "change. A correction goes only through the jury chair's rectification."
+            )
+            % {"date": freeze.date_text(closed)},
+        )
     if enrolment.institution_session.deadline_passed():
         message = (
             _("The portfolio deadline (%(deadline)s) has passed: the submission can no longer be withdrawn.")

@@ -1,0 +1,35 @@
+"""What the jury has judged stays as it judged it (docs/lifecycle.md).
+
+Once the deliberation of an institution session is closed (or published),
+the enrolments and the portfolios submitted to it are frozen: no new
+enrolment, no withdrawal, no new or withdrawn submission, no knowledge-test
+sitting. A correction goes only through the chair's audited rectification
+(`deliberation.services.rectify`). The services of the other apps ask here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from c2i.deliberation.models import Deliberation, DeliberationStatus
+
+FINAL = (DeliberationStatus.CLOSED, DeliberationStatus.PUBLISHED)
+
+
+def closed_at(institution_session_id: int, *, lock: bool = False) -> dt.datetime | None:
+    """When the jury of the session closed its deliberation, or None while it
+    has not. `lock`: hold the deliberation's row until the caller's
+    transaction ends, so that a closing cannot slip in between."""
+    rows = Deliberation.objects.filter(institution_session_id=institution_session_id)
+    if lock:
+        rows = rows.select_for_update()
+    row = rows.only("status", "closed_at").first()
+    if row is None or row.status not in FINAL:
+        return None
+    return row.closed_at or timezone.now()
+
+
+def date_text(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%d/%m/%Y")
