@@ -55,6 +55,7 @@ from c2i.assessment.models import (
     parse_networks,
 )
 from c2i.assessment.text import foreign_image
+from c2i.deliberation import freeze
 from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession
 from c2i.frameworks.models import Competency, Domain, Framework
 from c2i.lib.errors import DomainError
@@ -396,6 +397,10 @@ def create_exam(
     actor: User | None, institution_session: InstitutionSession, domains: Sequence[Domain], **fields: Any
 ) -> Exam:
     domains = sorted(domains, key=lambda d: d.position)
+    _check_not_deliberated(
+        institution_session.pk,
+        _("The jury of this session deliberated on %(date)s: its knowledge test can no longer change."),
+    )
     _check_exam(institution_session, domains, fields)
     if Exam.objects.filter(institution_session=institution_session).exists():
         raise AssessmentError("exam_exists", _("This session already has its knowledge test."))
@@ -423,6 +428,10 @@ def update_exam(exam: Exam, actor: User | None, domains: Sequence[Domain], **fie
     """Before the first sitting only: candidates all sit the same test."""
     exam = Exam.objects.select_for_update().select_related("institution_session__session__framework").get(pk=exam.pk)
     if exam.attempts.exists():
+    _check_not_deliberated(
+        exam.institution_session_id,
+        _("The jury of this session deliberated on %(date)s: its knowledge test can no longer change."),
+    )
         raise AssessmentError(
             "exam_started", _("Candidates have started this test: its settings can no longer change.")
         )
@@ -438,6 +447,13 @@ def update_exam(exam: Exam, actor: User | None, domains: Sequence[Domain], **fie
 
 
 def deadline_for(exam: Exam, started_at: dt.datetime, extra_minutes: int) -> dt.datetime:
+def _check_not_deliberated(institution_session_id: int, refusal: str) -> None:
+    """Once the jury has deliberated, its session's test is over for good (docs/lifecycle.md)."""
+    closed = freeze.closed_at(institution_session_id)
+    if closed is not None:
+        raise AssessmentError("deliberated", refusal % {"date": freeze.date_text(closed)})
+
+
     """The deadline rule (module docstring)."""
     extra = dt.timedelta(minutes=extra_minutes)
     return min(started_at + dt.timedelta(minutes=exam.duration_minutes) + extra, exam.closes_at + extra)
@@ -453,6 +469,10 @@ def set_extra_time(exam: Exam, enrolment: Enrolment, minutes: int, reason: str, 
     if enrolment.institution_session_id != exam.institution_session_id:
         raise AssessmentError("foreign_enrolment", _("This candidate is not enrolled in the session of this test."))
     if not 0 <= minutes <= 600:
+    _check_not_deliberated(
+        exam.institution_session_id,
+        _("The jury of this session deliberated on %(date)s: the test's sittings can no longer change."),
+    )
         raise AssessmentError("extra_time_range", _("Extra time is between 0 and 600 minutes."))
     obj: ExtraTime | None = None
     if minutes:
@@ -541,6 +561,10 @@ def start_attempt(
     """Start (or resume) the candidate's sitting: checks, then the draw (R17)."""
     now = now or timezone.now()
     existing = Attempt.objects.filter(exam=exam, enrolment=enrolment).first()
+    _check_not_deliberated(
+        exam.institution_session_id,
+        _("The jury of this session deliberated on %(date)s: its knowledge test can no longer be taken."),
+    )
     if existing is not None:
         if existing.is_over(now):
             raise _refuse_second_sitting()
@@ -842,6 +866,10 @@ def reopen_attempt(attempt: Attempt, actor: User | None, reason: str, minutes: i
     in the room), for `minutes` from now, with a reason kept in the audit trail."""
     attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
     if not reason.strip():
+    _check_not_deliberated(
+        attempt.exam.institution_session_id,
+        _("The jury of this session deliberated on %(date)s: the test's sittings can no longer change."),
+    )
         raise AssessmentError("reason_required", _("Give the reason for reopening: it is kept in the audit trail."))
     if not 1 <= minutes <= 600:
         raise AssessmentError("minutes_range", _("Reopen for 1 to 600 minutes."))
