@@ -396,11 +396,11 @@ EXAM_FIELDS = ("title", "per_domain", "duration_minutes", "opens_at", "closes_at
 def create_exam(
     actor: User | None, institution_session: InstitutionSession, domains: Sequence[Domain], **fields: Any
 ) -> Exam:
-    domains = sorted(domains, key=lambda d: d.position)
     _check_not_deliberated(
         institution_session.pk,
         _("The jury of this session deliberated on %(date)s: its knowledge test can no longer change."),
     )
+    domains = sorted(domains, key=lambda d: d.position)
     _check_exam(institution_session, domains, fields)
     if Exam.objects.filter(institution_session=institution_session).exists():
         raise AssessmentError("exam_exists", _("This session already has its knowledge test."))
@@ -427,11 +427,11 @@ def _exam_details(exam: Exam) -> dict[str, Any]:
 def update_exam(exam: Exam, actor: User | None, domains: Sequence[Domain], **fields: Any) -> Exam:
     """Before the first sitting only: candidates all sit the same test."""
     exam = Exam.objects.select_for_update().select_related("institution_session__session__framework").get(pk=exam.pk)
-    if exam.attempts.exists():
     _check_not_deliberated(
         exam.institution_session_id,
         _("The jury of this session deliberated on %(date)s: its knowledge test can no longer change."),
     )
+    if exam.attempts.exists():
         raise AssessmentError(
             "exam_started", _("Candidates have started this test: its settings can no longer change.")
         )
@@ -446,7 +446,6 @@ def update_exam(exam: Exam, actor: User | None, domains: Sequence[Domain], **fie
     return exam
 
 
-def deadline_for(exam: Exam, started_at: dt.datetime, extra_minutes: int) -> dt.datetime:
 def _check_not_deliberated(institution_session_id: int, refusal: str) -> None:
     """Once the jury has deliberated, its session's test is over for good (docs/lifecycle.md)."""
     closed = freeze.closed_at(institution_session_id)
@@ -454,6 +453,7 @@ def _check_not_deliberated(institution_session_id: int, refusal: str) -> None:
         raise AssessmentError("deliberated", refusal % {"date": freeze.date_text(closed)})
 
 
+def deadline_for(exam: Exam, started_at: dt.datetime, extra_minutes: int) -> dt.datetime:
     """The deadline rule (module docstring)."""
     extra = dt.timedelta(minutes=extra_minutes)
     return min(started_at + dt.timedelta(minutes=exam.duration_minutes) + extra, exam.closes_at + extra)
@@ -468,11 +468,11 @@ def set_extra_time(exam: Exam, enrolment: Enrolment, minutes: int, reason: str, 
     """Grant (or with 0 remove) extra time; a running sitting gets its new deadline."""
     if enrolment.institution_session_id != exam.institution_session_id:
         raise AssessmentError("foreign_enrolment", _("This candidate is not enrolled in the session of this test."))
-    if not 0 <= minutes <= 600:
     _check_not_deliberated(
         exam.institution_session_id,
         _("The jury of this session deliberated on %(date)s: the test's sittings can no longer change."),
     )
+    if not 0 <= minutes <= 600:
         raise AssessmentError("extra_time_range", _("Extra time is between 0 and 600 minutes."))
     obj: ExtraTime | None = None
     if minutes:
@@ -560,11 +560,11 @@ def start_attempt(
 ) -> Attempt:
     """Start (or resume) the candidate's sitting: checks, then the draw (R17)."""
     now = now or timezone.now()
-    existing = Attempt.objects.filter(exam=exam, enrolment=enrolment).first()
     _check_not_deliberated(
         exam.institution_session_id,
         _("The jury of this session deliberated on %(date)s: its knowledge test can no longer be taken."),
     )
+    existing = Attempt.objects.filter(exam=exam, enrolment=enrolment).first()
     if existing is not None:
         if existing.is_over(now):
             raise _refuse_second_sitting()
@@ -865,11 +865,11 @@ def reopen_attempt(attempt: Attempt, actor: User | None, reason: str, minutes: i
     """R19's one exception: the correspondent reopens a sitting (an incident
     in the room), for `minutes` from now, with a reason kept in the audit trail."""
     attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
-    if not reason.strip():
     _check_not_deliberated(
         attempt.exam.institution_session_id,
         _("The jury of this session deliberated on %(date)s: the test's sittings can no longer change."),
     )
+    if not reason.strip():
         raise AssessmentError("reason_required", _("Give the reason for reopening: it is kept in the audit trail."))
     if not 1 <= minutes <= 600:
         raise AssessmentError("minutes_range", _("Reopen for 1 to 600 minutes."))

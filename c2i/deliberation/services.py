@@ -84,7 +84,6 @@ def _check_open(deliberation: Deliberation) -> None:
         )
 
 
-def _user_for_email(email: str) -> tuple[User, bool]:
 def _check_jury_open(deliberation: Deliberation) -> None:
     """The jury that closed is the one its minutes name: it no longer changes."""
     if not deliberation.is_open:
@@ -97,6 +96,7 @@ def _check_jury_open(deliberation: Deliberation) -> None:
         )
 
 
+def _user_for_email(email: str) -> tuple[User, bool]:
     """The account of this address, or a new one without password for an
     outside member (True: created)."""
     email = email.strip()
@@ -817,7 +817,6 @@ def _sync_credits(institution_session: InstitutionSession, computed: Mapping[int
     DomainCredit.objects.bulk_create(new, batch_size=BATCH)
 
 
-@transaction.atomic
 def _when(moment: Any) -> str:
     return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
 
@@ -873,6 +872,7 @@ def _end_running_sittings(institution_session: InstitutionSession, actor: User, 
     return ended
 
 
+@transaction.atomic
 def close_deliberation(institution_session: InstitutionSession, actor: User, reason: str = "") -> Deliberation:
     """The chair closes: every candidate decided or deferred; the outcomes are
     final, the validated domains enter the R14 ledger, the session's
@@ -884,13 +884,13 @@ def close_deliberation(institution_session: InstitutionSession, actor: User, rea
     _check_open(deliberation)
     _check_chair(institution_session, actor)
     _check_not_candidate(institution_session, actor)
-    computed = compute_outcomes(institution_session)
     now = timezone.now()
     try:
         reason = lib_text.clean_free_text(reason or "", _("Reason")).strip()
     except ValidationError as error:
         raise DeliberationError("too_long", error.messages[0]) from error
     blockers = close_blockers(institution_session, now)
+    computed = compute_outcomes(institution_session)
     deferred = set(
         CandidateOutcome.objects.filter(institution_session=institution_session, deferred=True).values_list(
             "enrolment_id", flat=True
@@ -910,7 +910,6 @@ def close_deliberation(institution_session: InstitutionSession, actor: User, rea
             )
             % {"n": len(blocking), "names": ", ".join(names) + ("…" if len(blocking) > 10 else "")},
         )
-    _sync_credits(institution_session, computed)
     if blockers and not reason:
         raise DeliberationError(
             "too_early",
@@ -923,6 +922,7 @@ def close_deliberation(institution_session: InstitutionSession, actor: User, rea
     ended = _end_running_sittings(institution_session, actor, now)
     if ended:  # their scores may change the outcomes
         computed = compute_outcomes(institution_session)
+    _sync_credits(institution_session, computed)
     deliberation.status = DeliberationStatus.CLOSED
     deliberation.closed_at = now
     deliberation.closed_by = actor

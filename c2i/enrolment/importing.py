@@ -258,6 +258,19 @@ def _already_here(institution_session: InstitutionSession, row: dict[str, Any]) 
     return None
 
 
+def _check_not_deliberated(institution_session: InstitutionSession) -> None:
+    """Nobody is invited to a session whose jury has deliberated (docs/lifecycle.md)."""
+    from c2i.deliberation import freeze
+
+    closed = freeze.closed_at(institution_session.pk)
+    if closed is not None:
+        raise DomainError(
+            "deliberated",
+            _("The jury of this session deliberated on %(date)s: no one can be invited to it any more.")
+            % {"date": freeze.date_text(closed)},
+        )
+
+
 def import_candidates(
     institution_session: InstitutionSession, data: bytes, filename: str, actor: User | None, *, only_valid: bool = False
 ) -> ImportReport:
@@ -272,6 +285,7 @@ def import_candidates(
     try:
         with transaction.atomic():
             InstitutionSession.objects.select_for_update().get(pk=institution_session.pk)
+            _check_not_deliberated(institution_session)
             for row in report.valid_rows:
                 reason = _already_here(institution_session, row)
                 if reason is not None:
@@ -287,7 +301,6 @@ def import_candidates(
                         for k in ("email", "last_name", "first_names", "birth_date", "birth_place", "ine", "status")
                     },
                 )
-            _check_not_deliberated(institution_session)
                 report.invited += 1
             audit(
                 actor,
