@@ -17,7 +17,8 @@ class TestFrameworkPages:
 
     def test_it_explains_the_knowledge_test(self, demo) -> None:  # type: ignore[no-untyped-def]
         html = demo.client(None).get("/referentiels/C2i1/").content.decode()
-        assert "12 questions" in html and "50" in html
+        assert "12 questions" in html
+        assert "au moins 12 questions par domaine, positif à partir de 50 %" in html
         assert "D3.4" in html
 
     def test_it_shows_an_incomplete_framework_as_such(self, demo) -> None:  # type: ignore[no-untyped-def]

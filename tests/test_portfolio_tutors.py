@@ -43,10 +43,13 @@ class TestTutors:
     def test_an_empty_comment_is_refused(self, demo) -> None:  # type: ignore[no-untyped-def]
         portfolio = portfolio_of(demo)
         item = portfolio.items.first()
+        comments, audited = EvidenceComment.objects.count(), AuditEntry.objects.count()
         response = demo.client("tuteur-a").post(
             f"/gestion/dossiers/{portfolio.pk}/elements/{item.pk}/commentaires/", {"body": "  "}
         )
         assert response.status_code == 400
+        assert EvidenceComment.objects.count() == comments
+        assert AuditEntry.objects.count() == audited
 
     def test_positionings_keep_their_history_and_the_latest_is_shown(self, demo) -> None:  # type: ignore[no-untyped-def]
         portfolio = portfolio_of(demo)
@@ -77,10 +80,13 @@ class TestTutors:
 
     def test_a_positioning_needs_a_level(self, demo) -> None:  # type: ignore[no-untyped-def]
         portfolio = portfolio_of(demo)
+        positionings, audited = Positioning.objects.count(), AuditEntry.objects.count()
         response = demo.client("tuteur-a").post(
             f"/gestion/dossiers/{portfolio.pk}/positionnements/", {"competency": codes("D1.1")[0].pk, "level": "x"}
         )
         assert response.status_code == 400
+        assert Positioning.objects.count() == positionings
+        assert AuditEntry.objects.count() == audited
 
     def test_the_correspondent_reads_but_does_not_assess(self, demo) -> None:  # type: ignore[no-untyped-def]
         portfolio = portfolio_of(demo)
