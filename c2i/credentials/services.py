@@ -47,7 +47,7 @@ from c2i.credentials import badges, keys, leases
 from c2i.credentials.document import ATTESTATION, CERTIFICATE, DocumentData, DomainLine
 from c2i.credentials.models import BatchPart, BatchState, DocumentBatch, DocumentStatus, IssuedDocument
 from c2i.credentials.pdf import render_pdf
-from c2i.enrolment.models import Enrolment, InstitutionSession
+from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession
 from c2i.lib import codes
 from c2i.lib.errors import DomainError
 
@@ -81,15 +81,30 @@ def _framework_domains(framework: Any, memo: dict[str, Any]) -> list[tuple[str, 
     return memo[key]
 
 
-def document_data(enrolment: Enrolment, memo: dict[str, Any] | None = None) -> DocumentData | None:
-    """What the document of `enrolment` says, from its final outcome; None when
-    there is none (deliberation not closed, candidate undecided or deferred).
-    The verification code and URL are left empty: issuing fills them in.
-    `memo` shares the framework's domains across the documents of a batch."""
-    from c2i.deliberation.models import CandidateOutcome, Deliberation, DeliberationStatus, OutcomeStatus
-    from c2i.deliberation.services import carried_over_many
+def gets_document(status: str, validated_domains: list[str] | tuple[str, ...]) -> bool:
+    """R15 as the platform reads it (docs/rules.md): a certified candidate gets
+    the certificate (even when, in C2i2e, no domain is whole); a candidate
+    not certified gets an attestation only when it lists at least one
+    validated domain, carried-over ones included. Otherwise: the result, and
+    no verifiable document (an attestation of nothing attests nothing)."""
+    from c2i.deliberation.models import OutcomeStatus
 
-    memo = {} if memo is None else memo
+    return status == OutcomeStatus.CERTIFIED or bool(validated_domains)
+
+
+def _closing_date(deliberation: Any, institution_session: InstitutionSession) -> dt.date:
+    """The jury's date a document carries: the local day the deliberation was
+    closed (the planned `jury_date` only for a deliberation recorded without
+    its closing moment)."""
+    moment = deliberation.closed_at or deliberation.published_at
+    return timezone.localdate(moment) if moment is not None else institution_session.jury_date
+
+
+def _final_outcome(enrolment: Enrolment, memo: dict[str, Any]) -> tuple[Any, dt.date] | None:
+    """The enrolment's final outcome (certified or not, not deferred) and the
+    date of the jury's closing, once the deliberation is closed; else None."""
+    from c2i.deliberation.models import CandidateOutcome, Deliberation, DeliberationStatus, OutcomeStatus
+
     outcome = CandidateOutcome.objects.filter(enrolment_id=enrolment.pk).first()
     if (
         outcome is None
@@ -100,12 +115,34 @@ def document_data(enrolment: Enrolment, memo: dict[str, Any] | None = None) -> D
     institution_session = enrolment.institution_session
     deliberation_key = f"deliberation:{institution_session.pk}"
     if deliberation_key not in memo:
-        memo[deliberation_key] = Deliberation.objects.filter(
+        deliberation = Deliberation.objects.filter(
             institution_session_id=institution_session.pk,
             status__in=[DeliberationStatus.CLOSED, DeliberationStatus.PUBLISHED],
-        ).exists()
-    if not memo[deliberation_key]:
+        ).first()
+        memo[deliberation_key] = None if deliberation is None else _closing_date(deliberation, institution_session)
+    if memo[deliberation_key] is None:
         return None
+    return outcome, memo[deliberation_key]
+
+
+def document_data(enrolment: Enrolment, memo: dict[str, Any] | None = None) -> DocumentData | None:
+    """What the document of `enrolment` says, from its final outcome; None when
+    there is none (deliberation not closed, candidate undecided or deferred)
+    or when the outcome gets no document (`gets_document`: no validated
+    domain). The verification code and URL are left empty: issuing fills
+    them in. `memo` shares the framework's domains across the documents of a
+    batch."""
+    from c2i.deliberation.models import OutcomeStatus
+    from c2i.deliberation.services import carried_over_many
+
+    memo = {} if memo is None else memo
+    final = _final_outcome(enrolment, memo)
+    if final is None:
+        return None
+    outcome, jury_date = final
+    if not gets_document(outcome.status, outcome.validated_domains):
+        return None
+    institution_session = enrolment.institution_session
     session = institution_session.session
     framework = session.framework
     domains = _framework_domains(framework, memo)
@@ -128,13 +165,19 @@ def document_data(enrolment: Enrolment, memo: dict[str, Any] | None = None) -> D
         institution_name=institution.name,
         institution_town=institution.town,
         session_name=session.name,
-        jury_date=institution_session.jury_date,
+        jury_date=jury_date,
         issued_on=timezone.localdate(),
         validated_domains=lines,
         all_domains_count=len(domains),
         verification_code="",
         verification_url="",
     )
+
+
+def without_document(enrolment: Enrolment, memo: dict[str, Any] | None = None) -> bool:
+    """True when the enrolment's final outcome gets its result and no document."""
+    final = _final_outcome(enrolment, {} if memo is None else memo)
+    return final is not None and not gets_document(final[0].status, final[0].validated_domains)
 
 
 def outcome_key(data: DocumentData) -> str:
@@ -266,6 +309,7 @@ def _valid_document(enrolment: Enrolment) -> IssuedDocument | None:
 
 
 ISSUED, REISSUED, SKIPPED, NONE = "issued", "reissued", "skipped", "none"
+WITHOUT_DOCUMENT = "without_document"  # a final result that gets no document (`gets_document`)
 
 
 def produce_document(
@@ -279,11 +323,19 @@ def produce_document(
 ) -> tuple[str, IssuedDocument | None]:
     """Idempotent: the enrolment's valid document when it says what the outcome
     says (SKIPPED); otherwise a new one (ISSUED), replacing the previous one if
-    any (REISSUED); NONE when there is no final outcome. `in_transaction` runs
-    in the transaction that records a new document, and only then."""
+    any (REISSUED); NONE when there is no final outcome; WITHOUT_DOCUMENT when
+    the final outcome gets no document (no validated domain): a document the
+    enrolment still holds from an earlier outcome is then revoked, with the
+    reason. `in_transaction` runs in the transaction that records a new
+    document, and only then."""
     data = document_data(enrolment, memo)
     if data is None:
-        return NONE, None
+        if not without_document(enrolment, memo):
+            return NONE, None
+        current = _valid_document(enrolment)
+        if current is not None:
+            revoke_document(current, actor, reason or _("The jury's outcome no longer validates any domain."))
+        return WITHOUT_DOCUMENT, None
     current = _valid_document(enrolment)
     if current is not None and current.outcome_key == outcome_key(data):
         return SKIPPED, current
@@ -359,13 +411,47 @@ def _final_outcomes(institution_session: InstitutionSession) -> QuerySet[Any]:
 
     return CandidateOutcome.objects.filter(
         institution_session=institution_session,
+        enrolment__status=EnrolmentStatus.ACTIVE,
         deferred=False,
         status__in=[OutcomeStatus.CERTIFIED, OutcomeStatus.NOT_CERTIFIED],
     )
 
 
+def _final_rows(institution_session: InstitutionSession) -> list[tuple[int, str, list[str]]]:
+    return list(
+        _final_outcomes(institution_session)
+        .order_by("enrolment_id")
+        .values_list("enrolment_id", "status", "validated_domains")
+    )
+
+
 def final_enrolment_ids(institution_session: InstitutionSession) -> list[int]:
-    return list(_final_outcomes(institution_session).order_by("enrolment_id").values_list("enrolment_id", flat=True))
+    """The enrolments that get a document (a final outcome that `gets_document`)."""
+    return [pk for pk, status, domains in _final_rows(institution_session) if gets_document(status, domains)]
+
+
+def issuance_counts(institution_session: InstitutionSession) -> dict[str, int]:
+    """What publishing the session's closed deliberation would issue:
+    certificates, attestations, results without document (no validated
+    domain) and deferred candidates (nothing issued)."""
+    from c2i.deliberation.models import CandidateOutcome, OutcomeStatus
+
+    counts = {"certificates": 0, "attestations": 0, "without_document": 0, "deferred": 0}
+    for _pk, status, domains in _final_rows(institution_session):
+        if status == OutcomeStatus.CERTIFIED:
+            counts["certificates"] += 1
+        elif gets_document(status, domains):
+            counts["attestations"] += 1
+        else:
+            counts["without_document"] += 1
+    counts["deferred"] = CandidateOutcome.objects.filter(
+        institution_session=institution_session, deferred=True, enrolment__status=EnrolmentStatus.ACTIVE
+    ).count()
+    return counts
+
+
+def without_document_count(institution_session: InstitutionSession) -> int:
+    return sum(not gets_document(status, domains) for _pk, status, domains in _final_rows(institution_session))
 
 
 def enqueue_session_documents(institution_session: InstitutionSession, actor: User | None) -> DocumentBatch:
@@ -412,7 +498,8 @@ def _produce_in_batch(row: BatchPart, after: int, enrolment: Enrolment, actor: U
         _advance(row.pk, after, enrolment.pk, "done")
 
     try:
-        action, _document = produce_document(enrolment, actor, memo=memo, in_transaction=count_issue)
+        # the publication's outcome e-mail (c2i/notifications) announces this document: no second notice
+        action, _document = produce_document(enrolment, actor, memo=memo, notify=False, in_transaction=count_issue)
     except Exception:
         log.exception("document of enrolment %s not produced", enrolment.pk)
         _advance(row.pk, after, enrolment.pk, "failed")
@@ -527,6 +614,7 @@ class BatchProgress:
     done: int
     skipped: int
     failed: int
+    without_document: int  # final results that get no document (counted apart, never a failure)
     attempts: int  # the most runs of one part
     since: dt.datetime | None  # stalled: last progress; queued: requested at
     waiting_long: bool
@@ -590,6 +678,7 @@ def batch_progress(batch: DocumentBatch) -> BatchProgress:
         done=counts[0],
         skipped=counts[1],
         failed=counts[2],
+        without_document=without_document_count(batch.institution_session),
         attempts=max((p.attempts for p in parts), default=0),
         since=since,
         waiting_long=state == "queued" and now - batch.created_at > lease,
