@@ -23,6 +23,7 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.utils.translation import gettext as _
 
@@ -34,6 +35,8 @@ CANDIDATE = "candidate"
 NAME = "nom"
 TEST_PREFIX = "qcm:"
 CARRIED_PREFIX = "acquis:"
+
+K = TypeVar("K")
 
 
 class GridError(DomainError):
@@ -259,3 +262,20 @@ def export_row(
         kept = set(carried)
         row += ["1" if d.code in kept else "" for d in policy.domains]
     return row
+
+
+def split_refusal(lines: Iterable[str], labels: Mapping[K, str]) -> tuple[dict[K, str], list[str]]:
+    """A refusal of the grid page, line by line: the cells a line names (it
+    starts with the label the page gave the cell, then « : ») with the line,
+    and the lines that name no cell. The page marks the first, lists both."""
+    by_cell: dict[K, str] = {}
+    others: list[str] = []
+    for line in lines:
+        for key, label in labels.items():
+            rest = line[len(label) :].lstrip() if line.startswith(label) else ""
+            if rest.startswith(":"):
+                by_cell[key] = line
+                break
+        else:
+            others.append(line)
+    return by_cell, others

@@ -16,6 +16,7 @@ from c2i.accounts import access as accounts_access
 from c2i.accounts.access import AuthenticatedRequest
 from c2i.deliberation import access, services, sources
 from c2i.deliberation.forms import GridImportForm, JuryMemberForm, RectificationForm
+from c2i.deliberation.grid import split_refusal
 from c2i.deliberation.minutes import render_minutes
 from c2i.deliberation.models import CandidateOutcome, CompetencyDecision, DecisionValue, JuryMember
 from c2i.enrolment import conflicts
@@ -304,14 +305,16 @@ def _grid_cells(request: AuthenticatedRequest, names: dict[int, str]) -> list[se
     return cells
 
 
-def _grid_cell(code: str, current: CompetencyDecision | None, kept: services.Cell | None) -> dict[str, Any]:
+def _grid_cell(
+    code: str, current: CompetencyDecision | None, kept: services.Cell | None, refusal: str = ""
+) -> dict[str, Any]:
     """A cell of the grid page: the decision recorded (`value`, `id`) and what
     its select shows — the juror's refused change, unless another juror
-    decided this cell meanwhile."""
+    decided this cell meanwhile; `refusal`: why this cell refused the grid."""
     value, pk = (current.value, current.pk) if current is not None else ("", 0)
     stale = kept is not None and kept.seen is not None and kept.seen != pk
     shown = kept.value if kept is not None and not stale else value
-    return {"code": code, "value": value, "id": pk, "shown": shown, "stale": stale}
+    return {"code": code, "value": value, "id": pk, "shown": shown, "stale": stale, "refusal": refusal}
 
 
 @accounts_access.role_required(*JURY_ROLES)
@@ -328,21 +331,17 @@ def grid_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     page_obj = paginator.get_page(request.GET.get("page"))
     status = 200
     kept: dict[tuple[int, str], services.Cell] = {}  # the juror's changes, shown again after a refusal
+    refused: dict[tuple[int, str], str] = {}  # the cells that refused them, and why
+    refusal_lines: list[str] = []  # the refusal, line by line, as the alert lists it
     if request.method == "POST":
         access.require_juror(request.user, institution_session)
         cells = _grid_cells(request, {e.pk: e.candidate.full_name for e in page_obj})
         try:
             written = services.record_cells(institution_session, cells, request.user, "grid page")
         except DomainError as error:
-            _error(request, error)
-            if error.code == "stale":
-                messages.error(
-                    request,
-                    _(
-                        "Nothing was recorded. The cells named above show the decision recorded meanwhile; "
-                        "your other changes are kept below: check them and record again."
-                    ),
-                )
+            refusal_lines = error.message.splitlines()
+            labels = {(c.enrolment_id, c.competency_code): c.label for c in cells}
+            refused, _others = split_refusal(refusal_lines, labels)
             status = 409 if error.code == "stale" else 400
             kept = {(c.enrolment_id, c.competency_code): c for c in cells}
         else:
@@ -354,10 +353,13 @@ def grid_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         {
             "enrolment": e,
             "outcome": outcomes.get(e.pk),
-            "cells": [_grid_cell(c, current.get((e.pk, c)), kept.get((e.pk, c))) for c in codes],
+            "cells": [
+                _grid_cell(c, current.get((e.pk, c)), kept.get((e.pk, c)), refused.get((e.pk, c), "")) for c in codes
+            ],
         }
         for e in page_obj
     ]
+    line_cells = {line: f"cell-{key[0]}-{key[1]}" for key, line in refused.items()}
     return page(
         request,
         "deliberation/grid.html",
@@ -368,6 +370,9 @@ def grid_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         deliberation=services.get_deliberation(institution_session),
         codes=codes,
         rows=rows,
+        refusal=[(line, line_cells.get(line, "")) for line in refusal_lines],
+        refused_count=len(refused),
+        refusal_stale=status == 409,
         page_obj=page_obj,
         choices=DecisionValue.choices,
         is_juror=access.is_juror(request.user, institution_session),

@@ -66,10 +66,9 @@ class CandidateKinds:
 
 class EvidenceForm(Form):
     kind = forms.ChoiceField(
-        label=_("Kind of evidence (R7)"),
+        label=_("Kind of evidence"),
         choices=CandidateKinds.choices,
         widget=forms.RadioSelect,
-        help_text=_("Kind (d) is allowed only in the cases of R8."),
     )
     title = forms.CharField(label=_("Title"), max_length=200)
     context = forms.CharField(
