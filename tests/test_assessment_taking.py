@@ -11,8 +11,10 @@ import pytest
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 
 from c2i.accounts.models import Session
+from c2i.assessment import services
 from c2i.assessment.models import AttemptQuestion, Exam, Option, Question
 from tests.assessment_support import api_answer, demo_exam, expire, items, page_answer, right_answer, start
 
@@ -84,8 +86,25 @@ class TestNoCorrectnessLeaks:
     def test_the_results_page_shows_no_correction(self, demo) -> None:  # type: ignore[no-untyped-def]
         attempt = start(demo)
         client = demo.client("candidat-a1")
+        api_answer(client, attempt, 1, [0])
         client.post(f"/mon-espace/epreuves/passages/{attempt.pk}/terminer/")
+        services.publish_results(attempt.exam, demo.user("correspondant-a"))
         html = client.get(f"/mon-espace/epreuves/{attempt.exam_id}/").content.decode()
+        # the published results are there: one percentage per domain tested...
+        attempt.refresh_from_db()
+        results = list(attempt.domain_results.select_related("domain"))
+        assert len(results) == 5
+        for result in results:
+            assert escape(result.domain.title) in html
+        # ...but nothing of the questions: no stem, no option, no feedback, no word of correction
+        questions = Question.objects.filter(pk__in=attempt.items.values("question_id"))
+        for question in questions:
+            assert question.stem[:40] not in html
+            if question.feedback:
+                assert question.feedback not in html
+        for option in Option.objects.filter(question__in=questions):
+            if len(option.text) > 12:
+                assert option.text not in html
         assert "correct" not in html.lower()
 
 
