@@ -7,6 +7,12 @@ from c2i.api.api import api
 admin.site.site_header = "C2i — administration nationale"
 admin.site.site_title = "C2i"
 
+# French DSFR error pages (c2i/error_views.py); CSRF failures: CSRF_FAILURE_VIEW.
+handler400 = "c2i.error_views.bad_request"
+handler403 = "c2i.error_views.permission_denied"
+handler404 = "c2i.error_views.page_not_found"
+handler500 = "c2i.error_views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("accessibilite/", views.accessibility, name="accessibility"),
