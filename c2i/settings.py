@@ -194,6 +194,7 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "c2i.error_views.csrf_failure"  # the French DSFR page, not Django's English one
 SECURE_REFERRER_POLICY = "same-origin"
 # Content-Security-Policy of every response (c2i/lib/security.py): nothing
 # from another site, no inline script or style; data: images for QR codes.
