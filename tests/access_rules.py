@@ -99,6 +99,7 @@ SIGNED = who(SIGNED_IN)
 # closing, publishing, deferring, rectifying: the chair of the session's jury (jury-a for A);
 # the other jurors and the admin: 403; a jury elsewhere: 404
 CHAIR_ONLY = who(JURY_SEATED, JURY_OF, ok="302", admin__A="403", admin__B="403", tuteur_a__A="403")
+CHAIR_PAGE = who(JURY_SEATED, JURY_OF, admin__A="403", admin__B="403", tuteur_a__A="403")  # a confirmation page
 
 
 Path = str | Callable[[World], str]
@@ -188,7 +189,7 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     "enrolment:my_space": Rule(one("/mon-espace/certification/"), who(CANDIDATES)),
     "enrolment:withdraw": Rule(
         ab(lambda w, s: f"/mon-espace/inscriptions/{getattr(w, f'enr_{s}1')}/retrait/"),
-        NOT_ALLOWED,
+        who(CANDIDATES, OWNER),  # GET: the confirmation page
         who(CANDIDATES, OWNER, ok="302"),
     ),
     # invitations: "A" is B's invitation to candidat-a1's address (the hostile import), "B" is A's
@@ -200,7 +201,7 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     ),
     "enrolment:decline": Rule(
         ab(lambda w, s: f"/mon-espace/invitations/{getattr(w, f'inv_{s}')}/refuser/"),
-        NOT_ALLOWED,
+        who(CANDIDATES, OWNER),  # GET: the confirmation page
         who(CANDIDATES, OWNER, ok="302"),
     ),
     # --- enrolment: correspondents ----------------------------------------
@@ -265,12 +266,12 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     ),
     "deliberation:close": Rule(
         ab(lambda w, s: f"/jury/sessions/{_ins(w, s)}/cloture/"),
-        NOT_ALLOWED,
+        CHAIR_PAGE,  # GET: the confirmation page, with its counts
         CHAIR_ONLY,
     ),
     "deliberation:publish": Rule(
         ab(lambda w, s: f"/jury/sessions/{_ins(w, s)}/publication/"),
-        NOT_ALLOWED,
+        CHAIR_PAGE,  # GET: the confirmation page, with its counts
         CHAIR_ONLY,
     ),
     "deliberation:minutes": Rule(
@@ -313,7 +314,7 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     ),
     "deliberation:jury_remove": Rule(
         ab(lambda w, s: f"/gestion/sessions/{_ins(w, s)}/jury/{getattr(w, f'seat_{s}')}/retrait/"),
-        NOT_ALLOWED,
+        who(CORRESPONDENTS, CORRESPONDENT_OF),  # GET: the confirmation page
         who(CORRESPONDENTS, CORRESPONDENT_OF, ok="302"),
     ),
     # --- portfolio: the candidate's own pages ------------------------------
@@ -334,7 +335,7 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     ),
     "portfolio:evidence_delete": Rule(
         ab(lambda w, s: f"/mon-espace/dossier/C2i1/elements/{getattr(w, f'item_{s}')}/supprimer/"),
-        NOT_ALLOWED,
+        who(CANDIDATES, OWNER),  # GET: the confirmation page
         who(CANDIDATES, OWNER, ok="302"),
     ),
     "portfolio:file_add": Rule(
@@ -344,14 +345,14 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     ),
     "portfolio:file_delete": Rule(
         ab(lambda w, s: f"/mon-espace/dossier/C2i1/fichiers/{getattr(w, f'file_{s}')}/supprimer/"),
-        NOT_ALLOWED,
+        who(CANDIDATES, OWNER),  # GET: the confirmation page
         who(CANDIDATES, OWNER, ok="302"),
     ),
     # submit names the enrolment in its data (none here: nobody's enrolment, 404)
     "portfolio:submit": Rule(one("/mon-espace/dossier/C2i1/depot/"), NOT_ALLOWED, who(CANDIDATES, {}, ok="302")),
     "portfolio:withdraw": Rule(
         ab(lambda w, s: f"/mon-espace/dossier/C2i1/depots/{getattr(w, f'submission_{s}')}/retrait/"),
-        NOT_ALLOWED,
+        who(CANDIDATES, OWNER),  # GET: the confirmation page
         who(CANDIDATES, OWNER, ok="302"),
     ),
     "portfolio:export": Rule(one("/mon-espace/dossier/C2i1/export/"), who(CANDIDATES)),
@@ -417,6 +418,12 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
         },
         who(CORRESPONDENTS, CORRESPONDENT_OF),
         who(CORRESPONDENTS, CORRESPONDENT_OF, ok="302"),
+    ),
+    # revoking: the national administrator only; GET asks the reason, a POST without it: 400
+    "credentials:revoke": Rule(
+        ab(lambda w, s: f"/gestion/documents/{getattr(w, f'doc_{s}')}/revocation/"),
+        who({ADMIN}),
+        who({ADMIN}, ok="400"),
     ),
     "credentials:verify": Rule(one("/verifier/"), PUBLIC, who(EVERYONE, ok="200")),
     "credentials:verify_code": Rule(

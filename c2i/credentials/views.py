@@ -6,17 +6,18 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from c2i.accounts import access
 from c2i.accounts.access import AuthenticatedRequest, role_required
-from c2i.credentials import keys, ratelimit, services
+from c2i.credentials import confirmations, keys, ratelimit, services
 from c2i.credentials.access import get_document_for_holder, get_document_for_user
 from c2i.credentials.forms import CredentialForm, VerifyForm
 from c2i.credentials.models import IssuedDocument
+from c2i.lib.confirm import CONFIRM_METHODS, confirmation_page
 from c2i.lib.pages import page
 
 # --- the holder --------------------------------------------------------------
@@ -95,6 +96,41 @@ def session_documents(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         published=published,
         documents=documents,
     )
+
+
+@require_http_methods(CONFIRM_METHODS)
+@role_required("is_admin")
+def revoke(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The national administrator revokes a document: GET says what follows
+    and asks the reason; POST revokes. A refusal shows the page again, the
+    reason as typed."""
+    document = get_object_or_404(
+        IssuedDocument.objects.select_related(
+            "enrolment__institution_session__session", "enrolment__institution_session__institution"
+        ),
+        pk=pk,
+    )
+    institution_session = document.enrolment.institution_session
+    crumbs = [
+        (institution_session.get_absolute_url(), str(institution_session)),
+        (reverse("credentials:session_documents", args=[institution_session.pk]), _("Documents of the session")),
+    ]
+    reason = request.POST.get("reason", "")
+    if request.method != "POST":
+        return confirmation_page(request, confirmations.revoke(document), crumbs)
+    try:
+        services.revoke_document(document, request.user, reason)
+    except services.CredentialError as error:
+        on_reason = error.code == "reason"
+        confirmation = confirmations.revoke(
+            document,
+            reason,
+            error="" if on_reason else error.message,
+            reason_error=error.message if on_reason else "",
+        )
+        return confirmation_page(request, confirmation, crumbs, status=400)
+    messages.success(request, _("The document %(code)s is revoked.") % {"code": document.code})
+    return redirect("credentials:session_documents", pk=institution_session.pk)
 
 
 # --- public verification -----------------------------------------------------

@@ -10,17 +10,18 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from c2i.accounts import access as accounts_access
 from c2i.accounts.access import AuthenticatedRequest
-from c2i.deliberation import access, services, sources
+from c2i.deliberation import access, confirmations, services, sources
 from c2i.deliberation.forms import GridImportForm, JuryMemberForm, RectificationForm
 from c2i.deliberation.grid import split_refusal
 from c2i.deliberation.minutes import render_minutes
 from c2i.deliberation.models import CandidateOutcome, CompetencyDecision, DecisionValue, JuryMember
 from c2i.enrolment import conflicts
 from c2i.enrolment.models import InstitutionSession
+from c2i.lib.confirm import CONFIRM_METHODS, confirmation_page
 from c2i.lib.errors import DomainError
 from c2i.lib.pages import page
 from c2i.lib.tabular import csv_response
@@ -72,11 +73,26 @@ def jury_setup(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(CONFIRM_METHODS)
 @accounts_access.role_required("is_correspondent", "is_admin")
 def jury_remove(request: AuthenticatedRequest, pk: int, member_pk: int) -> HttpResponse:
+    """GET: what the removal does; POST: the removal."""
     institution_session = accounts_access.get_institution_session_for_staff(request.user, pk, manage=True)
-    member = get_object_or_404(JuryMember, pk=member_pk, institution_session=institution_session)
+    member = get_object_or_404(
+        JuryMember.objects.select_related("user", "institution_session"),
+        pk=member_pk,
+        institution_session=institution_session,
+    )
+    if request.method != "POST":
+        crumbs = [
+            (reverse("enrolment:correspondent"), _("C2i correspondent")),
+            (institution_session.get_absolute_url(), str(institution_session)),
+            (
+                reverse("deliberation:jury_setup", args=[pk]),
+                _("Jury of %(session)s") % {"session": institution_session},
+            ),
+        ]
+        return confirmation_page(request, confirmations.remove_member(member), crumbs)
     try:
         services.remove_jury_member(member, request.user)
     except DomainError as error:
@@ -406,32 +422,52 @@ def grid_import(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect("deliberation:session", pk=pk)
 
 
-def _chair_act(request: AuthenticatedRequest, pk: int, act: Any, done: str) -> HttpResponse:
-    """A chair's action on the session (close, publish): refused to members;
-    its refusal or `done` as the page's message."""
+def _chair_session(request: AuthenticatedRequest, pk: int) -> InstitutionSession:
+    """The session of a chair's action (close, publish): refused to members."""
     institution_session = access.get_session_for_jury(request.user, pk)
     access.require_chair(request.user, institution_session)
+    return institution_session
+
+
+@require_http_methods(CONFIRM_METHODS)
+@accounts_access.role_required(*JURY_ROLES)
+def close_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """GET: what closing does, with the counts and what blocks it; POST: the
+    closing (with the chair's reason when the calendar is not over). A refusal
+    shows the page again, the reason as typed."""
+    institution_session = _chair_session(request, pk)
+    reason = request.POST.get("reason", "")
+    if request.method != "POST":
+        return confirmation_page(request, confirmations.close(institution_session), _crumbs(institution_session))
     try:
-        act(institution_session, request.user)
+        services.close_deliberation(institution_session, request.user, reason=reason)
     except DomainError as error:
-        _error(request, error)
-    else:
-        messages.success(request, done)
+        on_reason = error.code in ("too_early", "too_long")
+        confirmation = confirmations.close(
+            institution_session,
+            reason=reason,
+            error="" if on_reason else error.message,
+            reason_error=error.message if on_reason else "",
+        )
+        return confirmation_page(request, confirmation, _crumbs(institution_session), status=400)
+    messages.success(request, _("The deliberation is closed; the minutes are available."))
     return redirect("deliberation:session", pk=pk)
 
 
-@require_POST
-@accounts_access.role_required(*JURY_ROLES)
-def close_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    done = _("The deliberation is closed; the minutes are available.")
-    return _chair_act(request, pk, services.close_deliberation, done)
-
-
-@require_POST
+@require_http_methods(CONFIRM_METHODS)
 @accounts_access.role_required(*JURY_ROLES)
 def publish_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    done = _("The results are published; the documents are being issued.")
-    return _chair_act(request, pk, services.publish_deliberation, done)
+    """GET: what publishing issues, counted; POST: the publication."""
+    institution_session = _chair_session(request, pk)
+    if request.method != "POST":
+        return confirmation_page(request, confirmations.publish(institution_session), _crumbs(institution_session))
+    try:
+        services.publish_deliberation(institution_session, request.user)
+    except DomainError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("The results are published; the documents are being issued."))
+    return redirect("deliberation:session", pk=pk)
 
 
 @login_required
@@ -447,3 +483,22 @@ def minutes_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     response = HttpResponse(render_minutes(institution_session, deliberation), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="proces-verbal-{institution_session.pk}.pdf"'
     return response
+
+
+# --- the candidate: their result ------------------------------------------------
+
+
+@accounts_access.role_required("is_candidate")
+def my_result(request: AuthenticatedRequest, enrolment_id: int) -> HttpResponse:
+    from c2i.deliberation.results import candidate_result
+
+    enrolment = access.get_own_enrolment(request.user, enrolment_id)
+    result = candidate_result(enrolment)
+    return page(
+        request,
+        "deliberation/my_result.html",
+        _("My result — %(session)s") % {"session": enrolment.session.name},
+        [(reverse("enrolment:my_space"), _("My certification"))],
+        result=result,
+        enrolment=enrolment,
+    )

@@ -9,11 +9,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from c2i.accounts import access
 from c2i.accounts.access import AuthenticatedRequest
-from c2i.enrolment import importing, roster
+from c2i.enrolment import confirmations, importing, roster
 from c2i.enrolment.forms import EnrolmentFilterForm, ImportForm, InstitutionSessionForm
 from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession, Invitation, InvitationStatus, Session
 from c2i.enrolment.services import (
@@ -25,6 +25,7 @@ from c2i.enrolment.services import (
     withdraw,
 )
 from c2i.frameworks.models import Framework
+from c2i.lib.confirm import CONFIRM_METHODS, confirmation_page
 from c2i.lib.errors import DomainError
 from c2i.lib.pages import page
 from c2i.lib.tabular import csv_response, xlsx_response
@@ -124,10 +125,17 @@ def my_space(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-@require_POST
+def _my_space_crumbs() -> list[tuple[str, str]]:
+    return [(reverse("enrolment:my_space"), _("My certification"))]
+
+
+@require_http_methods(CONFIRM_METHODS)
 @access.role_required("is_candidate")
 def withdraw_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """GET: what withdrawing means; POST: the withdrawal."""
     enrolment = access.get_candidate_enrolment(request.user, pk)
+    if request.method != "POST":
+        return confirmation_page(request, confirmations.withdraw(enrolment), _my_space_crumbs())
     try:
         withdraw(enrolment, request.user)
     except EnrolmentError as error:
@@ -141,6 +149,8 @@ def _invitation_action(request: AuthenticatedRequest, pk: int, action, done: str
     """Answer an invitation sent to the signed-in candidate's own address
     (any other answers 404: nothing tells it exists)."""
     invitation = get_object_or_404(Invitation.objects.addressed_to(request.user), pk=pk)
+    if request.method != "POST" and action is decline_invitation:
+        return confirmation_page(request, confirmations.decline(invitation), _my_space_crumbs())
     try:
         action(invitation, request.user)
     except EnrolmentError as error:
@@ -156,7 +166,7 @@ def confirm_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _invitation_action(request, pk, confirm_invitation, _("Your enrolment is confirmed."))
 
 
-@require_POST
+@require_http_methods(CONFIRM_METHODS)
 @access.role_required("is_candidate")
 def decline_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _invitation_action(request, pk, decline_invitation, _("The invitation is declined."))

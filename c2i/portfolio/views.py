@@ -16,13 +16,14 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from c2i.accounts.access import AuthenticatedRequest, institution_sessions_for_staff, role_required, roles
 from c2i.enrolment import conflicts
 from c2i.enrolment.models import Enrolment
+from c2i.lib.confirm import CONFIRM_METHODS, confirmation_page
 from c2i.lib.pages import page
-from c2i.portfolio import access, export, filetypes, services
+from c2i.portfolio import access, confirmations, export, filetypes, services
 from c2i.portfolio.forms import CommentForm, EvidenceForm, FileForm, PositioningForm, Progress, StaffFilterForm
 from c2i.portfolio.models import (
     Evidence,
@@ -205,11 +206,15 @@ def evidence_edit(request: AuthenticatedRequest, code: str, pk: int) -> HttpResp
     return _evidence_form_page(request, portfolio, form, evidence, status, saved)
 
 
-@require_POST
+@require_http_methods(CONFIRM_METHODS)
 @role_required(*CANDIDATE)
 def evidence_delete(request: AuthenticatedRequest, code: str, pk: int) -> HttpResponse:
+    """GET: what the deletion takes away; POST: the deletion."""
     portfolio = access.get_own_portfolio(request.user, code)
     evidence = access.get_own_evidence(request.user, portfolio, pk)
+    if request.method != "POST":
+        crumbs = [*_my_space_crumbs(portfolio), (evidence.get_absolute_url(), evidence.title)]
+        return confirmation_page(request, confirmations.delete_evidence(evidence), crumbs)
     try:
         services.delete_evidence(evidence, request.user)
     except services.PortfolioError as error:
@@ -239,12 +244,16 @@ def file_add(request: AuthenticatedRequest, code: str, pk: int) -> HttpResponse:
     return _evidence_page(request, portfolio, evidence, form, 400)
 
 
-@require_POST
+@require_http_methods(CONFIRM_METHODS)
 @role_required(*CANDIDATE)
 def file_delete(request: AuthenticatedRequest, code: str, pk: int) -> HttpResponse:
+    """GET: which file goes and what the item keeps; POST: the removal."""
     portfolio = access.get_own_portfolio(request.user, code)
     item_file = get_object_or_404(EvidenceFile.objects.select_related("evidence", "blob"), pk=pk)
     evidence = access.get_own_evidence(request.user, portfolio, item_file.evidence_id)
+    if request.method != "POST":
+        crumbs = [*_my_space_crumbs(portfolio), (evidence.get_absolute_url(), evidence.title)]
+        return confirmation_page(request, confirmations.remove_file(item_file), crumbs)
     try:
         services.remove_file(item_file, request.user)
     except services.PortfolioError as error:
@@ -289,11 +298,18 @@ def _int(value: Any) -> int:
         return 0
 
 
-@require_POST
+@require_http_methods(CONFIRM_METHODS)
 @role_required(*CANDIDATE)
 def withdraw_submission(request: AuthenticatedRequest, code: str, pk: int) -> HttpResponse:
+    """GET: what the withdrawal means for the jury; POST: the withdrawal."""
     portfolio = access.get_own_portfolio(request.user, code)
-    submission = get_object_or_404(Submission, pk=pk, portfolio=portfolio)
+    submission = get_object_or_404(
+        Submission.objects.select_related("institution_session__session", "institution_session__institution"),
+        pk=pk,
+        portfolio=portfolio,
+    )
+    if request.method != "POST":
+        return confirmation_page(request, confirmations.withdraw_submission(submission), _my_space_crumbs(portfolio))
     try:
         services.withdraw_submission(submission, request.user)
     except services.PortfolioError as error:
