@@ -146,9 +146,12 @@ def sit_the_test(demo: Any, institution_session: InstitutionSession, pairs: list
 
 
 def past_deadlines(institution_session: InstitutionSession, exam: Exam | None) -> None:
-    """Time passes: the portfolio deadline and the test window are over."""
+    """Time passes: the portfolio deadline and the test window are over, the
+    jury's day has come (closing needs no reason then)."""
     past = timezone.now() - dt.timedelta(minutes=5)
-    InstitutionSession.objects.filter(pk=institution_session.pk).update(portfolio_deadline=past, test_closes=past)
+    InstitutionSession.objects.filter(pk=institution_session.pk).update(
+        portfolio_deadline=past, test_closes=past, jury_date=timezone.localdate()
+    )
     if exam is not None:
         Exam.objects.filter(pk=exam.pk).update(closes_at=past)
     institution_session.refresh_from_db()
@@ -199,6 +202,7 @@ def test_a_framework_from_enrolment_to_verified_document(
     decide(chair, certified, set())
     decide(chair, partial, {first.code})
 
+    assert deliberation.close_blockers(institution_session) == []
     deliberation.close_deliberation(institution_session, chair)
     with (
         override_settings(TASKS=IMMEDIATE),
