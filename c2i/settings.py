@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "c2i.assessment",
     "c2i.credentials",
     "c2i.privacy",
+    "c2i.notifications",
 ]
 
 MIDDLEWARE = [
@@ -187,6 +188,20 @@ EMAIL_BACKEND = os.environ.get("C2I_EMAIL_BACKEND", "django.core.mail.backends.c
 DEFAULT_FROM_EMAIL = os.environ.get("C2I_FROM_EMAIL", "C2i <ne-pas-repondre@c2i.example.fr>")
 # For the file e-mail backend (the browser journeys read the registration code there).
 EMAIL_FILE_PATH = os.environ.get("C2I_EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+# The SMTP server of C2I_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend.
+EMAIL_HOST = os.environ.get("C2I_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("C2I_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("C2I_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("C2I_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("C2I_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("C2I_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("C2I_EMAIL_TIMEOUT", "30"))
+# Reminders before the portfolio deadline (`manage.py send_deadline_reminders`,
+# daily): the days before the deadline on which a candidate who has not
+# submitted is reminded, once per step.
+C2I_DEADLINE_REMINDER_DAYS = sorted(
+    {int(d) for d in os.environ.get("C2I_DEADLINE_REMINDER_DAYS", "7,1").split(",") if d.strip()}, reverse=True
+)
 
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # the password e-mails say "within three days"
 SESSION_ENGINE = "c2i.accounts.sessions"  # database sessions with their user in a column

@@ -59,6 +59,7 @@ from c2i.deliberation import freeze
 from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession
 from c2i.frameworks.models import Competency, Domain, Framework
 from c2i.lib.errors import DomainError
+from c2i.notifications import services as notifications
 
 
 class AssessmentError(DomainError):
@@ -842,8 +843,8 @@ def finalise_attempt(attempt: Attempt, now: dt.datetime | None = None) -> Attemp
         score=attempt.score,
         answered=sum(1 for i in items if i.ticked is not None),
     )
-    if attempt.exam.results_published_at is not None:
-        _publish_attempt(attempt, None)
+    if attempt.exam.results_published_at is not None and _publish_attempt(attempt, None):
+        transaction.on_commit(lambda: notifications.results_published(attempt.exam_id))  # a late sitting's e-mail
     return attempt
 
 
@@ -973,6 +974,8 @@ def publish_results(exam: Exam, actor: User | None) -> Publication:
     published = sum(1 for attempt in closed if _publish_attempt(attempt, actor))
     running = exam.attempts.filter(closed_at__isnull=True).count()
     audit(actor, "assessment.results_publish", exam, published=published, running=running, first=first)
+    if published:
+        transaction.on_commit(lambda: notifications.results_published(exam.pk))  # e-mails, by the worker
     return Publication(published, running)
 
 

@@ -41,6 +41,7 @@ from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession
 from c2i.frameworks.models import Framework
 from c2i.lib import text as lib_text
 from c2i.lib.errors import DomainError
+from c2i.notifications import services as notifications
 
 BATCH = 2000
 DECISIONS = {d.value: d for d in Decision}
@@ -955,6 +956,7 @@ def publish_deliberation(institution_session: InstitutionSession, actor: User) -
     deliberation.save(update_fields=["status", "published_at", "published_by"])
     audit(actor, "deliberation.publish", deliberation)
     transaction.on_commit(lambda: documents.enqueue_session_documents(institution_session, actor))
+    transaction.on_commit(lambda: notifications.outcomes_published(institution_session.pk))  # e-mails, by the worker
     return deliberation
 
 

@@ -41,6 +41,7 @@ from c2i.enrolment.tabular import read_rows
 from c2i.lib.errors import DomainError
 from c2i.lib.identifiers import IdentifierError, identity_key, validate_ine
 from c2i.lib.text import clean_name
+from c2i.notifications import services as notifications
 
 COLUMNS = {
     "nom": "last_name",
@@ -282,6 +283,7 @@ def import_candidates(
     report = parse_file(data, filename)
     if report.errors and not only_valid:
         return report
+    invited: list[int] = []
     try:
         with transaction.atomic():
             InstitutionSession.objects.select_for_update().get(pk=institution_session.pk)
@@ -292,7 +294,7 @@ def import_candidates(
                     report.already += 1
                     report.notices.append(LineError(row["line"], "", reason))
                     continue
-                Invitation.objects.create(
+                invitation = Invitation.objects.create(
                     institution_session=institution_session,
                     created_by=actor,
                     special_curriculum=bool(row.get("special_curriculum")),
@@ -301,6 +303,7 @@ def import_candidates(
                         for k in ("email", "last_name", "first_names", "birth_date", "birth_place", "ine", "status")
                     },
                 )
+                invited.append(invitation.pk)
                 report.invited += 1
             audit(
                 actor,
@@ -311,6 +314,7 @@ def import_candidates(
                 already=report.already,
                 rejected=len(report.errors),
             )
+            transaction.on_commit(lambda: notifications.invitations_created(invited))  # the e-mails, by the worker
     except IntegrityError as error:
         raise DomainError(
             "import_conflict",
