@@ -144,10 +144,14 @@ class Site:
 
 
 @contextmanager
-def _serve(name: str) -> Iterator[Site]:
-    """Serve the application from a database prepared like `make run` does."""
+def _serve(name: str, settings: dict[str, str] | None = None, port: int | None = None) -> Iterator[Site]:
+    """Serve the application from a database prepared like `make run` does
+    (`settings`: environment a test file's own server adds; with C2I_DEBUG=0,
+    collectstatic first fills a static folder of its own)."""
     env = {**os.environ, "DATABASE_URL": _browser_database(name), "C2I_DEBUG": "1", "C2I_TEST_FAST_HASHER": "1"}
+    env.update(settings or {})
     scratch = Path(tempfile.mkdtemp(prefix=f"c2i-live-{name}-"))
+    env["C2I_STATIC_ROOT"] = str(scratch / "static")
     env["C2I_KEYS_DIR"] = str(scratch / "keys")
     env["C2I_MEDIA_ROOT"] = str(scratch / "media")
     # E-mails as files, for journeys that read one (the registration's code).
@@ -160,9 +164,10 @@ def _serve(name: str) -> Iterator[Site]:
         ["load_frameworks"],
         ["load_communes"],
         ["load_demo"],
+        *([["collectstatic", "--noinput"]] if env["C2I_DEBUG"] == "0" else []),
     ):
         subprocess.run([*manage, *command], env=env, check=True, cwd=ROOT, capture_output=True)
-    port = _free_port()
+    port = port or _free_port()
     server = subprocess.Popen(
         [*manage, "runserver", "--noreload", "--nothreading", f"127.0.0.1:{port}"],
         env=env,
@@ -223,7 +228,20 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def page(browser, live_site):  # type: ignore[no-untyped-def]
+def axe(request, browser, live_site):  # type: ignore[no-untyped-def]
+    """axe-core checks every page of the site the test shows, in every context
+    it opens (tests/a11y_support.py); a serious or critical WCAG 2.1 A/AA
+    violation fails the test at teardown. There is no opt-out."""
+    from tests.a11y_support import watching
+
+    with watching(browser, request.node.nodeid, live_site.url) as watch:
+        yield watch
+    if (failure := watch.failure()) is not None:
+        pytest.fail(failure, pytrace=False)
+
+
+@pytest.fixture
+def page(browser, live_site, axe):  # type: ignore[no-untyped-def]
     context = browser.new_context(base_url=live_site.url, locale="fr-FR", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15000)
