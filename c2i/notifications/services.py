@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import smtplib
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -38,6 +39,7 @@ from c2i.notifications.models import NotificationKind, SentNotification
 log = logging.getLogger(__name__)
 
 RETRY_DELAYS = (60, 300, 900, 3600)  # seconds before each new try when the mail server fails
+DELIBERATED = ("closed", "published")  # a session's portfolios are frozen: no reminder
 
 
 class MailServerUnavailable(Exception):
@@ -408,17 +410,18 @@ def outcomes_published(institution_session_id: int) -> None:
 # --- reminders before the portfolio deadline ----------------------------------
 
 
-def reminder_message(enrolment: Any, step: int) -> Message:
+def reminder_message(enrolment: Any, now: dt.datetime | None = None) -> Message:
     institution_session = enrolment.institution_session
     framework = institution_session.session.framework
     deadline = institution_session.portfolio_deadline
+    days = max(1, math.ceil((deadline - (now or timezone.now())) / dt.timedelta(days=1)))
     return Message(
         subject=ngettext(
             "C2i: %(days)d day to go to submit your portfolio",
             "C2i: %(days)d days to go to submit your portfolio",
-            step,
+            days,
         )
-        % {"days": step},
+        % {"days": days},
         greeting=_hello(enrolment.candidate.full_name),
         paragraphs=[
             _(
@@ -452,7 +455,7 @@ def due_reminders(now: dt.datetime | None = None) -> list[tuple[int, int]]:
     now = now or timezone.now()
     sessions = InstitutionSession.objects.filter(
         portfolio_deadline__gt=now, portfolio_deadline__lte=now + dt.timedelta(days=steps[-1])
-    ).exclude(deliberation__status__in=["closed", "published"])
+    ).exclude(deliberation__status__in=DELIBERATED)
     due = []
     for pk, deadline in sessions.values_list("pk", "portfolio_deadline").order_by("pk"):
         left = deadline - now
@@ -474,6 +477,7 @@ def send_reminders(institution_session_id: int, step: int, now: dt.datetime | No
             institution_session__portfolio_deadline__gt=now,
             status=EnrolmentStatus.ACTIVE,
         )
+        .exclude(institution_session__deliberation__status__in=DELIBERATED)
         .exclude(submissions__status=SubmissionStatus.SUBMITTED)
         .select_related("candidate", "institution_session__institution", "institution_session__session__framework")
         .order_by("pk")
@@ -488,7 +492,7 @@ def send_reminders(institution_session_id: int, step: int, now: dt.datetime | No
         ).values_list("object_id", flat=True)
     )
     return _run(
-        ((e.pk, e.candidate.email, lambda e=e: reminder_message(e, step)) for e in enrolments if e.pk not in done),
+        ((e.pk, e.candidate.email, lambda e=e: reminder_message(e)) for e in enrolments if e.pk not in done),
         NotificationKind.DEADLINE_REMINDER,
         step=step,
     )
