@@ -348,3 +348,62 @@ class TestDatedStatesAreDatabaseConstraints:
             rows.update(closed_at=timezone.now())
         with pytest.raises(IntegrityError), transaction.atomic():
             rows.update(**changes)
+
+
+class TestForbiddenTransitions:
+    """The refusals docs/lifecycle.md lists that no other test file shows."""
+
+    def test_a_withdrawn_enrolment_is_not_withdrawn_again(self, demo) -> None:  # type: ignore[no-untyped-def]
+        a2 = enrolment_of(demo, "candidat-a2")
+        enrolment_services.withdraw(a2, demo.user("candidat-a2"))
+        with pytest.raises(enrolment_services.EnrolmentError) as refused:
+            enrolment_services.withdraw(a2, demo.user("candidat-a2"))
+        assert refused.value.code == "not_active" and refused.value.message == "Cette inscription n'est pas active."
+
+    def test_an_answered_invitation_is_not_answered_again(self, demo) -> None:  # type: ignore[no-untyped-def]
+        user, _candidate = new_candidate()
+        invitation = Invitation.objects.create(
+            institution_session=session_a(demo),
+            email=user.email,
+            last_name="Nouvelle",
+            first_names="Nina",
+            birth_date=dt.date(2001, 5, 4),
+            birth_place="Lyon",
+            status=CandidateStatus.STUDENT,
+        )
+        enrolment_services.decline_invitation(invitation, user)
+        for answer in (enrolment_services.confirm_invitation, enrolment_services.decline_invitation):
+            with pytest.raises(enrolment_services.EnrolmentError) as refused:
+                answer(invitation, user)
+            assert refused.value.code == "not_invited"
+
+    def test_a_replaced_submission_is_not_withdrawn(self, demo) -> None:  # type: ignore[no-untyped-def]
+        a2 = enrolment_of(demo, "candidat-a2")
+        before = Submission.objects.get(enrolment=a2, status=SubmissionStatus.SUBMITTED)
+        portfolio_services.submit_portfolio(before.portfolio, a2, demo.user("candidat-a2"))
+        with pytest.raises(portfolio_services.PortfolioError) as refused:
+            portfolio_services.withdraw_submission(before, demo.user("candidat-a2"))
+        assert refused.value.code == "not_submitted"
+        assert refused.value.message == "Cette version n'est plus la version déposée."
+
+    def test_an_open_deliberation_is_not_rectified(self, demo) -> None:  # type: ignore[no-untyped-def]
+        with pytest.raises(services.DeliberationError) as refused:
+            services.rectify(enrolment_of(demo, "candidat-a2"), "D1.1", "V", "erreur", demo.user("jury-a"))
+        assert refused.value.code == "open"
+
+    def test_a_document_is_revoked_once_and_with_a_reason(self, demo, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        from c2i.credentials import services as credentials
+        from c2i.credentials.models import DocumentStatus
+        from tests.credentials_support import certified_and_not
+
+        settings.MEDIA_ROOT = tmp_path / "media"
+        settings.C2I_KEYS_DIR = tmp_path / "keys"
+        a1, _a2 = certified_and_not(demo)
+        _action, document = credentials.produce_document(a1, None, notify=False)
+        with pytest.raises(credentials.CredentialError) as refused:
+            credentials.revoke_document(document, demo.user("admin"), "  ")
+        assert refused.value.code == "reason"
+        assert credentials.revoke_document(document, demo.user("admin"), "fraude").status == DocumentStatus.REVOKED
+        with pytest.raises(credentials.CredentialError) as refused:
+            credentials.revoke_document(document, demo.user("admin"), "fraude")
+        assert refused.value.code == "not_valid"
