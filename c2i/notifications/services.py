@@ -21,6 +21,7 @@ import logging
 import math
 import smtplib
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -191,7 +192,7 @@ def send_invitations(invitation_ids: list[int]) -> int:
         .select_related("institution_session__institution", "institution_session__session__framework")
         .order_by("pk")
     )
-    return _run(((i.pk, i.email, lambda i=i: invitation_message(i)) for i in invitations), NotificationKind.INVITATION)
+    return _run(((i.pk, i.email, partial(invitation_message, i)) for i in invitations), NotificationKind.INVITATION)
 
 
 def invitations_created(invitation_ids: list[int]) -> None:
@@ -263,7 +264,7 @@ def send_results(exam_id: int) -> int:
         )
     )
     return _run(
-        ((a.pk, a.enrolment.candidate.email, lambda a=a: results_message(a)) for a in attempts),
+        ((a.pk, a.enrolment.candidate.email, partial(results_message, a)) for a in attempts),
         NotificationKind.EXAM_RESULTS,
     )
 
@@ -393,7 +394,7 @@ def send_outcomes(institution_session_id: int) -> int:
     )
     return _run(
         (
-            (o.enrolment_id, o.enrolment.candidate.email, lambda o=o: outcome_message(o))
+            (o.enrolment_id, o.enrolment.candidate.email, partial(outcome_message, o))
             for o in outcomes
             if o.enrolment_id not in sent
         ),
@@ -492,7 +493,7 @@ def send_reminders(institution_session_id: int, step: int, now: dt.datetime | No
         ).values_list("object_id", flat=True)
     )
     return _run(
-        ((e.pk, e.candidate.email, lambda e=e: reminder_message(e)) for e in enrolments if e.pk not in done),
+        ((e.pk, e.candidate.email, partial(reminder_message, e)) for e in enrolments if e.pk not in done),
         NotificationKind.DEADLINE_REMINDER,
         step=step,
     )
