@@ -298,6 +298,10 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
             admin__B="403",
         ),
     ),
+    # the candidate's result page: their own enrolment only (a1's and b1's C2i1 enrolments)
+    "deliberation:my_result": Rule(
+        ab(lambda w, s: f"/mon-espace/resultats/{getattr(w, f'enr_{s}1')}/"), who(CANDIDATES, OWNER)
+    ),
     "deliberation:defer": Rule(
         ab(lambda w, s: f"/jury/sessions/{_ins(w, s)}/candidats/{getattr(w, f'enr_{s}1')}/ajournement/"),
         NOT_ALLOWED,
@@ -563,7 +567,7 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     ),
     "assessment:attempt_finish": Rule(
         ab(lambda w, s: f"/mon-espace/epreuves/passages/{getattr(w, f'attempt_{s}')}/terminer/"),
-        NOT_ALLOWED,
+        who(CANDIDATES, OWNER),  # GET: « Remettre votre copie ? », the confirmation page
         who(CANDIDATES, OWNER, ok="302"),
     ),
     "assessment:attempt_image": Rule(

@@ -67,3 +67,13 @@ def get_candidate(institution_session: InstitutionSession, pk: int) -> Enrolment
     if obj is None:
         raise Http404
     return obj
+
+
+def get_own_enrolment(user: User, pk: int) -> Enrolment:
+    """The result page: the candidate's own enrolment (any status), 404 for
+    anyone else's, whoever asks (a juror or a correspondent reads results on
+    the jury and session pages, not here)."""
+    from c2i.accounts.access import get_candidate_enrolment
+
+    enrolment: Enrolment = get_candidate_enrolment(user, pk)
+    return enrolment

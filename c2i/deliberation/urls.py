@@ -16,6 +16,7 @@ urlpatterns = [
     path("jury/sessions/<int:pk>/candidats/<int:enrolment_pk>/", views.candidate_view, name="candidate"),
     path("jury/sessions/<int:pk>/candidats/<int:enrolment_pk>/ajournement/", views.defer_view, name="defer"),
     path("jury/sessions/<int:pk>/candidats/<int:enrolment_pk>/rectification/", views.rectify_view, name="rectify"),
+    path("mon-espace/resultats/<int:enrolment_id>/", views.my_result, name="my_result"),
     path("gestion/sessions/<int:pk>/jury/", views.jury_setup, name="jury_setup"),
     path("gestion/sessions/<int:pk>/jury/<int:member_pk>/retrait/", views.jury_remove, name="jury_remove"),
 ]
