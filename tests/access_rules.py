@@ -240,7 +240,7 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     ),
     "enrolment:import": Rule(
         ab(lambda w, s: f"/gestion/sessions/{_ins(w, s)}/import/"),
-        NOT_ALLOWED,
+        who(SIGNED_IN, CORRESPONDENT_OF),  # the import form (a reload of its report)
         who(SIGNED_IN, CORRESPONDENT_OF, ok="400"),
     ),
     # --- deliberation -----------------------------------------------------

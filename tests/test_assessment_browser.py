@@ -61,8 +61,9 @@ class TestExamJourney:
         for position in range(6, total + 1):
             answer(page, position)
         assert page.inner_text("#c2i-answered") == str(total)
-        page.on("dialog", lambda dialog: dialog.accept())
-        page.click("#c2i-finish button[type=submit]")
+        page.click("#c2i-finish-link")  # « Remettre votre copie ? », a page of its own
+        expect(page.locator("#c2i-unanswered")).to_contain_text(f"Vous avez répondu aux {total} questions.")
+        page.click("#c2i-hand-in")
         page.wait_for_load_state()
         assert "/mon-espace/epreuves/" in page.url and page.locator("tr.c2i-result").count() == 0
         screenshot(page, "exam-handed-in")

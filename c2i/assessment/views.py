@@ -18,11 +18,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
 from c2i.accounts import access as accounts_access
 from c2i.accounts.access import AuthenticatedRequest, role_required, roles
 from c2i.assessment import access, services
+from c2i.assessment.formats.model import Rejected
 from c2i.assessment.forms import (
     BankFilterForm,
     ExamForm,
@@ -302,11 +304,15 @@ def _image_response(question: Question) -> HttpResponse:
     return response
 
 
+IMPORT_REPORT_KEY = "assessment.import_report"
+
+
 @role_required(*REVIEWERS)
 def bank_import(request: AuthenticatedRequest) -> HttpResponse:
+    """Post/Redirect/Get: an import's report is kept in the session and shown
+    at `?rapport=1`, so that reloading shows it again and imports nothing."""
     may_validate = roles(request.user).is_admin
     form = ImportForm(_posted(request), _files(request), may_validate=may_validate)
-    report: ImportReport | None = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -322,30 +328,71 @@ def bank_import(request: AuthenticatedRequest) -> HttpResponse:
         except DomainError as error:
             form.add_error("file", error.message)
         else:
-            if report.imported:
-                messages.success(
-                    request,
-                    _("%(n)s question(s) imported, %(rejected)s rejected.")
-                    % {"n": report.imported, "rejected": len(report.rejected)},
-                )
-    status = 200
-    if form.errors or (report and report.rejected and not report.imported and not report.dry_run):
-        status = 400
+            request.session[IMPORT_REPORT_KEY] = _report_to_session(report)
+            return redirect(f"{reverse('assessment:import')}?rapport=1")
+    report = None
+    if request.method != "POST" and request.GET.get("rapport"):
+        report = _report_from_session(request.session.get(IMPORT_REPORT_KEY))
     return page(
         request,
         "assessment/import.html",
         _("Import and export questions"),
         _bank_crumbs(),
-        status=status,
+        status=400 if form.errors else 200,
         form=form,
         report=report,
-        export_form=ExportForm(),
+        summary=_report_summary(report) if report else "",
+        export_form=ExportForm(auto_id=EXPORT_IDS),
     )
+
+
+# The export form shares field names with the import form (its query stays
+# ?framework=…&format=…&status=…): only its ids differ.
+EXPORT_IDS = "id_export_%s"
+
+
+def _report_to_session(report: ImportReport) -> dict[str, Any]:
+    return {
+        "imported": report.imported,
+        "accepted": report.accepted,
+        "dry_run": report.dry_run,
+        "rejected": [[str(r.where), str(r.reason)] for r in report.rejected],
+    }
+
+
+def _report_from_session(data: Any) -> ImportReport | None:
+    if not isinstance(data, dict):
+        return None
+    return ImportReport(
+        imported=int(data.get("imported", 0)),
+        accepted=int(data.get("accepted", 0)),
+        dry_run=bool(data.get("dry_run")),
+        rejected=[Rejected(where, reason) for where, reason in data.get("rejected", [])],
+    )
+
+
+def _report_summary(report: ImportReport) -> str:
+    """« 3 questions importées, 5 refusées. »: the one message of an import."""
+    refused = len(report.rejected)
+    if report.dry_run:
+        imported = ngettext(
+            "%(n)s question could be imported", "%(n)s questions could be imported", report.accepted
+        ) % {"n": report.accepted}
+    else:
+        imported = ngettext("%(n)s question imported", "%(n)s questions imported", report.imported) % {
+            "n": report.imported
+        }
+    if not refused:
+        return _("%(imported)s.") % {"imported": imported}
+    return _("%(imported)s, %(refused)s.") % {
+        "imported": imported,
+        "refused": ngettext("%(n)s refused", "%(n)s refused", refused) % {"n": refused},
+    }
 
 
 @role_required(*REVIEWERS)
 def bank_export(request: AuthenticatedRequest) -> HttpResponse:
-    form = ExportForm(request.GET or None)
+    form = ExportForm(request.GET or None, auto_id=EXPORT_IDS)
     if not form.is_valid():
         return page(
             request,
@@ -355,6 +402,7 @@ def bank_export(request: AuthenticatedRequest) -> HttpResponse:
             status=400,
             form=ImportForm(may_validate=roles(request.user).is_admin),
             export_form=form,
+            summary="",
             report=None,
         )
     framework, fmt = form.cleaned_data["framework"], form.cleaned_data["format"]
@@ -789,7 +837,7 @@ def attempt_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         _my_crumbs(),
         attempt=attempt,
         questions=questions,
-        answered=sum(1 for q in questions if q.answered_at),
+        answered=sum(1 for q in questions if q.ticked),  # an answer that ticks nothing leaves it unanswered
         seconds_left=(left := attempt.seconds_left(now)),
         time_left=f"{left // 3600}:{left // 60 % 60:02d}:{left % 60:02d}",
     )
@@ -838,13 +886,51 @@ def _answer_form(request: AuthenticatedRequest, pk: int, position: int) -> HttpR
     return redirect(f"{attempt.get_absolute_url()}#q-{position + 1 if outcome == services.SAVED else position}")
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @role_required("is_candidate")
 def attempt_finish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """« Remettre votre copie ? »: a page of its own (GET), which says how many
+    questions are still unanswered, then the hand-in itself (POST)."""
     attempt = access.get_attempt_for_candidate(request.user, pk)
+    if request.method != "POST":
+        return _confirm_finish(request, attempt)
     services.finish_attempt(attempt, request.user)
     messages.success(request, _("Your test is handed in; your answers are saved."))
     return redirect(attempt.exam.get_candidate_url())
+
+
+def _confirm_finish(request: AuthenticatedRequest, attempt: Attempt) -> HttpResponse:
+    now = timezone.now()
+    if attempt.is_over(now):
+        if attempt.closed_at is None:
+            services.finalise_attempt(attempt, now=now)
+        messages.info(request, _("The test is over: your answers are saved."))
+        return redirect(attempt.exam.get_candidate_url())
+    refused = _refused_here(request, attempt, _remember_networks(request, attempt))
+    if refused is not None:
+        return refused
+    ticked = list(attempt.items.order_by("position").values_list("position", "ticked"))
+    total = len(ticked)
+    unanswered_positions = [position for position, options in ticked if not options]
+    unanswered = len(unanswered_positions)
+    return page(
+        request,
+        "assessment/attempt_finish.html",
+        _("Hand in your test?"),
+        [*_my_crumbs(), (attempt.get_absolute_url(), attempt.exam.title)],
+        attempt=attempt,
+        total=total,
+        unanswered=unanswered,
+        unanswered_positions=unanswered_positions,
+        seconds_left=(left := attempt.seconds_left(now)),
+        time_left=f"{left // 3600}:{left // 60 % 60:02d}:{left % 60:02d}",
+        unanswered_text=ngettext(
+            "%(n)s question unanswered out of %(total)s.",
+            "%(n)s questions unanswered out of %(total)s.",
+            unanswered,
+        )
+        % {"n": unanswered, "total": total},
+    )
 
 
 @role_required("is_candidate")

@@ -25,12 +25,16 @@
     form.querySelector(".c2i-state").textContent = text;
   }
 
-  function markAnswered(form) {
+  // A question is answered when at least one option is ticked: its bubble
+  // changes shape, colour and icon, and says so in words to screen readers.
+  function markAnswered(form, ticks) {
     var nav = document.getElementById("nav-" + form.dataset.position);
-    if (nav && !nav.classList.contains("c2i-answered")) {
-      nav.classList.add("c2i-answered");
-      if (answered) { answered.textContent = String(parseInt(answered.textContent, 10) + 1); }
-    }
+    var now = ticks.length > 0;
+    if (!nav || nav.classList.contains("c2i-answered") === now) { return; }
+    nav.classList.toggle("c2i-answered", now);
+    var state = nav.querySelector(".c2i-bubble__state");
+    if (state) { state.textContent = ", " + (now ? msg.msgAnswered : msg.msgUnanswered); }
+    if (answered) { answered.textContent = String(parseInt(answered.textContent, 10) + (now ? 1 : -1)); }
   }
 
   function finish() {
@@ -45,6 +49,7 @@
     this.seq = parseInt(form.dataset.seq || "0", 10) || 0;
     this.busy = false;
     this.dirty = false;
+    this.failed = false;
     this.delay = 1000;
   }
 
@@ -59,7 +64,8 @@
     this.busy = true;
     this.dirty = false;
     setState(this.form, msg.msgSaving);
-    var body = JSON.stringify({ ticked: ticked(this.form), seq: this.nextSeq() });
+    var ticks = ticked(this.form);
+    var body = JSON.stringify({ ticked: ticks, seq: this.nextSeq() });
     fetch(this.form.action, {
       method: "POST",
       credentials: "same-origin",
@@ -81,12 +87,14 @@
       self.busy = false;
       if (data === null) { return; }
       self.delay = 1000;
+      self.failed = false;
       if (data.status === "stale") { self.seq = Math.max(self.seq, data.seq); self.request(); return; }
-      markAnswered(self.form);
+      markAnswered(self.form, ticks);
       setState(self.form, msg.msgSaved + " " + new Date().toLocaleTimeString());
       if (self.dirty) { self.request(); }
     }).catch(function (error) {
       self.busy = false;
+      self.failed = true;
       setState(self.form, msg.msgRetry);
       self.delay = Math.min(self.delay * 2, 15000);
       var wait = Math.max(self.delay, Math.min((error && error.retryAfter) || 0, 60) * 1000);
@@ -94,16 +102,30 @@
     });
   };
 
+  var savers = [];
   root.querySelectorAll("form.c2i-answer").forEach(function (form) {
     var saver = new Saver(form);
+    savers.push(saver);
     form.addEventListener("change", function () { if (!over) { saver.request(); } });
     form.addEventListener("submit", function (event) { event.preventDefault(); saver.request(); });
   });
 
-  var finishForm = document.getElementById("c2i-finish");
-  if (finishForm) {
-    finishForm.addEventListener("submit", function (event) {
-      if (!window.confirm(msg.msgConfirm)) { event.preventDefault(); }
+  // « Hand in my test… » leads to the confirmation page, which counts the
+  // unanswered questions the server has: the answers still on their way are
+  // saved first.
+  var finishLink = document.getElementById("c2i-finish-link");
+  if (finishLink) {
+    finishLink.addEventListener("click", function (event) {
+      var pending = function () { return savers.some(function (s) { return s.busy || s.dirty || s.failed; }); };
+      if (!pending()) { return; }
+      event.preventDefault();
+      var state = root.querySelector(".c2i-finish-state");
+      if (state) { state.textContent = msg.msgWaiting; }
+      var wait = function () {
+        if (pending()) { window.setTimeout(wait, 200); return; }
+        window.location.assign(finishLink.href);
+      };
+      wait();
     });
   }
 
