@@ -407,3 +407,15 @@ class TestForbiddenTransitions:
         with pytest.raises(credentials.CredentialError) as refused:
             credentials.revoke_document(document, demo.user("admin"), "fraude")
         assert refused.value.code == "not_valid"
+
+
+class TestTheExamPageAfterTheJury:
+    def test_it_offers_no_start_once_the_jury_has_closed(self, demo) -> None:  # type: ignore[no-untyped-def]
+        exam = Exam.objects.get(institution_session=session_a(demo))
+        client = demo.client("candidat-a1")
+        assert 'id="start"' in client.get(f"/mon-espace/epreuves/{exam.pk}/").content.decode()
+        close(demo)
+        page = client.get(f"/mon-espace/epreuves/{exam.pk}/").content.decode()
+        assert 'id="start"' not in page and "L'épreuve est fermée." in page
+        response = client.post(f"/mon-espace/epreuves/{exam.pk}/commencer/", follow=True)
+        assert "son test de connaissances ne peut plus être passé" in response.content.decode()

@@ -701,7 +701,11 @@ def my_exam(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         ]
     extra = services.extra_minutes(exam, enrolment) if enrolment else 0
     can_start = (
-        attempt is None and enrolment is not None and enrolment.status == EnrolmentStatus.ACTIVE and exam.is_open(now)
+        attempt is None
+        and enrolment is not None
+        and enrolment.status == EnrolmentStatus.ACTIVE
+        and exam.is_open(now)
+        and not exam.institution_session.deliberated  # docs/lifecycle.md: the jury has closed
     )
     return page(
         request,
