@@ -14,14 +14,21 @@ from c2i.frameworks.models import Framework
 from c2i.institutions.directory import resolve_place, search
 from c2i.lib.database import UNREACHABLE, come_back_later
 
+class LocalSwagger(Swagger):
+    """Swagger UI from ninja's static files ("ninja" in INSTALLED_APPS), never a
+    CDN, in our page (templates/api/docs.html: French, AA contrast); no call to
+    the online validator of swagger.io; no deep links, whose anchors Swagger UI
+    nests inside each operation's button."""
+
+    template = "api/docs.html"
+
+
 api = NinjaAPI(
     title="C2i",
     version="1",
     urls_namespace="api",
     description="API publique de la plateforme C2i.",
-    # Swagger UI from ninja's static files ("ninja" in INSTALLED_APPS); no
-    # call to the online validator of swagger.io
-    docs=Swagger(settings={"validatorUrl": None}),
+    docs=LocalSwagger(settings={"validatorUrl": None, "deepLinking": False}),
 )
 for unreachable in UNREACHABLE:  # the database is down: come back later (JSON 503, Retry-After)
     api.add_exception_handler(unreachable, lambda request, error: come_back_later())
