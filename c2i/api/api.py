@@ -14,6 +14,7 @@ from c2i.frameworks.models import Framework
 from c2i.institutions.directory import resolve_place, search
 from c2i.lib.database import UNREACHABLE, come_back_later
 
+
 class LocalSwagger(Swagger):
     """Swagger UI from ninja's static files ("ninja" in INSTALLED_APPS), never a
     CDN, in our page (templates/api/docs.html: French, AA contrast); no call to
