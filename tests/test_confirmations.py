@@ -191,7 +191,8 @@ class TestJuryMember:
         )
         url = f"/gestion/sessions/{institution_session.pk}/jury/{member.pk}/retrait/"
         correspondent = demo.client("correspondant-a")
-        assert f'href="{url}"' in correspondent.get(f"/gestion/sessions/{institution_session.pk}/jury/").content.decode()
+        setup = correspondent.get(f"/gestion/sessions/{institution_session.pk}/jury/")
+        assert f'href="{url}"' in setup.content.decode()
         body = text(correspondent.get(url))
         assert f"Retirer {member.user.get_full_name()} du jury ?" in body
         assert "Les décisions déjà enregistrées par ce membre restent" in body

@@ -115,9 +115,14 @@ def test_documents_journey(page: Any, live_site: Site) -> None:
     text = page.locator("main").inner_text().lower()
     assert "non certifié" in text and "certifié" in text.replace("non certifié", "")
     # The chair closes, then publishes; the worker produces the documents.
-    page.locator(f"form[action='/jury/sessions/{session_pk}/cloture/'] button").click()
+    # each asks for confirmation first (its own page); closing before the calendar is over, the reason
+    page.get_by_role("link", name="Clore la délibération").click()
+    if page.locator("#id_reason").count():
+        page.fill("#id_reason", "Jury avancé : calendrier de l'établissement.")
+    page.get_by_role("button", name="Confirmer la clôture").click()
     page.wait_for_load_state()
-    page.locator(f"form[action='/jury/sessions/{session_pk}/publication/'] button").click()
+    page.get_by_role("link", name="Publier les résultats et délivrer les documents").click()
+    page.get_by_role("button", name="Confirmer la publication").click()
     page.wait_for_load_state()
     screenshot(page, "documents-01-published")
     manage(live_site, "db_worker", "--batch", "--no-reload", "--no-startup-delay")

@@ -179,6 +179,7 @@ def publish(institution_session: InstitutionSession) -> Confirmation:
     counts = credentials_services.issuance_counts(institution_session)
     return Confirmation(
         title=_("Publish the results of %(session)s?") % {"session": institution_session},
+        lead=_decided_line(closing_counts(institution_session)),
         consequences=[
             *issuance_lines(counts),
             _("Every candidate sees the jury's result in their space."),
