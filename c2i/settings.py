@@ -203,6 +203,14 @@ C2I_DEADLINE_REMINDER_DAYS = sorted(
     {int(d) for d in os.environ.get("C2I_DEADLINE_REMINDER_DAYS", "7,1").split(",") if d.strip()}, reverse=True
 )
 
+# Where the accessibility statement (`/accessibilite/`) tells people to write
+# when a page or a document is not accessible to them (issue 11).
+C2I_ACCESSIBILITY_EMAIL = os.environ.get("C2I_ACCESSIBILITY_EMAIL", "accessibilite@c2i.example.fr")
+C2I_ACCESSIBILITY_ADDRESS = os.environ.get(
+    "C2I_ACCESSIBILITY_ADDRESS",
+    "Mission C2i, ministère de l'Enseignement supérieur et de la Recherche, 1 rue Descartes, 75231 Paris CEDEX 05",
+)
+
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # the password e-mails say "within three days"
 SESSION_ENGINE = "c2i.accounts.sessions"  # database sessions with their user in a column
 SESSION_COOKIE_HTTPONLY = True

@@ -132,9 +132,9 @@ class AxeWatch:
     def blocking(self) -> list[tuple[str, dict[str, Any]]]:
         return [(p["url"], v) for p in self.pages for v in p["violations"] if v["impact"] in BLOCKING]
 
-    def write(self) -> Path:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        path = ARTIFACTS / (re.sub(r"[^\w.-]+", "_", self.test).strip("_") + ".json")
+    def write(self, folder: Path = ARTIFACTS) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / (re.sub(r"[^\w.-]+", "_", self.test).strip("_") + ".json")
         report = {"test": self.test, "axe": AXE_VERSION, "tags": WCAG_TAGS, "pages": self.pages, "errors": self.errors}
         path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
         return path
@@ -152,7 +152,7 @@ class AxeWatch:
 
 
 @contextmanager
-def watching(browser: Any, test: str, origin: str) -> Iterator[AxeWatch]:
+def watching(browser: Any, test: str, origin: str, folder: Path = ARTIFACTS) -> Iterator[AxeWatch]:
     """Watch every context `browser.new_context` opens during the test, and
     check what loaded before each Playwright call of the test itself."""
     watch = AxeWatch(test, origin)
@@ -173,18 +173,25 @@ def watching(browser: Any, test: str, origin: str) -> Iterator[AxeWatch]:
     finally:
         SyncBase._sync = sync  # type: ignore[method-assign]
         browser.new_context = new_context
-        watch.write()
+        watch.write(folder)
 
 
 # --- the measure the accessibility statement cites -------------------------
 
 
+def page_kind(path: str) -> str:
+    """One page of the site, whatever object it shows: /jury/sessions/<n>/."""
+    path = re.sub(r"^/verifier/.+", "/verifier/<code>", path)
+    return re.sub(r"/\d+(?=/|$)", "/<n>", path)
+
+
 def summary(folder: Path = ARTIFACTS) -> dict[str, Any]:
-    """Pages checked, and rules passed or failed, over every test's report."""
+    """Pages checked (each kind of page once: its checks merged), and the
+    automated checks passed or failed, over every test's report."""
     pages: dict[str, dict[str, Any]] = {}
     for report in sorted(folder.glob("*.json")):
         for p in json.loads(report.read_text(encoding="utf-8"))["pages"]:
-            path = urlsplit(p["url"]).path
+            path = page_kind(urlsplit(p["url"]).path)
             pages.setdefault(path, {"passes": set(), "violations": Counter(), "incomplete": set()})
             pages[path]["passes"].update(p["passes"])
             pages[path]["violations"].update(f"{v['id']} [{v['impact']}]" for v in p["violations"])

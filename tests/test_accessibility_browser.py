@@ -1,0 +1,137 @@
+"""Accessibility (issue 11, RGAA 4.1 / WCAG 2.1 AA): axe-core runs on every page
+a browser test loads (tests/a11y_support.py, through the `page` fixture).
+These journeys visit, as the right demo user, the pages of the journeys that
+no other browser test reaches, so that each is checked; and one test shows
+that the check does catch a violation."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from c2i.enrolment.demo import INSTITUTIONS
+from tests.a11y_support import watching
+from tests.conftest import Site, login, screenshot
+
+pytestmark = pytest.mark.browser
+
+UAI_A = next(i.uai for i in INSTITUTIONS if i.key == "a")
+
+
+def visit(page: Any, path: str) -> str:
+    """Open `path`, which must answer 200 with a heading; its path as shown."""
+    response = page.goto(path)
+    assert response is not None and response.status == 200, f"{path}: {response and response.status}"
+    expect(page.locator("h1").first).to_be_visible()
+    return str(re.sub(r"^https?://[^/]+", "", page.url).split("?")[0])
+
+
+def follow(page: Any, href_prefix: str) -> str:
+    """Open the first link of the main content whose address starts with `href_prefix`."""
+    link = page.locator(f"main a[href^='{href_prefix}']").first
+    return visit(page, str(link.get_attribute("href")))
+
+
+def checked(axe: Any) -> set[str]:
+    """The pages axe has checked so far in this test (checks run before each
+    Playwright call: one more call lets the last page's check run)."""
+    axe.check_loaded()
+    return {p["url"].split("?")[0] for p in axe.pages}
+
+
+class TestEveryJourneyPageIsChecked:
+    def test_public_pages(self, page: Any, axe: Any) -> None:
+        paths = [
+            visit(page, path)
+            for path in (
+                "/",
+                "/referentiels/",
+                "/referentiels/C2i1/",
+                "/etablissements/",
+                f"/etablissements/{UAI_A}/",
+                "/sessions/",
+                "/verifier/",
+                "/connexion/",
+                "/inscription/",
+                "/mot-de-passe/oublie/",
+                "/accessibilite/",
+            )
+        ]
+        screenshot(page, "accessibility-statement")  # the last page visited
+        assert set(paths) <= checked(axe)
+        assert axe.blocking() == []
+
+    def test_candidate_pages(self, page: Any, axe: Any) -> None:
+        login(page, "candidat-a2")
+        paths = [
+            visit(page, path)
+            for path in (
+                "/mon-espace/",
+                "/mon-espace/certification/",
+                "/mon-espace/dossier/C2i1/",
+                "/mon-espace/dossier/C2i1/elements/ajouter/",
+                "/mon-espace/epreuves/",
+                "/mon-espace/documents/",
+                "/mon-espace/donnees/",
+                "/mon-espace/mot-de-passe/",
+                "/mon-espace/double-authentification/",
+            )
+        ]
+        assert set(paths) <= checked(axe)
+        assert axe.blocking() == []
+
+    def test_tutor_correspondent_and_jury_pages(self, page: Any, axe: Any) -> None:
+        login(page, "tuteur-a")
+        paths = [visit(page, "/gestion/dossiers/"), follow(page, "/gestion/dossiers/")]
+        page.context.clear_cookies()
+        login(page, "correspondant-a")
+        paths += [visit(page, "/correspondant/"), visit(page, "/gestion/sessions/")]
+        paths += [follow(page, "/gestion/sessions/"), visit(page, "/correspondant/epreuves/")]
+        page.context.clear_cookies()
+        login(page, "jury-a")
+        paths += [visit(page, "/jury/"), follow(page, "/jury/sessions/"), visit(page, "/jury/aide/")]
+        assert set(paths) <= checked(axe)
+        assert axe.blocking() == []
+
+    def test_reviewer_and_administrator_pages(self, page: Any, axe: Any) -> None:
+        login(page, "relecteur")
+        paths = [
+            visit(page, "/banque/questions/"),
+            follow(page, "/banque/questions/"),
+            visit(page, "/banque/questions/import-export/"),
+        ]
+        page.context.clear_cookies()
+        login(page, "admin")
+        paths += [visit(page, "/mon-espace/"), visit(page, "/admin/"), visit(page, "/administration/journal/")]
+        paths += [visit(page, "/administration/effacements/")]
+        assert set(paths) <= checked(axe)
+        assert axe.blocking() == []
+
+
+def test_the_check_names_each_serious_violation(browser: Any, live_site: Site, tmp_path: Any) -> None:
+    """A page of the site's origin with an image without text and a field
+    without a label: the check fails naming the page, the rule, its impact and
+    the element, and writes every result down."""
+    broken = (
+        '<!doctype html><html lang="fr"><head><title>Essai</title></head><body><main><h1>Essai</h1>'
+        '<img src="/static/c2i/none.png"><input id="x" type="text"></main></body></html>'
+    )
+    with watching(browser, "the-check-itself", live_site.url, folder=tmp_path) as watch:
+        context = browser.new_context(base_url=live_site.url)
+        context.route("**/essai-a11y/", lambda route: route.fulfill(body=broken, content_type="text/html"))
+        page = context.new_page()
+        page.goto("/essai-a11y/")
+        page.goto("/accessibilite/")  # the next call checks the page left
+        context.close()
+    failure = watch.failure()
+    assert failure is not None
+    assert "/essai-a11y/: image-alt [critical]" in failure
+    assert re.search(r"/essai-a11y/: label \[critical\] .*: #x", failure)
+    assert "/accessibilite/" not in failure
+    report = json.loads((tmp_path / "the-check-itself.json").read_text(encoding="utf-8"))
+    assert [p["url"] for p in report["pages"]] == ["/essai-a11y/", "/accessibilite/"]
+    assert "document-title" in report["pages"][0]["passes"]
