@@ -316,7 +316,7 @@ def bank_import(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            report = import_questions(
+            done = import_questions(
                 data["framework"],
                 data["file"].read(),
                 data["format"],
@@ -328,9 +328,9 @@ def bank_import(request: AuthenticatedRequest) -> HttpResponse:
         except DomainError as error:
             form.add_error("file", error.message)
         else:
-            request.session[IMPORT_REPORT_KEY] = _report_to_session(report)
+            request.session[IMPORT_REPORT_KEY] = _report_to_session(done)
             return redirect(f"{reverse('assessment:import')}?rapport=1")
-    report = None
+    report: ImportReport | None = None
     if request.method != "POST" and request.GET.get("rapport"):
         report = _report_from_session(request.session.get(IMPORT_REPORT_KEY))
     return page(
