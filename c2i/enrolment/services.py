@@ -111,7 +111,7 @@ def _refuse_r5(candidate: Candidate, session: Session) -> EnrolmentError:
     return EnrolmentError(
         "r5_already_enrolled",
         _(
-            "R5: you are already enrolled in the session %(session)s at %(institution)s. A candidate cannot "
+            "You are already enrolled in the session %(session)s at %(institution)s. A candidate cannot "
             "enrol for the same certification session at several institutions; withdraw there first."
         )
         % {"session": session.name, "institution": institution},

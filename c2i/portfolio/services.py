@@ -277,7 +277,7 @@ def r8_refusal() -> PortfolioError:
     return PortfolioError(
         "r8_final_practical",
         _(
-            "R8: productions from final practical activities (kind d) are accepted only from continuing-education "
+            "Productions from final practical activities (kind d) are accepted only from continuing-education "
             "candidates, or from students of a particular curriculum who received no specific training (set by "
             "the institution on the enrolment). Choose another kind of evidence."
         ),
@@ -311,7 +311,7 @@ def _check_item(
     if kind == EvidenceKind.EXTERNAL and not reflection.strip():
         raise PortfolioError(
             "reflection_required",
-            _("R7 (c): an external production needs your commentary: say what you did and what it shows."),
+            _("An external production needs your commentary: say what you did and what it shows."),
         )
     if link and not link.lower().startswith(("https://", "http://")):
         raise PortfolioError("link_scheme", _("The link must start with https:// or http://."))
