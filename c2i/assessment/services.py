@@ -520,7 +520,7 @@ def _schedule_close(attempt: Attempt) -> None:
 def _refuse_second_sitting() -> AssessmentError:
     return AssessmentError(
         "r19_already_sat",
-        _("R19: you have already sat this test; a test is taken once. Only the correspondent can reopen it."),
+        _("You have already sat this test; a test is taken once. Only the correspondent can reopen it."),
     )
 
 
