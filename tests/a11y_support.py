@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -118,6 +119,7 @@ class AxeWatch:
         if key in self._seen:
             return
         self._seen.add(key)
+        started = time.monotonic()
         try:
             found = page.evaluate(RUN, [AXE_SOURCE, WCAG_TAGS])
         except Exception as error:  # the page went away while it was checked
@@ -125,7 +127,8 @@ class AxeWatch:
             self.errors.append(f"{url}: {str(error).splitlines()[0]}")
             return
         if found is not None:
-            self.pages.append({"url": url[len(self.origin) :], **found})
+            seconds = round(time.monotonic() - started, 2)
+            self.pages.append({"url": url[len(self.origin) :], "seconds": seconds, **found})
 
     # --- reporting --------------------------------------------------------
 
@@ -189,8 +192,11 @@ def summary(folder: Path = ARTIFACTS) -> dict[str, Any]:
     """Pages checked (each kind of page once: its checks merged), and the
     automated checks passed or failed, over every test's report."""
     pages: dict[str, dict[str, Any]] = {}
+    checked, seconds = 0, 0.0
     for report in sorted(folder.glob("*.json")):
         for p in json.loads(report.read_text(encoding="utf-8"))["pages"]:
+            checked += 1
+            seconds += p.get("seconds", 0)
             path = page_kind(urlsplit(p["url"]).path)
             pages.setdefault(path, {"passes": set(), "violations": Counter(), "incomplete": set()})
             pages[path]["passes"].update(p["passes"])
@@ -200,6 +206,8 @@ def summary(folder: Path = ARTIFACTS) -> dict[str, Any]:
     failed = sum(len({v.split()[0] for v in p["violations"]}) for p in pages.values())
     return {
         "axe": AXE_VERSION,
+        "documents_checked": checked,
+        "seconds_in_axe": round(seconds, 1),
         "pages": len(pages),
         "rule_checks": checks,
         "rule_checks_passed": checks - failed,
