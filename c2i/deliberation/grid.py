@@ -264,17 +264,18 @@ def export_row(
     return row
 
 
-def split_refusal(lines: Iterable[str], labels: Mapping[K, str]) -> tuple[dict[K, str], list[str]]:
+def split_refusal(lines: Iterable[str], labels: Mapping[K, str]) -> tuple[dict[K, tuple[str, str]], list[str]]:
     """A refusal of the grid page, line by line: the cells a line names (it
-    starts with the label the page gave the cell, then « : ») with the line,
-    and the lines that name no cell. The page marks the first, lists both."""
-    by_cell: dict[K, str] = {}
+    starts with the label the page gave the cell, then « : ») with the line
+    and its reason (the line without the label), and the lines that name no
+    cell. The page marks the first, lists both."""
+    by_cell: dict[K, tuple[str, str]] = {}
     others: list[str] = []
     for line in lines:
         for key, label in labels.items():
             rest = line[len(label) :].lstrip() if line.startswith(label) else ""
             if rest.startswith(":"):
-                by_cell[key] = line
+                by_cell[key] = (line, rest[1:].strip())
                 break
         else:
             others.append(line)

@@ -347,7 +347,7 @@ def grid_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     page_obj = paginator.get_page(request.GET.get("page"))
     status = 200
     kept: dict[tuple[int, str], services.Cell] = {}  # the juror's changes, shown again after a refusal
-    refused: dict[tuple[int, str], str] = {}  # the cells that refused them, and why
+    refused: dict[tuple[int, str], tuple[str, str]] = {}  # the cells that refused them: (line, why)
     refusal_lines: list[str] = []  # the refusal, line by line, as the alert lists it
     if request.method == "POST":
         access.require_juror(request.user, institution_session)
@@ -370,12 +370,13 @@ def grid_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "enrolment": e,
             "outcome": outcomes.get(e.pk),
             "cells": [
-                _grid_cell(c, current.get((e.pk, c)), kept.get((e.pk, c)), refused.get((e.pk, c), "")) for c in codes
+                _grid_cell(c, current.get((e.pk, c)), kept.get((e.pk, c)), refused.get((e.pk, c), ("", ""))[1])
+                for c in codes
             ],
         }
         for e in page_obj
     ]
-    line_cells = {line: f"cell-{key[0]}-{key[1]}" for key, line in refused.items()}
+    line_cells = {line: f"cell-{key[0]}-{key[1]}" for key, (line, _why) in refused.items()}
     return page(
         request,
         "deliberation/grid.html",
