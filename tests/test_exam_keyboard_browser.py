@@ -23,6 +23,19 @@ pytestmark = pytest.mark.browser
 FOCUSED = "e => e === document.activeElement"
 
 
+ALL_DRAWN = """() => {
+    const labels = [...document.querySelectorAll('form.c2i-answer .fr-checkbox-group > label')];
+    const undrawn = labels.filter(l => {
+        const s = getComputedStyle(l, '::before');
+        return !(parseFloat(s.width) > 0 && parseFloat(s.height) > 0);
+    }).map(l => l.htmlFor);
+    const nested = document.querySelectorAll(
+        '.fr-checkbox-group .fr-checkbox-group, .fr-radio-group .fr-radio-group, .fr-checkbox-group .fr-radio-group'
+    ).length;
+    return {options: labels.length, undrawn: undrawn, nested: nested};
+}"""
+
+
 def tab_to(page: Any, selector: str, *, back: bool = False, limit: int = 600) -> int:
     """Press Tab (Shift+Tab) until the element is focused; the number of presses."""
     target = page.locator(selector)
@@ -118,6 +131,9 @@ class TestExamWithTheKeyboardAlone:
         page.wait_for_selector("#c2i-timer")
         assert re.search(r"/mon-espace/epreuves/passages/\d+/$", page.url)
         total = page.locator("form.c2i-answer").count()
+        # every answer checkbox is drawn by DSFR (one group per option, none nested in another)
+        drawn = page.evaluate(ALL_DRAWN)
+        assert drawn["options"] >= total * 4 and drawn["undrawn"] == [] and drawn["nested"] == 0, drawn
 
         # the first Tab reaches the skip link, which leads into the page's content
         page.keyboard.press("Tab")
@@ -200,6 +216,9 @@ class TestExamWithTheKeyboardAlone:
         press_and_go(page, "Enter")
         tab_to(page, "#publish")
         press_and_go(page, "Enter")
+        if page.locator("#confirm-button").count():  # a confirmation page before publishing
+            tab_to(page, "#confirm-button")
+            press_and_go(page, "Enter")
         page.context.clear_cookies()
         keyboard_login(page, "candidat-a1")
         page.goto("/mon-espace/epreuves/")
