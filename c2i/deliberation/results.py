@@ -57,6 +57,10 @@ class DomainLine:
     def kept(self) -> bool:
         return self.state in (VALIDATED, CARRIED_OVER)
 
+    @property
+    def has_comments(self) -> bool:
+        return any(c.comment for c in self.competencies)
+
 
 @dataclass(frozen=True)
 class CandidateResult:
