@@ -474,7 +474,9 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
         data={"verdict": "approve"},
     ),
     "assessment:question_retire": Rule(
-        {"validated": lambda w: f"/banque/questions/{w.q_validated}/retirer/"}, NOT_ALLOWED, who(REVIEWERS, ok="302")
+        {"validated": lambda w: f"/banque/questions/{w.q_validated}/retirer/"},
+        who(REVIEWERS),  # GET: the confirmation page
+        who(REVIEWERS, ok="302"),
     ),
     "assessment:question_image": Rule(
         {"validated": lambda w: f"/banque/questions/{w.q_validated}/image/"},
@@ -506,7 +508,7 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     ),
     "assessment:exam_publish": Rule(
         ab(lambda w, s: f"/correspondant/epreuves/{getattr(w, f'exam_{s}')}/publier/"),
-        NOT_ALLOWED,
+        who(CORRESPONDENTS, CORRESPONDENT_OF),  # GET: the confirmation page, with its counts
         who(CORRESPONDENTS, CORRESPONDENT_OF, ok="302"),
     ),
     "assessment:exam_export": Rule(

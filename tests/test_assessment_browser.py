@@ -72,7 +72,8 @@ class TestExamJourney:
         login(page, "correspondant-a")
         page.goto("/correspondant/epreuves/")
         page.locator("main table a").first.click()
-        page.click("#publish")
+        page.click("#publish")  # its confirmation page says how many candidates see their results
+        page.get_by_role("button", name="Confirmer la publication").click()
         page.wait_for_load_state()
         assert page.locator("main table tbody tr").count() >= 1
         screenshot(page, "exam-correspondent-results")

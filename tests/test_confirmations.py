@@ -330,3 +330,35 @@ class TestRevocation:
     def test_only_the_national_administrator_revokes(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
         assert demo.client("correspondant-a").get("/gestion/documents/1/revocation/").status_code == 403
         assert demo.client("candidat-a1").post("/gestion/documents/1/revocation/").status_code == 403
+
+
+class TestAssessment:
+    def test_publishing_a_tests_results_counts_who_sees_them(self, demo) -> None:  # type: ignore[no-untyped-def]
+        from c2i.assessment import services as assessment_services
+        from c2i.assessment.models import Exam
+        from tests.assessment_support import start
+
+        attempt = start(demo)
+        assessment_services.finish_attempt(attempt, attempt.user)
+        url = f"/correspondant/epreuves/{attempt.exam_id}/publier/"
+        client = demo.client("correspondant-a")
+        assert f'href="{url}"' in client.get(f"/correspondant/epreuves/{attempt.exam_id}/").content.decode()
+        body = text(client.get(url))
+        assert "1 candidat dont le passage est terminé voit ses résultats dès maintenant" in body
+        assert "Confirmer la publication" in body
+        assert not Exam.objects.get(pk=attempt.exam_id).is_published
+        assert client.post(url).status_code == 302
+        assert Exam.objects.get(pk=attempt.exam_id).is_published
+
+    def test_retiring_a_question_is_confirmed_first(self, demo) -> None:  # type: ignore[no-untyped-def]
+        from c2i.assessment.models import Question, QuestionStatus
+
+        question = Question.objects.filter(status=QuestionStatus.VALIDATED).first()
+        url = f"/banque/questions/{question.pk}/retirer/"
+        client = demo.client("relecteur")
+        assert f'href="{url}"' in client.get(question.get_absolute_url()).content.decode()
+        body = text(client.get(url))
+        assert f"Retirer la question {question.pk} ?" in body and "ne sera plus jamais tirée" in body
+        assert Question.objects.get(pk=question.pk).status == QuestionStatus.VALIDATED
+        assert client.post(url).status_code == 302
+        assert Question.objects.get(pk=question.pk).status == QuestionStatus.RETIRED

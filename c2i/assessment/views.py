@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from c2i.accounts import access as accounts_access
 from c2i.accounts.access import AuthenticatedRequest, role_required, roles
-from c2i.assessment import access, services
+from c2i.assessment import access, confirmations, services
 from c2i.assessment.formats.model import Rejected
 from c2i.assessment.forms import (
     BankFilterForm,
@@ -49,6 +49,7 @@ from c2i.assessment.models import (
 from c2i.assessment.scoring import format_percent
 from c2i.assessment.text import fragment_to_plain, plain_to_fragment, render_fragment, render_stem
 from c2i.enrolment.models import EnrolmentStatus, InstitutionSession
+from c2i.lib.confirm import CONFIRM_METHODS, confirmation_page
 from c2i.lib.errors import DomainError
 from c2i.lib.pages import page
 from c2i.lib.tabular import csv_response, xlsx_response
@@ -259,9 +260,14 @@ def question_submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _question_action(request, pk, submit, _("The question is submitted to the reviewers."))
 
 
-@require_POST
+@require_http_methods(CONFIRM_METHODS)
 @role_required(*REVIEWERS)
 def question_retire(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """GET: what retiring means; POST: the retirement."""
+    if request.method != "POST":
+        question = access.get_question_for_user(request.user, pk)
+        crumbs = [*_bank_crumbs(), (question.get_absolute_url(), _("Question %(n)s") % {"n": question.pk})]
+        return confirmation_page(request, confirmations.retire_question(question), crumbs)
     return _question_action(
         request,
         pk,
@@ -556,10 +562,14 @@ def exam_extra_time(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect(exam.get_absolute_url())
 
 
-@require_POST
+@require_http_methods(CONFIRM_METHODS)
 @role_required(*CORRESPONDENTS)
 def exam_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """GET: how many candidates see their results now and later; POST: the publication."""
     exam = access.get_exam_for_correspondent(request.user, pk)
+    if request.method != "POST":
+        crumbs = [*_correspondent_crumbs(), (exam.get_absolute_url(), exam.title)]
+        return confirmation_page(request, confirmations.publish_results(exam), crumbs)
     try:
         publication = services.publish_results(exam, request.user)
     except DomainError as error:
