@@ -240,6 +240,13 @@ def axe(request, browser, live_site):  # type: ignore[no-untyped-def]
         pytest.fail(failure, pytrace=False)
 
 
+@pytest.fixture(autouse=True)
+def _axe_wherever_a_browser_runs(request):  # type: ignore[no-untyped-def]
+    """A test that opens its own contexts without `page` is checked too."""
+    if "browser" in request.fixturenames and "axe" not in request.fixturenames:
+        request.getfixturevalue("axe")
+
+
 @pytest.fixture
 def page(browser, live_site, axe):  # type: ignore[no-untyped-def]
     context = browser.new_context(base_url=live_site.url, locale="fr-FR", viewport={"width": 1280, "height": 900})
