@@ -260,6 +260,21 @@ class TestFormsAsDsfrDrawsThem:
         for form in forms:
             full_check(page, form)
 
+    def test_the_reviewers_opinion(self, page: Page) -> None:
+        """The reviewer's verdict on a question waiting for it."""
+        login(page, "relecteur")
+        page.goto("/banque/questions/?to_review=on")
+        page.locator("main table a[href^='/banque/questions/']").first.click()
+        form = page.locator("main form[action$='/avis/']")
+        full_check(page, form)
+        verdict = str(controls(form)[-1].get_attribute("id"))  # refuse
+        set_checked(page, [verdict])
+        form.locator("textarea").fill("")
+        form.locator("button[type=submit]").click()
+        form = page.locator("main form[action$='/avis/']")  # refusing needs a remark: refused
+        expect(form.locator(".fr-input-group--error, .fr-fieldset--error").first).to_be_visible()
+        check_kept(page, [verdict], form)
+
     def test_the_jury_grid_after_a_refused_cell(self, page: Page) -> None:
         # candidat-a1 (Léa Fontaine) submits her portfolio: the jury cites its items
         login(page, "candidat-a1")

@@ -205,7 +205,13 @@ def question_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @role_required(*AUTHORS)
 def question_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    question = access.get_question_for_user(request.user, pk)
+    return _question_page(request, access.get_question_for_user(request.user, pk))
+
+
+def _question_page(
+    request: AuthenticatedRequest, question: Question, review_form: ReviewForm | None = None
+) -> HttpResponse:
+    """The question's page; `review_form`: the reviewer's refused opinion, shown again as given."""
     reviews = list(question.reviews.select_related("reviewer"))
     current = [r for r in reviews if r.round == question.review_round]
     may_review = (
@@ -223,6 +229,7 @@ def question_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "assessment/question_detail.html",
         _("Question %(n)s") % {"n": question.pk},
         _bank_crumbs(),
+        status=400 if review_form is not None else 200,
         question=question,
         stem=render_stem(question.stem, question.stem_format),
         feedback=render_fragment(question.feedback),
@@ -231,7 +238,7 @@ def question_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         approvals=sum(1 for r in current if r.verdict == "approve"),
         required=services.required_approvals(),
         refusal=services.latest_refusal(question) if question.status == QuestionStatus.REFUSED else None,
-        review_form=ReviewForm() if may_review else None,
+        review_form=(review_form if review_form is not None else ReviewForm()) if may_review else None,
         can_edit=access.can_edit_question(request.user, question),
         can_retire=access.can_review(request.user) and question.status != QuestionStatus.RETIRED,
         stats=stats,
@@ -282,10 +289,7 @@ def question_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     question = access.get_question_for_user(request.user, pk)
     form = ReviewForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(question.get_absolute_url())
+        return _question_page(request, question, review_form=form)
     try:
         services.review_question(question, request.user, form.cleaned_data["verdict"], form.cleaned_data["remark"])
     except DomainError as error:
