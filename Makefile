@@ -4,8 +4,19 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+STATIC_STAMP := var/static/staticfiles.json
 
-.PHONY: run test install setup demo lint typecheck check bench faults messages worker clean
+# What `make run` gives manage.py: the site as its users see it. No debug pages
+# (the platform's own error pages), static files served by whitenoise, plain
+# http on 127.0.0.1 (C2I_HTTPS=0: cookies without Secure, no redirect), links
+# printed and e-mailed to the port served, two-factor authentication left to
+# each account (the demo accounts log in with their password). Each may be
+# set beforehand: `C2I_DEBUG=1 make run` shows Django's debug pages.
+# The secret key is made once, in var/secret_key.
+RUN_ENV = C2I_DEBUG=$${C2I_DEBUG:-0} C2I_HTTPS=0 C2I_REQUIRE_2FA=$${C2I_REQUIRE_2FA:-0} \
+	C2I_SITE_URL=$${C2I_SITE_URL:-http://127.0.0.1:$(PORT)} C2I_SECRET_KEY=$${C2I_SECRET_KEY:-$$(cat var/secret_key)}
+
+.PHONY: run run-env test install setup demo lint typecheck check bench faults messages worker clean
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,22 +26,33 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 
 install: $(STAMP)
 
-setup: install
+var/secret_key: | $(STAMP)
 	mkdir -p var
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py createcachetable
-	$(PY) manage.py load_frameworks
-	$(PY) manage.py load_communes
-	$(PY) manage.py load_demo
-	$(PY) manage.py ensure_signing_key
+	umask 077; $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+# Collected once, again when a static file or a dependency changes.
+$(STATIC_STAMP): $(STAMP) $(shell find static -type f) | var/secret_key
+	$(RUN_ENV) C2I_DEBUG=0 $(PY) manage.py collectstatic --noinput --verbosity 0
+
+setup: install var/secret_key $(STATIC_STAMP)
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py createcachetable
+	$(RUN_ENV) $(PY) manage.py load_frameworks
+	$(RUN_ENV) $(PY) manage.py load_communes
+	$(RUN_ENV) $(PY) manage.py load_demo
+	$(RUN_ENV) $(PY) manage.py ensure_signing_key
 
 run: setup
-	$(PY) manage.py print_demo_accounts
-	$(PY) manage.py db_worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(RUN_ENV) $(PY) manage.py print_demo_accounts
+	$(RUN_ENV) $(PY) manage.py db_worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-worker: install
-	$(PY) manage.py db_worker
+# The environment of `make run`, for tests/test_make_run.py.
+run-env:
+	@echo '$(RUN_ENV)'
+
+worker: install var/secret_key
+	$(RUN_ENV) $(PY) manage.py db_worker
 
 test: install
 	mkdir -p var test-artifacts

@@ -163,7 +163,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(os.environ.get("C2I_STATIC_ROOT", BASE_DIR / "var" / "static"))  # filled by collectstatic
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded evidence never lives under the static root: it is served by a view
 # that checks access (see portfolio).
@@ -226,7 +226,10 @@ C2I_CSP = os.environ.get(
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
 )
-if not DEBUG:
+# HTTPS in production. `make run` serves plain http://127.0.0.1 with debug off
+# and C2I_HTTPS=0: cookies without Secure (else the browser would not send
+# them back over http), no redirect to https, no HSTS.
+if not DEBUG and env_bool("C2I_HTTPS", True):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("C2I_SSL_REDIRECT", True)
@@ -245,6 +248,10 @@ LOGGING = {
 # Product settings (README, "Configuration").
 C2I_DATA_DIR = BASE_DIR / "c2i" / "frameworks" / "data"
 DSFR_MARK_OPTIONAL_FIELDS = True
+# The DSFR's files come from this site: no Subresource Integrity, whose hashes
+# are those of django-dsfr's files, not of the copies collectstatic rewrites
+# (hashed names in url()), which the browser would then refuse to apply.
+DSFR_USE_INTEGRITY_CHECKSUMS = False
 # Portfolio files (RULES.md R7): limits per file and per portfolio, in bytes.
 C2I_MAX_FILE_BYTES = int(os.environ.get("C2I_MAX_FILE_BYTES", str(20 * 1024 * 1024)))
 C2I_MAX_PORTFOLIO_BYTES = int(os.environ.get("C2I_MAX_PORTFOLIO_BYTES", str(200 * 1024 * 1024)))
