@@ -42,7 +42,7 @@ INSTALLED_APPS = [
     "widget_tweaks",
     "ninja",  # the API documentation's Swagger UI from its own static files, not a CDN
     "django_tasks",
-    "django_tasks_db",
+    "c2i.admin_labels.TasksConfig",  # django_tasks_db, with French names in the admin
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",

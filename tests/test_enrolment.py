@@ -45,7 +45,7 @@ class TestEnrolment:
         client = demo.client("jean@example.fr")
         response = client.post(f"/sessions/etablissement/{target.pk}/inscription/", follow=True)
         assert response.status_code == 200
-        assert "Vous êtes inscrit" in response.content.decode()
+        assert "Votre inscription à C2i1 — " in response.content.decode()
         assert Enrolment.objects.get(candidate=candidate).status == EnrolmentStatus.ACTIVE
 
     def test_r5_refuses_a_second_institution_and_names_the_first(self, demo) -> None:  # type: ignore[no-untyped-def]

@@ -49,20 +49,20 @@ class TestFoundationJourneys:
         page.click("main button[type=submit]")
         page.get_by_role("link", name=re.compile(r"^C2i1 — ")).first.click()
         screenshot(page, "foundation-session")
-        page.get_by_role("button", name="S'inscrire auprès de Sorbonne Université").click()
-        assert "Vous êtes inscrit" in page.get_by_role("status").first.inner_text()
+        page.get_by_role("button", name="S'inscrire ici : Sorbonne Université").click()
+        assert "Votre inscription à" in page.get_by_role("status").first.inner_text()
         assert "Sorbonne Université" in page.locator("main").inner_text()
         screenshot(page, "foundation-my-space")
         # R5: a second institution for the same session is refused, naming the first
         page.get_by_role("link", name=re.compile(r"^C2i1 — ")).first.click()
-        assert page.get_by_role("button", name="S'inscrire auprès de Université Claude Bernard Lyon 1").count() == 0
+        assert page.get_by_role("button", name="S'inscrire ici : Université Claude Bernard Lyon 1").count() == 0
 
     def test_the_r5_refusal_names_the_other_institution(self, page) -> None:  # type: ignore[no-untyped-def]
         login(page, "candidat-a1")
         page.goto("/sessions/")
         page.get_by_role("link", name=re.compile(r"^C2i1 — ")).first.click()
         assert (
-            "Vous êtes inscrit à cette session auprès de Université Claude Bernard Lyon 1"
+            "Votre inscription à cette session est confirmée (établissement : Université Claude Bernard Lyon 1)"
             in page.locator("main").inner_text()
         )
 

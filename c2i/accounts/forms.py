@@ -32,13 +32,23 @@ class LoginForm(_Dsfr, AuthenticationForm):
     """The password step of /connexion/, throttled (`throttle`): once the
     username or the client address has used up its failures, the password is
     not even checked. `wait` then holds the seconds to wait (the view answers
-    429)."""
+    429). A person gives their e-mail address (self-registered candidates
+    know no other name) or their username (the accounts made by staff)."""
 
     wait = 0
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Wrong e-mail address, username or password. Check them: the password distinguishes capital and "
+            "small letters."
+        ),
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["username"].label = _("Username or e-mail address")
+        label = _("E-mail address or username")
+        self.fields["username"].label = label
+        self["username"].label = label  # the bound field was made (by _Dsfr) with Django's « Nom d'utilisateur »
 
     def clean(self) -> dict[str, Any]:
         username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
@@ -47,9 +57,20 @@ class LoginForm(_Dsfr, AuthenticationForm):
         self.wait = throttle.start_login(self.request, username)
         if self.wait:
             raise forms.ValidationError(throttle.wait_message(self.wait), code="throttled")
+        self.cleaned_data["username"] = account_name(username)
         data = super().clean()  # a wrong password raises: the attempt stays counted
         throttle.login_succeeded(self.request, username)
         return data
+
+
+def account_name(given: str) -> str:
+    """The username of the account whose e-mail address was given (any case),
+    when no account is named so and one account alone has that address;
+    otherwise what was given."""
+    if "@" not in given or User.objects.filter(username=given).exists():
+        return given
+    names = list(User.objects.filter(email__iexact=given.strip()).values_list("username", flat=True)[:2])
+    return names[0] if len(names) == 1 else given
 
 
 class PasswordForgottenForm(_Dsfr, PasswordResetForm):

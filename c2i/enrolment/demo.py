@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
@@ -315,6 +317,12 @@ ACCOUNTS = [
 ]
 
 
+def demo_address(first: str, last: str, n: int) -> str:
+    """An ASCII address, as real mailboxes have (« Léa Faure » → lea.faure.12@…)."""
+    folded = unicodedata.normalize("NFKD", f"{first}.{last}").encode("ascii", "ignore").decode().lower()
+    return f"{re.sub(r'[^a-z0-9.-]', '', folded)}.{n}@etu.c2i-demo.fr"
+
+
 class Builder:
     def __init__(self, today: dt.date) -> None:
         self.today = today
@@ -420,13 +428,13 @@ class Builder:
     def candidate(self, username: str | None, first: str, last: str, status: str, n: int) -> Candidate:
         user = self.user(username, first, last) if username else None
         identity = self.identity(first, last, status, n)
-        email = user.email if user else f"{first}.{last}.{n}@etu.c2i-demo.fr".lower().replace(" ", "")
+        email = user.email if user else demo_address(first, last, n)
         return Candidate.objects.create(user=user, email=email, **identity)  # type: ignore[arg-type]
 
     def invite(self, first: str, last: str, status: str, n: int, ins: InstitutionSession) -> Invitation:
         """An import's line: what the institution typed, to confirm by the person."""
         identity = self.identity(first, last, status, n)
-        email = f"{first}.{last}.{n}@etu.c2i-demo.fr".lower().replace(" ", "")
+        email = demo_address(first, last, n)
         correspondent = Membership.objects.filter(role=Role.CORRESPONDENT, institution=ins.institution).first()
         return Invitation.objects.create(
             institution_session=ins,

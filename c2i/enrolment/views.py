@@ -97,7 +97,7 @@ def enrol_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return redirect(institution_session.session.get_absolute_url())
     messages.success(
         request,
-        _("You are enrolled in %(session)s at %(institution)s.")
+        _("Your enrolment in %(session)s is confirmed (institution: %(institution)s).")
         % {"session": institution_session.session.name, "institution": institution_session.institution.name},
     )
     return redirect("enrolment:my_space")
@@ -306,13 +306,15 @@ def institution_session_view(request: AuthenticatedRequest, pk: int) -> HttpResp
     )
 
 
-@require_POST
 @login_required
 def import_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """GET: the import form (a reload of the report lands here, not on a
+    405); POST: the import and its report, said once on the page."""
     institution_session = access.get_institution_session_for_staff(request.user, pk, manage=True)
-    form = ImportForm(request.POST, request.FILES)
+    posted = request.method == "POST"
+    form = ImportForm(request.POST, request.FILES) if posted else ImportForm()
     report = None
-    if form.is_valid():
+    if posted and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             report = importing.import_candidates(
@@ -325,7 +327,7 @@ def import_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except DomainError as error:
             form.add_error("file", error.message)
         else:
-            if report.imported:
+            if report.imported and not report.errors and not report.notices:  # else the report page says it
                 messages.success(
                     request,
                     _(
@@ -334,8 +336,7 @@ def import_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                     )
                     % {"invited": report.invited, "already": report.already, "rejected": report.wrong_lines},
                 )
-                if not report.errors and not report.notices:  # else the page says which lines and why
-                    return redirect(institution_session.get_absolute_url())
+                return redirect(institution_session.get_absolute_url())
     return page(
         request,
         "enrolment/import_report.html",
@@ -344,7 +345,7 @@ def import_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             (reverse("enrolment:correspondent"), _("C2i correspondent")),
             (institution_session.get_absolute_url(), str(institution_session)),
         ],
-        status=200 if report and report.imported else 400,
+        status=400 if posted and not (report and report.imported) else 200,
         institution_session=institution_session,
         form=form,
         report=report,
