@@ -82,7 +82,9 @@ def test_after_the_jury_published_candidat_a2_can_no_longer_change_anything(page
     refused = forged_post(page, f"/mon-espace/inscriptions/{a2}/retrait/")
     assert "l'inscription ne peut plus être retirée" in refused.replace("&#x27;", "'")
     page.goto("/mon-espace/certification/")
-    expect(page.locator("main table tbody tr").filter(has_text="C2i1")).to_contain_text(re.compile("inscrit", re.IGNORECASE))
+    expect(page.locator("main table tbody tr").filter(has_text="C2i1")).to_contain_text(
+        re.compile("inscrit", re.IGNORECASE)
+    )
 
     page.context.clear_cookies()
     login(page, "jury-a")
