@@ -100,9 +100,7 @@ class TestPortfolio:
             {**item_data(kind="c", reflection="", link="https://www.example.org/p")},
         )
         assert response.status_code == 400
-        assert (
-            "Une production extérieure doit être accompagnée de votre commentaire" in response.content.decode()
-        )
+        assert "Une production extérieure doit être accompagnée de votre commentaire" in response.content.decode()
 
     def test_an_item_needs_a_file_or_a_link(self, demo) -> None:  # type: ignore[no-untyped-def]
         response = demo.client("candidat-a1").post("/mon-espace/dossier/C2i1/elements/ajouter/", item_data())
