@@ -154,3 +154,12 @@ class TestAccess:
         client = demo.client("candidat-a1")
         assert url(a1) in client.get(reverse("enrolment:my_space")).content.decode()
         assert url(a1) in client.get(reverse("credentials:mine")).content.decode()
+
+
+class TestJuryIsTold:
+    def test_the_juror_knows_the_candidate_reads_the_comment(self, demo: Any) -> None:
+        a1 = enrolment(demo, "candidat-a1")
+        page = demo.client("jury-a").get(f"/jury/sessions/{a1.institution_session_id}/candidats/{a1.pk}/")
+        assert "Le candidat le lit sur sa page de résultat une fois les résultats publiés." in page.content.decode()
+        help_page = demo.client(None).get("/jury/aide/").content.decode()
+        assert "que le candidat lit sur sa page de résultat" in help_page
