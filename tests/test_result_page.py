@@ -163,3 +163,36 @@ class TestJuryIsTold:
         assert "Le candidat le lit sur sa page de résultat une fois les résultats publiés." in page.content.decode()
         help_page = demo.client(None).get("/jury/aide/").content.decode()
         assert "que le candidat lit sur sa page de résultat" in help_page
+
+
+class TestDeferred:
+    def test_a_deferred_candidate_reads_what_was_decided_and_what_is_kept(
+        self, demo: Any, monkeypatch: Any, isolated: Any
+    ) -> None:
+        a1, a2 = enrolment(demo, "candidat-a1"), enrolment(demo, "candidat-a2")
+        monkeypatch.setattr(
+            sources,
+            "test_percentages_many",
+            lambda ids: {pk: dict.fromkeys(("D1", "D2", "D3", "D4", "D5"), 80.0) for pk in ids},
+        )
+        monkeypatch.setattr(sources, "test_percentages_for_session", lambda pk: {})
+        institution_session = a1.institution_session
+        jury = demo.user("jury-a")
+        submit_all(a2)
+        cells = [services.Cell(a2.pk, c, "V", c) for c in codes("C2i1") if c.startswith("D1.")]
+        services.record_cells(institution_session, cells, jury, "test")
+        for e in services.active_enrolments(institution_session):
+            services.set_deferred(e, True, jury)
+        services.close_deliberation(institution_session, jury, EARLY)
+        services.publish_deliberation(institution_session, jury)
+        text = visible_text(demo.client("candidat-a2").get(url(a2)).content.decode())
+        assert "Décision ajournée" in text
+        assert "Le jury a ajourné sa décision sur votre dossier" in text
+        assert (
+            "Ce domaine n'est pas validé car le jury ne s'est pas prononcé sur les compétences "
+            "D2.1, D2.2, D2.3 et D2.4." in text
+        )
+        kept = text.split("Ce qui est conservé pour une prochaine session", 1)[1].split("Et maintenant", 1)[0]
+        assert "D1" in kept and "D2" not in kept
+        assert "Aucun document n'est délivré" not in text  # deferred: nothing decided yet, not « no domain »
+        assert not RULE_CODE.search(text)
