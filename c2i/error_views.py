@@ -13,7 +13,7 @@ JSON with the same status.
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
@@ -24,8 +24,6 @@ from django.utils.translation import gettext as _
 
 from c2i.lib.database import wants_json
 from c2i.lib.pages import page_context
-
-logger = logging.getLogger(__name__)
 
 
 def _back_url(request: HttpRequest) -> str:
@@ -113,6 +111,38 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
             "or it may be reserved to other people. You can go on from the home page."
         ),
     )
+
+
+class MethodNotAllowedPage:
+    """A 405 answered to a page (a POST-only address reloaded, opened from the
+    history or a bookmark) gets the French error page in its body instead of
+    nothing; its status, Allow and other headers stay. First in MIDDLEWARE,
+    so that it also sees the 405 that `c2i.lib.security` answers itself."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if (
+            response.status_code == 405
+            and isinstance(response, HttpResponse)
+            and not response.content
+            and not wants_json(request)
+        ):
+            page = _answer(
+                request,
+                405,
+                _("Page not available this way"),
+                _("This address answers a form: it does not open as a page."),
+                _(
+                    "You may have reloaded the page after sending a form, or opened it from your history. "
+                    "Go back to the previous page, or go on from the home page."
+                ),
+            )
+            response.content = page.content  # type: ignore[attr-defined]
+            response["Content-Type"] = "text/html; charset=utf-8"
+        return response
 
 
 def server_error(request: HttpRequest) -> HttpResponseBase:

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "c2i.error_views.MethodNotAllowedPage",  # first: a page's 405, wherever it comes from, says something
     "django.middleware.security.SecurityMiddleware",
     "c2i.lib.security.SecurityHeaders",
     "c2i.lib.database.JsonWhenDatabaseDown",

@@ -107,3 +107,27 @@ class TestErrorPages:
         assert response.status_code == status
         assert response["Content-Type"].startswith("application/json")
         assert response.json()["detail"]
+
+
+class TestMethodNotAllowed:
+    def test_a_post_only_address_opened_as_a_page_says_why(self, demo) -> None:  # type: ignore[no-untyped-def]
+        enrolment = demo.candidate("candidat-a1").enrolments.first()
+        response = demo.client("candidat-a1").get(
+            f"/sessions/etablissement/{enrolment.institution_session_id}/inscription/"
+        )
+        assert response.status_code == 405
+        assert response["Allow"] == "POST"
+        html = html_of(response)
+        assert "<h1>Page indisponible de cette façon</h1>" in html and "Erreur 405" in html
+        assert CONTACT in html
+
+    def test_the_405_of_other_methods_keeps_its_headers(self, demo) -> None:  # type: ignore[no-untyped-def]
+        response = Client().delete("/")
+        assert response.status_code == 405
+        assert response["Allow"] == "GET, HEAD, POST, OPTIONS"
+        assert "Content-Security-Policy" in response
+        assert "Erreur 405" in html_of(response)
+
+    def test_a_json_client_gets_no_page(self, demo) -> None:  # type: ignore[no-untyped-def]
+        response = Client().delete("/", HTTP_ACCEPT="application/json")
+        assert response.status_code == 405 and b"<html" not in response.content
