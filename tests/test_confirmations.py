@@ -151,6 +151,14 @@ class TestPublishing:
 
         assert chair.post(session_url(demo, "publication/")).status_code == 302
         assert services.get_deliberation(institution_session).status == DeliberationStatus.PUBLISHED
+        # afterwards, the pages say why there is nothing to confirm, and offer no button
+        for suffix, why in (("cloture/", "Cette délibération est déjà close."), ("publication/", "déjà publiés")):
+            body = text(chair.get(session_url(demo, suffix)))
+            assert why in body and 'id="confirm-button"' not in body
+
+    def test_an_open_deliberation_is_not_published(self, demo) -> None:  # type: ignore[no-untyped-def]
+        body = text(demo.client("jury-a").get(session_url(demo, "publication/")))
+        assert "seule une délibération close est publiée" in body and 'id="confirm-button"' not in body
 
     @pytest.mark.parametrize(
         ("counts", "expected"),

@@ -45,7 +45,7 @@ def publish_results(exam: Exam) -> Confirmation:
         title=_("Publish the results of « %(exam)s »?") % {"exam": exam.title},
         lead=str(exam.institution_session),
         consequences=consequences,
-        warnings=[_("No sitting of this test has ended yet: nothing to publish.")] if not ended else [],
+        blocked="" if ended else _("No sitting of this test has ended yet: nothing to publish."),
         confirm_label=_("Confirm the publication"),
         cancel_url=exam.get_absolute_url(),
     )

@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 
 from c2i.credentials import services as credentials_services
 from c2i.deliberation import services
-from c2i.deliberation.models import CandidateOutcome, JuryMember, OutcomeStatus
+from c2i.deliberation.models import CandidateOutcome, DeliberationStatus, JuryMember, OutcomeStatus
 from c2i.enrolment.models import InstitutionSession
 from c2i.lib.confirm import Confirmation, Reason
 
@@ -105,6 +105,9 @@ def close(
         _("The minutes are drawn up with the closing date; the results are not shown to candidates until published."),
     ]
     return Confirmation(
+        blocked=""
+        if services.get_deliberation(institution_session).is_open
+        else _("This deliberation is closed already."),
         title=_("Close the deliberation of %(session)s?") % {"session": institution_session},
         lead=ngettext(
             "%(n)s active candidate in this session.", "%(n)s active candidates in this session.", counts.candidates
@@ -177,7 +180,13 @@ def issuance_lines(counts: dict[str, int]) -> list[str]:
 
 def publish(institution_session: InstitutionSession) -> Confirmation:
     counts = credentials_services.issuance_counts(institution_session)
+    status = services.get_deliberation(institution_session).status
+    blocked = {
+        DeliberationStatus.OPEN: _("Close the deliberation first: only a closed deliberation is published."),
+        DeliberationStatus.PUBLISHED: _("The results of this deliberation are published already."),
+    }.get(status, "")
     return Confirmation(
+        blocked=blocked,
         title=_("Publish the results of %(session)s?") % {"session": institution_session},
         lead=_decided_line(closing_counts(institution_session)),
         consequences=[
@@ -200,6 +209,9 @@ def remove_member(member: JuryMember) -> Confirmation:
     if member.is_chair:
         consequences.append(_("The jury then has no chair: name one before the deliberation is closed."))
     return Confirmation(
+        blocked=""
+        if services.get_deliberation(member.institution_session).is_open
+        else _("The deliberation is closed: its jury no longer changes."),
         title=_("Remove %(name)s from the jury?") % {"name": name},
         consequences=consequences,
         confirm_label=_("Confirm the removal"),

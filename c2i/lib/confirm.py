@@ -48,6 +48,7 @@ class Confirmation:
     irreversible: bool = True
     danger: bool = False  # a deletion: the button says so by its icon
     action: str = ""  # defaults to the page's own URL
+    blocked: str = ""  # why the action cannot be done now: said instead of the form, « Back » only
 
 
 def confirmation_page(

@@ -51,6 +51,9 @@ def delete_evidence(evidence: Evidence) -> Confirmation:
         )
     consequences += _submitted_note(evidence.portfolio)
     return Confirmation(
+        blocked=_("This result was written by the platform from your knowledge test: it cannot be deleted.")
+        if evidence.is_system
+        else "",
         title=_("Delete the item « %(title)s »?") % {"title": evidence.title},
         consequences=consequences,
         confirm_label=_("Confirm the deletion"),
