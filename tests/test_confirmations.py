@@ -335,6 +335,29 @@ class TestRevocation:
         revoked = IssuedDocument.objects.get(pk=document.pk)
         assert revoked.status == DocumentStatus.REVOKED and revoked.revoked_reason == "Fraude établie"
 
+    def test_the_admins_revoke_action_asks_first(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        from c2i.credentials.services import produce_document
+
+        institution_session = decide(demo, monkeypatch)
+        services.close_deliberation(institution_session, demo.user("jury-a"), reason="Essai")
+        a1 = Enrolment.objects.get(institution_session=institution_session, candidate__user__username="candidat-a1")
+        document = produce_document(a1, None, notify=False)[1]
+        assert document is not None
+        url = "/admin/credentials/issueddocument/"
+        admin = demo.client("admin")
+        chosen = {"action": "revoke", "_selected_action": [document.pk]}
+        first = admin.post(url, chosen)
+        assert first.status_code == 200
+        body = text(first)
+        assert "1 document valide sera révoqué" in body and document.code in body and "Motif de la révocation" in body
+        assert IssuedDocument.objects.get(pk=document.pk).status == DocumentStatus.VALID
+        without_reason = admin.post(url, {**chosen, "post": "yes", "reason": " "})
+        assert "Une révocation doit être motivée." in text(without_reason)
+        assert IssuedDocument.objects.get(pk=document.pk).status == DocumentStatus.VALID
+        assert admin.post(url, {**chosen, "post": "yes", "reason": "Fraude établie"}).status_code == 302
+        revoked = IssuedDocument.objects.get(pk=document.pk)
+        assert revoked.status == DocumentStatus.REVOKED and revoked.revoked_reason == "Fraude établie"
+
     def test_only_the_national_administrator_revokes(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
         assert demo.client("correspondant-a").get("/gestion/documents/1/revocation/").status_code == 403
         assert demo.client("candidat-a1").post("/gestion/documents/1/revocation/").status_code == 403

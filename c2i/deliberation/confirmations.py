@@ -181,10 +181,11 @@ def issuance_lines(counts: dict[str, int]) -> list[str]:
 def publish(institution_session: InstitutionSession) -> Confirmation:
     counts = credentials_services.issuance_counts(institution_session)
     status = services.get_deliberation(institution_session).status
-    blocked = {
-        DeliberationStatus.OPEN: _("Close the deliberation first: only a closed deliberation is published."),
-        DeliberationStatus.PUBLISHED: _("The results of this deliberation are published already."),
-    }.get(status, "")
+    blocked = ""
+    if status == DeliberationStatus.OPEN:
+        blocked = _("Close the deliberation first: only a closed deliberation is published.")
+    elif status == DeliberationStatus.PUBLISHED:
+        blocked = _("The results of this deliberation are published already.")
     return Confirmation(
         blocked=blocked,
         title=_("Publish the results of %(session)s?") % {"session": institution_session},
