@@ -393,3 +393,20 @@ class TestAssessment:
         assert Question.objects.get(pk=question.pk).status == QuestionStatus.VALIDATED
         assert client.post(url).status_code == 302
         assert Question.objects.get(pk=question.pk).status == QuestionStatus.RETIRED
+
+
+class TestErasure:
+    def test_erasing_a_persons_data_asks_first(self, demo) -> None:  # type: ignore[no-untyped-def]
+        from c2i.privacy.models import ErasureRequest, ErasureStatus
+
+        demo.client("candidat-a1").post("/mon-espace/donnees/")
+        request = ErasureRequest.objects.get(user__username="candidat-a1")
+        response = demo.client("admin").post(f"/administration/effacements/{request.pk}/", {"action": "erase"})
+        assert response.status_code == 200
+        body = text(response)
+        assert "Effacer les données de Léa Fontaine ?" in body
+        assert "Le compte est fermé ; l'identité, le portfolio et les portfolios soumis sont effacés" in body
+        # candidat-a1's enrolment is running: the reason, and no button to confirm
+        assert "Les données ne peuvent pas encore être effacées" in body and "est en cours" in body
+        assert 'id="confirm-button"' not in body
+        assert ErasureRequest.objects.get(pk=request.pk).status == ErasureStatus.PENDING

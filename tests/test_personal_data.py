@@ -173,7 +173,11 @@ class TestErasure:
         candidate_client.post("/mon-espace/donnees/")
         request = ErasureRequest.objects.get(user__username="candidat-a1")
         with django_capture_on_commit_callbacks(execute=True):
-            response = demo.client("admin").post(f"/administration/effacements/{request.pk}/", {"action": "erase"})
+            admin = demo.client("admin")
+            asked = admin.post(f"/administration/effacements/{request.pk}/", {"action": "erase"})
+            assert asked.status_code == 200 and 'id="confirm-button"' in asked.content.decode()  # asks first
+            assert ErasureRequest.objects.get(pk=request.pk).status != ErasureStatus.DONE
+            response = admin.post(f"/administration/effacements/{request.pk}/", {"action": "erase", "confirmed": "1"})
         assert response.status_code == 302
         request.refresh_from_db()
         assert request.status == ErasureStatus.DONE

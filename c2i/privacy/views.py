@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from c2i.accounts.access import AuthenticatedRequest, role_required
 from c2i.accounts.models import AuditChainHead
+from c2i.lib.confirm import Confirmation, confirmation_page
 from c2i.lib.pages import page
 from c2i.lib.tabular import csv_response
 from c2i.privacy import audit, export, services
@@ -128,11 +129,37 @@ def erasure_requests(request: AuthenticatedRequest) -> HttpResponse:
     return page(request, "privacy/erasure_requests.html", _("Erasure requests"), requests=current)
 
 
+def _erasure_confirmation(request: AuthenticatedRequest, erasure: ErasureRequest) -> Confirmation:
+    """« Erase the data » asks first: whose data, what goes and what stays."""
+    user = erasure.user
+    blockers = services.blockers(user) if erasure.is_pending else []
+    return Confirmation(
+        title=_("Erase the data of %(name)s?") % {"name": user.get_full_name() or user.username},
+        lead=user.username,
+        consequences=[
+            _(
+                "The account is closed; the identity, the portfolio and the submitted portfolios are erased; "
+                "enrolments, exam answers, jury decisions and issued documents stay, without the identity except "
+                "on the documents."
+            )
+        ],
+        warnings=[str(b) for b in blockers],
+        warnings_title=_("The data cannot be erased yet:"),
+        blocked=_("The data cannot be erased yet:").rstrip(" :") + "." if blockers else "",
+        hidden={"action": "erase", "confirmed": "1"},
+        confirm_label=_("Confirm the erasure"),
+        cancel_url=request.path,
+        danger=True,
+    )
+
+
 @role_required("is_admin")
 @require_http_methods(["GET", "POST"])
 def erasure_request(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     erasure = get_object_or_404(ErasureRequest.objects.select_related("user"), pk=pk)
     form = RefusalForm(request.POST if request.POST.get("action") == "refuse" else None)
+    if request.method == "POST" and request.POST.get("action") == "erase" and request.POST.get("confirmed") != "1":
+        return confirmation_page(request, _erasure_confirmation(request, erasure), _requests_crumbs())
     if request.method == "POST":
         try:
             if request.POST.get("action") == "erase":
