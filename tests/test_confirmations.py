@@ -269,6 +269,8 @@ class TestPortfolio:
         assert Submission.objects.get(pk=submission.pk).status == SubmissionStatus.SUBMITTED
         assert client.post(url).status_code == 302
         assert Submission.objects.get(pk=submission.pk).status == SubmissionStatus.WITHDRAWN
+        again = text(client.get(url))
+        assert "Cette version n'est plus la version déposée." in again and 'id="confirm-button"' not in again
 
 
 class TestEnrolment:
@@ -286,6 +288,8 @@ class TestEnrolment:
         assert Enrolment.objects.get(pk=enrolment.pk).status == EnrolmentStatus.ACTIVE
         assert client.post(url).status_code == 302
         assert Enrolment.objects.get(pk=enrolment.pk).status == EnrolmentStatus.WITHDRAWN
+        again = text(client.get(url))  # nothing left to confirm
+        assert "Cette inscription n'est pas active." in again and 'id="confirm-button"' not in again
 
     def test_declining_an_invitation_is_confirmed_first(self, demo) -> None:  # type: ignore[no-untyped-def]
         user = demo.user("candidat-b1")

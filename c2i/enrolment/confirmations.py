@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from c2i.enrolment.models import Enrolment, Invitation
+from c2i.enrolment.models import Enrolment, EnrolmentStatus, Invitation, InvitationStatus
 from c2i.lib.confirm import Confirmation
 
 
@@ -25,6 +25,7 @@ def withdraw(enrolment: Enrolment) -> Confirmation:
         _("Your portfolio stays yours; to come back, you enrol again while the session accepts enrolments.")
     )
     return Confirmation(
+        blocked="" if enrolment.status == EnrolmentStatus.ACTIVE else _("This enrolment is not active."),
         title=_("Withdraw from %(session)s?") % names,
         lead=institution_session.institution.name,
         consequences=consequences,
@@ -37,6 +38,7 @@ def decline(invitation: Invitation) -> Confirmation:
     institution_session = invitation.institution_session
     names = {"session": institution_session.session.name, "institution": institution_session.institution.name}
     return Confirmation(
+        blocked="" if invitation.state == InvitationStatus.PENDING else _("This invitation is answered already."),
         title=_("Decline the invitation to %(session)s?") % names,
         lead=institution_session.institution.name,
         consequences=[

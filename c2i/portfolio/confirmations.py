@@ -83,6 +83,7 @@ def remove_file(item_file: EvidenceFile) -> Confirmation:
 def withdraw_submission(submission: Submission) -> Confirmation:
     institution_session = submission.institution_session
     return Confirmation(
+        blocked="" if submission.is_current else _("This version is no longer the submitted one."),
         title=_("Withdraw your submission to the jury?"),
         lead=_("%(session)s — %(institution)s")
         % {
