@@ -267,7 +267,10 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     "deliberation:close": Rule(
         ab(lambda w, s: f"/jury/sessions/{_ins(w, s)}/cloture/"),
         CHAIR_PAGE,  # GET: the confirmation page, with its counts
-        CHAIR_ONLY,
+        # the chair reaches the service, which refuses (A: candidates still undecided; B: already
+        # published): the confirmation page again, 400, the reason as typed
+        who(JURY_SEATED, JURY_OF, ok="400", admin__A="403", admin__B="403", tuteur_a__A="403"),
+        data={"reason": "Jury avancé (matrice d'accès)."},
     ),
     "deliberation:publish": Rule(
         ab(lambda w, s: f"/jury/sessions/{_ins(w, s)}/publication/"),
@@ -654,6 +657,7 @@ ADMIN_NO_ADD = frozenset(
         "deliberation.DomainCredit",
         "django_tasks_database.DBTaskResult",
         "enrolment.Invitation",
+        "notifications.SentNotification",
         "portfolio.Portfolio",
         "portfolio.Submission",
         "privacy.ErasureRequest",

@@ -351,11 +351,13 @@ def build_world(client: Client) -> World:
     world.ids["seat_a"] = _seat_of(world.is_a, TA)
     _portfolios(world)
     _questions(world)
+    # The imports come before the deliberations are published: a deliberated
+    # session takes no more candidates (docs/lifecycle.md).
+    _import_by_b(world)
     _b_jury_exam_and_documents(world)
     _tutor_candidate(world)
     _formulas()
     _secrets(world)
-    _import_by_b(world)
     _seat_a1(world)
     _admin_rows(world)
     from django.conf import settings as s
@@ -386,6 +388,7 @@ def _admin_rows(world: World) -> None:
     from c2i.credentials import services as documents
     from c2i.credentials.tasks import produce_documents_task
     from c2i.enrolment.models import InstitutionSession
+    from c2i.notifications.models import NotificationKind, SentNotification
     from c2i.privacy import services as privacy
 
     Group.objects.create(name="Démonstration")
@@ -395,6 +398,11 @@ def _admin_rows(world: World) -> None:
     batch = documents.enqueue_session_documents(_institution_session("b"), _user(CB))
     produce_documents_task.enqueue(batch.pk, 0)
     world.ids["erasure"] = privacy.request_erasure(_user(TUTOR_CANDIDATE)).pk
+    # the invitation e-mail as the worker records it once sent (the matrix's
+    # transaction never commits, so no task runs in it)
+    SentNotification.objects.create(
+        kind=NotificationKind.INVITATION, object_id=world.ids["inv_a"], recipient=f"{A1}@c2i-demo.fr"
+    )
     try:
         from dsfr.models import DsfrConfig
 
