@@ -20,9 +20,11 @@ from tests.assessment_support import demo_exam, start
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
-# A file of the portfolio's ZIP export, opened offline: never served by the
-# site, it carries its own policy (no network at all) in a <meta> tag.
-OFFLINE_TEMPLATES = {"portfolio/export_summary.html"}
+# Documents read outside the site, where our CSP does not apply: a file of the
+# portfolio's ZIP export, opened offline (it carries its own policy, no network
+# at all, in a <meta> tag), and the HTML part of e-mails (mail clients honour
+# only inline styles; it holds no script and loads nothing).
+OFFLINE_TEMPLATES = {"portfolio/export_summary.html", "notifications/email/message.html"}
 
 
 def policy(response: Any) -> dict[str, list[str]]:
