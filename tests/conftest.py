@@ -215,7 +215,6 @@ def browser():  # type: ignore[no-untyped-def]
             executable_path="/usr/bin/chromium",
             args=[
                 "--no-sandbox",
-                "--lang=fr-FR",  # the browser's own controls (date fields, file buttons) in French
                 "--disable-gpu",
                 "--disable-quic",
                 "--no-first-run",
