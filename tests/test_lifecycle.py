@@ -302,6 +302,10 @@ class TestCandidatePagesAfterTheJury:
         assert sentence in space and "Se retirer" not in space
         a2 = enrolment_of(demo, "candidat-a2")
         assert f"/mon-espace/inscriptions/{a2.pk}/retrait/" not in space
+        # the confirmation page says it before anyone confirms, and offers no confirmation
+        page = client.get(f"/mon-espace/inscriptions/{a2.pk}/retrait/").content.decode()
+        assert "l&#x27;inscription ne peut plus être retirée" in page
+        assert "Confirmer mon retrait" not in page
         response = client.post(f"/mon-espace/inscriptions/{a2.pk}/retrait/", follow=True)
         assert "l&#x27;inscription ne peut plus être retirée" in response.content.decode()
         response = client.post("/mon-espace/dossier/C2i1/depot/", {"enrolment": a2.pk}, follow=True)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from c2i.enrolment.models import Enrolment, EnrolmentStatus, Invitation, InvitationStatus
+from c2i.enrolment import services
+from c2i.enrolment.models import Enrolment, Invitation, InvitationStatus
 from c2i.lib.confirm import Confirmation
 
 
@@ -15,6 +16,7 @@ def withdraw(enrolment: Enrolment) -> Confirmation:
 
     institution_session = enrolment.institution_session
     names = {"session": enrolment.session.name, "institution": institution_session.institution.name}
+    refusal = services.withdrawal_refusal(enrolment)
     consequences = [
         _("You are no longer a candidate of %(session)s at %(institution)s: your place is freed.") % names,
         _("The jury of this session will not deliberate on you: no result and no document for this session."),
@@ -25,7 +27,7 @@ def withdraw(enrolment: Enrolment) -> Confirmation:
         _("Your portfolio stays yours; to come back, you enrol again while the session accepts enrolments.")
     )
     return Confirmation(
-        blocked="" if enrolment.status == EnrolmentStatus.ACTIVE else _("This enrolment is not active."),
+        blocked=refusal.message if refusal is not None else "",
         title=_("Withdraw from %(session)s?") % names,
         lead=institution_session.institution.name,
         consequences=consequences,

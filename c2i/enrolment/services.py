@@ -261,19 +261,14 @@ def decline_invitation(invitation: Invitation, actor: User) -> Invitation:
     return locked
 
 
-@transaction.atomic
-def withdraw(enrolment: Enrolment, actor: User | None) -> Enrolment:
-    """Withdrawal before the portfolio deadline frees the slot (R5), never
-    once the jury has deliberated; the submission made for it ends with it."""
-    from c2i.portfolio.models import Submission, SubmissionStatus
-
-    Enrolment.objects.select_for_update().filter(pk=enrolment.pk).first()  # one withdrawal at a time
-    enrolment.refresh_from_db(fields=["status", "withdrawn_at"])
+def withdrawal_refusal(enrolment: Enrolment, *, lock: bool = False) -> EnrolmentError | None:
+    """Why this enrolment cannot be withdrawn now, or None: the service
+    raises it, the confirmation page says it before anyone confirms."""
     if enrolment.status != EnrolmentStatus.ACTIVE:
-        raise EnrolmentError("not_active", _("This enrolment is not active."))
-    closed = freeze.closed_at(enrolment.institution_session_id, lock=True)
+        return EnrolmentError("not_active", _("This enrolment is not active."))
+    closed = freeze.closed_at(enrolment.institution_session_id, lock=lock)
     if closed is not None:
-        raise EnrolmentError(
+        return EnrolmentError(
             "deliberated",
             _(
                 "The jury of this session deliberated on %(date)s: the enrolment can no longer be withdrawn. "
@@ -282,7 +277,7 @@ def withdraw(enrolment: Enrolment, actor: User | None) -> Enrolment:
             % {"date": freeze.date_text(closed)},
         )
     if enrolment.institution_session.deadline_passed():
-        raise EnrolmentError(
+        return EnrolmentError(
             "deadline_passed",
             _("The portfolio deadline (%(deadline)s) has passed: withdrawal is no longer possible.")
             % {
@@ -291,6 +286,20 @@ def withdraw(enrolment: Enrolment, actor: User | None) -> Enrolment:
                 )
             },
         )
+    return None
+
+
+@transaction.atomic
+def withdraw(enrolment: Enrolment, actor: User | None) -> Enrolment:
+    """Withdrawal before the portfolio deadline frees the slot (R5), never
+    once the jury has deliberated; the submission made for it ends with it."""
+    from c2i.portfolio.models import Submission, SubmissionStatus
+
+    Enrolment.objects.select_for_update().filter(pk=enrolment.pk).first()  # one withdrawal at a time
+    enrolment.refresh_from_db(fields=["status", "withdrawn_at"])
+    refusal = withdrawal_refusal(enrolment, lock=True)
+    if refusal is not None:
+        raise refusal
     enrolment.status = EnrolmentStatus.WITHDRAWN
     enrolment.withdrawn_at = timezone.now()
     enrolment.save(update_fields=["status", "withdrawn_at"])
