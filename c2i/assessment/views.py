@@ -835,18 +835,26 @@ def _refused_here(request: HttpRequest, attempt: Attempt, networks: list[str]) -
     )
 
 
-@role_required("is_candidate")
-def attempt_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    attempt = access.get_attempt_for_candidate(request.user, pk)
+def _sitting_gate(request: AuthenticatedRequest, attempt: Attempt) -> HttpResponse | None:
+    """Where a candidate goes instead of their sitting's pages: the exam's
+    page once the time is over (the sitting scored), or the refusal of a
+    room's network; None while they may go on."""
     now = timezone.now()
     if attempt.is_over(now):
         if attempt.closed_at is None:
             services.finalise_attempt(attempt, now=now)
         messages.info(request, _("The test is over: your answers are saved."))
         return redirect(attempt.exam.get_candidate_url())
-    refused = _refused_here(request, attempt, _remember_networks(request, attempt))
-    if refused is not None:
-        return refused
+    return _refused_here(request, attempt, _remember_networks(request, attempt))
+
+
+@role_required("is_candidate")
+def attempt_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    attempt = access.get_attempt_for_candidate(request.user, pk)
+    gate = _sitting_gate(request, attempt)
+    if gate is not None:
+        return gate
+    now = timezone.now()
     questions = shown_questions(attempt)
     return page(
         request,
@@ -918,15 +926,10 @@ def attempt_finish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 def _confirm_finish(request: AuthenticatedRequest, attempt: Attempt) -> HttpResponse:
+    gate = _sitting_gate(request, attempt)
+    if gate is not None:
+        return gate
     now = timezone.now()
-    if attempt.is_over(now):
-        if attempt.closed_at is None:
-            services.finalise_attempt(attempt, now=now)
-        messages.info(request, _("The test is over: your answers are saved."))
-        return redirect(attempt.exam.get_candidate_url())
-    refused = _refused_here(request, attempt, _remember_networks(request, attempt))
-    if refused is not None:
-        return refused
     ticked = list(attempt.items.order_by("position").values_list("position", "ticked"))
     total = len(ticked)
     unanswered_positions = [position for position, options in ticked if not options]
