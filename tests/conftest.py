@@ -142,6 +142,14 @@ class Site:
     url: str
     env: dict[str, str]
 
+    def manage(self, *args: str) -> str:
+        """Run `manage.py` against this server's database; its output."""
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), *args], env=self.env, cwd=ROOT, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
 
 @contextmanager
 def _serve(name: str, settings: dict[str, str] | None = None, port: int | None = None) -> Iterator[Site]:

@@ -83,3 +83,46 @@ def certified_and_not(demo: Any) -> tuple[Enrolment, Enrolment]:
     set_outcome(a2, OutcomeStatus.NOT_CERTIFIED, ["D1", "D3"])
     publish(a1.institution_session)
     return a1, a2
+
+
+# A script for `Site.manage("shell", "-c", ...)` (the browser journeys' servers):
+# `prepare(username, percents)` gives that C2i1 candidate of the demo a submitted
+# portfolio whose evidence covers every competency and published knowledge-test
+# results (75 % in each domain unless `percents` says otherwise); `chair` is jury-a.
+PREPARE_CANDIDATES = """
+import datetime as dt
+from django.utils import timezone
+from c2i.accounts.models import User
+from c2i.assessment.models import Attempt, DomainResult, Exam
+from c2i.enrolment.models import Enrolment
+from c2i.frameworks.models import Competency, Domain
+from c2i.portfolio import services as portfolio
+
+now = timezone.now()
+chair = User.objects.get(username="jury-a")
+
+def prepare(username, percents):
+    e = Enrolment.objects.get(candidate__user__username=username, status="active", session__framework__code="C2i1")
+    user, framework = e.candidate.user, e.session.framework
+    mine = portfolio.open_portfolio(e.candidate, framework, user)
+    portfolio.create_evidence(
+        mine, user, kind="a", title="Projet tutoré : site web du club de théâtre",
+        competencies=list(Competency.objects.filter(domain__framework=framework, retired=False)),
+        context="L2 Informatique — projet tutoré", link="https://example.fr/projet-theatre",
+        reflection="Ce projet a mobilisé l'ensemble des compétences du référentiel.",
+    )
+    portfolio.submit_portfolio(mine, e, user)
+    exam = Exam.objects.get(institution_session=e.institution_session)
+    attempt = Attempt.objects.filter(exam=exam, enrolment=e).first() or Attempt.objects.create(
+        exam=exam, enrolment=e, user=user, seed=1, started_at=now - dt.timedelta(hours=2),
+        deadline=now - dt.timedelta(hours=1))
+    Attempt.objects.filter(pk=attempt.pk).update(submitted_at=now - dt.timedelta(hours=1),
+                                                 closed_at=now - dt.timedelta(hours=1))
+    for domain in Domain.objects.filter(framework=framework):
+        percent = percents.get(domain.code, 75.0)
+        DomainResult.objects.update_or_create(attempt=attempt, domain=domain, defaults=dict(
+            questions=12, percent=percent, positive=percent >= 50))
+    Exam.objects.filter(pk=exam.pk).update(results_published_at=now)
+    return e
+
+"""

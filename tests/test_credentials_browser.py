@@ -16,53 +16,20 @@ batch, both candidates download their PDF, and a visitor checks both codes on
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import ROOT, Site, login, screenshot
+from tests.conftest import Site, login, screenshot
+from tests.credentials_support import PREPARE_CANDIDATES
 
 pytestmark = pytest.mark.browser
 
-SEED = """
-import datetime as dt
-from django.utils import timezone
-from c2i.accounts.models import User
-from c2i.assessment.models import Attempt, DomainResult, Exam
+SEED = (
+    PREPARE_CANDIDATES
+    + """
 from c2i.deliberation.services import active_enrolments, set_deferred
-from c2i.enrolment.models import Enrolment
-from c2i.frameworks.models import Competency, Domain
-from c2i.portfolio import services as portfolio
-
-now = timezone.now()
-chair = User.objects.get(username="jury-a")
-
-def prepare(username, percents):
-    e = Enrolment.objects.get(candidate__user__username=username, status="active", session__framework__code="C2i1")
-    user, framework = e.candidate.user, e.session.framework
-    mine = portfolio.open_portfolio(e.candidate, framework, user)
-    portfolio.create_evidence(
-        mine, user, kind="a", title="Projet tutoré : site web du club de théâtre",
-        competencies=list(Competency.objects.filter(domain__framework=framework, retired=False)),
-        context="L2 Informatique — projet tutoré", link="https://example.fr/projet-theatre",
-        reflection="Ce projet a mobilisé l'ensemble des compétences du référentiel.",
-    )
-    portfolio.submit_portfolio(mine, e, user)
-    exam = Exam.objects.get(institution_session=e.institution_session)
-    attempt = Attempt.objects.filter(exam=exam, enrolment=e).first() or Attempt.objects.create(
-        exam=exam, enrolment=e, user=user, seed=1, started_at=now - dt.timedelta(hours=2),
-        deadline=now - dt.timedelta(hours=1))
-    Attempt.objects.filter(pk=attempt.pk).update(submitted_at=now - dt.timedelta(hours=1),
-                                                 closed_at=now - dt.timedelta(hours=1))
-    for domain in Domain.objects.filter(framework=framework):
-        percent = percents.get(domain.code, 75.0)
-        DomainResult.objects.update_or_create(attempt=attempt, domain=domain, defaults=dict(
-            questions=12, percent=percent, positive=percent >= 50))
-    Exam.objects.filter(pk=exam.pk).update(results_published_at=now)
-    return e
 
 a1 = prepare("candidat-a1", {})
 a2 = prepare("candidat-a2", {"D2": 41.7, "D4": 33.3, "D5": 45.0})
@@ -70,14 +37,7 @@ for other in active_enrolments(a1.institution_session).exclude(pk__in=[a1.pk, a2
     set_deferred(other, True, chair)
 print(a1.institution_session_id, a1.pk, a2.pk)
 """
-
-
-def manage(site: Site, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args], env=site.env, cwd=ROOT, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+)
 
 
 def logout(page: Any) -> None:
@@ -96,7 +56,7 @@ def download_pdf(page: Any) -> str:
 
 
 def test_documents_journey(page: Any, live_site: Site) -> None:
-    session_pk, a1, a2 = (int(n) for n in manage(live_site, "shell", "-c", SEED).strip().splitlines()[-1].split())
+    session_pk, a1, a2 = (int(n) for n in live_site.manage("shell", "-c", SEED).strip().splitlines()[-1].split())
 
     # The jury decides on the grid: a1 everything validated, a2 only D1 and D3.
     login(page, "jury-a")
@@ -125,7 +85,7 @@ def test_documents_journey(page: Any, live_site: Site) -> None:
     page.get_by_role("button", name="Confirmer la publication").click()
     page.wait_for_load_state()
     screenshot(page, "documents-01-published")
-    manage(live_site, "db_worker", "--batch", "--no-reload", "--no-startup-delay")
+    live_site.manage("db_worker", "--batch", "--no-reload", "--no-startup-delay")
     logout(page)
 
     login(page, "correspondant-a")

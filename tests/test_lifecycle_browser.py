@@ -10,14 +10,12 @@ here is what the candidate sees afterwards."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import ROOT, Site, login, screenshot
+from tests.conftest import Site, login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -39,14 +37,6 @@ print(session.pk, a2.pk)
 FROZEN = "Le jury a délibéré : votre dossier et votre inscription à cette session ne peuvent plus être modifiés."
 
 
-def manage(site: Site, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args], env=site.env, cwd=ROOT, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def forged_post(page: Any, url: str, **fields: str) -> str:
     """A POST the page no longer offers, sent with the session's own CSRF
     token (as a hand-made form would): the text of the page it lands on."""
@@ -56,7 +46,7 @@ def forged_post(page: Any, url: str, **fields: str) -> str:
 
 
 def test_after_the_jury_published_candidat_a2_can_no_longer_change_anything(page: Any, live_site: Site) -> None:
-    session_pk, a2 = (int(n) for n in manage(live_site, "shell", "-c", SEED).strip().splitlines()[-1].split())
+    session_pk, a2 = (int(n) for n in live_site.manage("shell", "-c", SEED).strip().splitlines()[-1].split())
     page.set_default_timeout(60000)  # a shared machine can be slow
     expect.set_options(timeout=30000)
 

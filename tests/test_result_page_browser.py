@@ -10,56 +10,23 @@ is screenshotted (test-artifacts/result-page-*.png)."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import ROOT, Site, login, screenshot
+from tests.conftest import Site, login, screenshot
+from tests.credentials_support import PREPARE_CANDIDATES
 
 pytestmark = pytest.mark.browser
 
 COMMENT = "Le dossier ne montre pas le respect du droit d'auteur : les images du site ne sont pas créditées."
 
-SEED = f"""
-import datetime as dt
-from django.utils import timezone
-from c2i.accounts.models import User
-from c2i.assessment.models import Attempt, DomainResult, Exam
+SEED = (
+    PREPARE_CANDIDATES
+    + f"""
 from c2i.credentials.services import produce_document
 from c2i.deliberation import services
-from c2i.enrolment.models import Enrolment
-from c2i.frameworks.models import Competency, Domain
-from c2i.portfolio import services as portfolio
-
-now = timezone.now()
-chair = User.objects.get(username="jury-a")
-
-def prepare(username, percents):
-    e = Enrolment.objects.get(candidate__user__username=username, status="active", session__framework__code="C2i1")
-    user, framework = e.candidate.user, e.session.framework
-    mine = portfolio.open_portfolio(e.candidate, framework, user)
-    portfolio.create_evidence(
-        mine, user, kind="a", title="Projet tutoré : site web du club de théâtre",
-        competencies=list(Competency.objects.filter(domain__framework=framework, retired=False)),
-        context="L2 Informatique — projet tutoré", link="https://example.fr/projet-theatre",
-        reflection="Ce projet a mobilisé l'ensemble des compétences du référentiel.",
-    )
-    portfolio.submit_portfolio(mine, e, user)
-    exam = Exam.objects.get(institution_session=e.institution_session)
-    attempt = Attempt.objects.filter(exam=exam, enrolment=e).first() or Attempt.objects.create(
-        exam=exam, enrolment=e, user=user, seed=1, started_at=now - dt.timedelta(hours=2),
-        deadline=now - dt.timedelta(hours=1))
-    Attempt.objects.filter(pk=attempt.pk).update(submitted_at=now - dt.timedelta(hours=1),
-                                                 closed_at=now - dt.timedelta(hours=1))
-    for domain in Domain.objects.filter(framework=framework):
-        percent = percents.get(domain.code, 75.0)
-        DomainResult.objects.update_or_create(attempt=attempt, domain=domain, defaults=dict(
-            questions=12, percent=percent, positive=percent >= 50))
-    Exam.objects.filter(pk=exam.pk).update(results_published_at=now)
-    return e
 
 a1 = prepare("candidat-a1", {{}})
 a2 = prepare("candidat-a2", {{"D4": 33.3}})
@@ -77,19 +44,12 @@ for e in (a1, a2):
     produce_document(e, chair, notify=False)
 print(a1.pk, a2.pk)
 """
-
-
-def manage(site: Site, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args], env=site.env, cwd=ROOT, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+)
 
 
 @pytest.fixture(scope="module")
 def enrolments(live_site: Site) -> tuple[int, int]:
-    a1, a2 = (int(n) for n in manage(live_site, "shell", "-c", SEED).strip().splitlines()[-1].split())
+    a1, a2 = (int(n) for n in live_site.manage("shell", "-c", SEED).strip().splitlines()[-1].split())
     return a1, a2
 
 
