@@ -216,11 +216,15 @@ class TestBatch:
     def test_publication_by_the_deliberation_hands_over_the_documents(
         self, demo: Any, isolated: Any, django_capture_on_commit_callbacks: Any
     ) -> None:
-        from c2i.deliberation import documents
+        from c2i.deliberation import services as deliberation
 
         a1, _a2 = certified_and_not(demo)
-        assert documents.enqueue_session_documents(a1.institution_session, demo.user("jury-a")) is True
-        assert DocumentBatch.objects.filter(institution_session=a1.institution_session).exists()
+        publish(a1.institution_session, DeliberationStatus.CLOSED)
+        with django_capture_on_commit_callbacks(execute=True):
+            deliberation.publish_deliberation(a1.institution_session, demo.user("jury-a"))
+        batch = DocumentBatch.objects.get(institution_session=a1.institution_session)
+        assert batch.requested_by == demo.user("jury-a")
+        assert IssuedDocument.objects.filter(enrolment=a1, status=DocumentStatus.VALID).exists()
 
 
 class TestDownload:

@@ -10,7 +10,8 @@ import pytest
 from pypdf import PdfReader
 
 from c2i.accounts.models import AuditEntry
-from c2i.deliberation import documents, services, sources
+from c2i.credentials import services as credentials
+from c2i.deliberation import services, sources
 from c2i.deliberation.models import CandidateOutcome, CompetencyDecision, DeliberationStatus
 from c2i.enrolment.models import EnrolmentStatus
 from tests.deliberation_support import codes, submit_all, tests_at
@@ -108,10 +109,8 @@ class TestAfterClosing:
     ) -> None:
         issued: list[tuple[str, object]] = []
 
-        def fake_service(name: str):  # type: ignore[no-untyped-def]
-            return lambda *args: issued.append((name, args))
-
-        monkeypatch.setattr(documents, "_service", fake_service)
+        for name in ("enqueue_session_documents", "reissue_document"):
+            monkeypatch.setattr(credentials, name, lambda *args, name=name: issued.append((name, args)))
         institution_session = decide_everyone(demo, monkeypatch, nv=("D4.2",))
         chair = demo.user("jury-a")
         services.close_deliberation(institution_session, chair, reason=EARLY)
@@ -142,7 +141,36 @@ class TestAfterClosing:
         assert entry.details["reason"] == "Erreur de saisie" and entry.details["supersedes"] == rows[0].pk
         assert issued[-1][0] == "reissue_document" and issued[-1][1][0] == a2
 
-    def test_documents_module_does_nothing_without_the_credentials_services(self, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-        monkeypatch.setattr(documents, "_service", lambda name: None)
-        assert documents.enqueue_session_documents(object(), None) is False
-        assert documents.reissue_document(object(), None, "r") is False
+    def test_a_publication_whose_documents_cannot_be_handed_over_fails_loudly(  # type: ignore[no-untyped-def]
+        self, demo, monkeypatch, django_capture_on_commit_callbacks
+    ) -> None:
+        institution_session = decide_everyone(demo, monkeypatch)
+        chair = demo.user("jury-a")
+        services.close_deliberation(institution_session, chair, reason=EARLY)
+        monkeypatch.delattr(credentials, "enqueue_session_documents")  # the credentials service is not there
+        with (
+            pytest.raises(AttributeError, match="enqueue_session_documents"),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            services.publish_deliberation(institution_session, chair)
+
+    def test_a_rectification_whose_document_cannot_be_reissued_fails_loudly(  # type: ignore[no-untyped-def]
+        self, demo, monkeypatch, django_capture_on_commit_callbacks
+    ) -> None:
+        monkeypatch.setattr(credentials, "enqueue_session_documents", lambda *args: None)
+        institution_session = decide_everyone(demo, monkeypatch, nv=("D4.2",))
+        chair = demo.user("jury-a")
+        services.close_deliberation(institution_session, chair, reason=EARLY)
+        services.publish_deliberation(institution_session, chair)
+        a2 = demo.candidate("candidat-a2").enrolments.get(status=EnrolmentStatus.ACTIVE)
+        cited = [i for i, _kind, _title in sources.submitted_evidence(a2)["D4.2"]]
+
+        def broken(*args):  # type: ignore[no-untyped-def]
+            raise RuntimeError("the document's PDF could not be written")
+
+        monkeypatch.setattr(credentials, "reissue_document", broken)
+        with (
+            pytest.raises(RuntimeError, match="could not be written"),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            services.rectify(a2, "D4.2", "V", "Erreur de saisie", chair, cited)

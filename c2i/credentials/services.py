@@ -1,7 +1,7 @@
 """Issuing, rectifying, revoking and verifying certificates and attestations
 (RULES.md R15).
 
-The deliberation calls two functions (through `deliberation/documents.py`):
+The deliberation calls two functions (directly, after its transaction commits):
 `enqueue_session_documents()` on publication and `reissue_document()` after a
 rectification. What the deliberation decided is read in one place only,
 `document_data()`.

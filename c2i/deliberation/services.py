@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 
 from c2i.accounts.models import User, audit
 from c2i.accounts.services import send_password_link
-from c2i.deliberation import documents, grid, sources
+from c2i.credentials import services as credentials
+from c2i.deliberation import grid, sources
 from c2i.deliberation.models import (
     CandidateOutcome,
     CompetencyDecision,
@@ -955,7 +956,8 @@ def publish_deliberation(institution_session: InstitutionSession, actor: User) -
     deliberation.published_by = actor
     deliberation.save(update_fields=["status", "published_at", "published_by"])
     audit(actor, "deliberation.publish", deliberation)
-    transaction.on_commit(lambda: documents.enqueue_session_documents(institution_session, actor))
+    # not robust: a failure to hand the documents over propagates (the batch page records production failures)
+    transaction.on_commit(lambda: credentials.enqueue_session_documents(institution_session, actor))
     transaction.on_commit(lambda: notifications.outcomes_published(institution_session.pk))  # e-mails, by the worker
     return deliberation
 
@@ -1003,5 +1005,5 @@ def rectify(
         outcome=result.outcome.status,
     )
     if deliberation.status == DeliberationStatus.PUBLISHED:
-        transaction.on_commit(lambda: documents.reissue_document(enrolment, actor, reason))
+        transaction.on_commit(lambda: credentials.reissue_document(enrolment, actor, reason))
     return result
