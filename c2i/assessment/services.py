@@ -157,12 +157,16 @@ def create_question(
     single: bool = False,
     idnumber: str = "",
     status: str = QuestionStatus.DRAFT,
+    image: bytes | None = None,
 ) -> Question:
+    """The question, its options and (optionally) its image, in one transaction:
+    every check, the image's included, runs before anything is written."""
     _check_competency(framework, competency)
     check_options(kind, options)
     if not stem.strip():
         raise AssessmentError("empty_stem", _("The question needs a text."))
     check_images(stem, stem_format, options, feedback)
+    image_type = check_image(image) if image is not None else ""
     question = Question.objects.create(
         framework=framework,
         competency=competency,
@@ -178,6 +182,8 @@ def create_question(
     )
     _write_options(question, options)
     audit(actor, "assessment.question_create", question, status=status, competency=competency.code)
+    if image is not None:
+        _store_image(question, actor, image, image_type)
     return question
 
 
@@ -203,7 +209,11 @@ def update_question(
     options: Sequence[OptionInput],
     name: str = "",
     feedback: str = "",
+    image: bytes | None = None,
+    remove_image: bool = False,
 ) -> Question:
+    """The text, options and image (`image`: a new one; `remove_image`: none
+    any more; neither: kept) in one transaction, every check first."""
     question = Question.objects.select_for_update().get(pk=question.pk)
     _check_editable(question)
     _check_competency(question.framework, competency)
@@ -211,6 +221,7 @@ def update_question(
     if not stem.strip():
         raise AssessmentError("empty_stem", _("The question needs a text."))
     check_images(stem, question.stem_format, options, feedback)
+    image_type = check_image(image) if image is not None else ""
     question.competency = competency
     question.stem = stem
     question.name = name.strip()[:200]
@@ -218,6 +229,10 @@ def update_question(
     question.save(update_fields=["competency", "stem", "name", "feedback", "updated_at"])
     _write_options(question, options)
     audit(actor, "assessment.question_update", question)
+    if image is not None:
+        _store_image(question, actor, image, image_type)
+    elif remove_image and question.image:
+        _store_image(question, actor, None, "")
     return question
 
 
@@ -250,19 +265,24 @@ def set_image(question: Question, actor: User | None, data: bytes | None) -> Que
     """Attach (or with None remove) the question's image."""
     question = Question.objects.select_for_update().get(pk=question.pk)
     _check_editable(question)
+    _store_image(question, actor, data, check_image(data) if data is not None else "")
+    return question
+
+
+def _store_image(question: Question, actor: User | None, data: bytes | None, image_type: str) -> None:
+    """Write an image already checked (`image_type` from check_image), or with
+    None remove it; the old file goes once the transaction is committed."""
     old = question.image.name if question.image else ""
     if data is None:
         question.image = ""  # type: ignore[assignment]
-        question.image_type = ""
     else:
-        question.image_type = check_image(data)
         question.image.save("image", ContentFile(data), save=False)
+    question.image_type = image_type
     question.save(update_fields=["image", "image_type", "updated_at"])
     if old:
         storage = question.image.storage
         transaction.on_commit(lambda: storage.delete(old))
     audit(actor, "assessment.question_image", question, removed=data is None)
-    return question
 
 
 # --- review -------------------------------------------------------------------

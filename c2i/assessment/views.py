@@ -112,12 +112,10 @@ def _option_inputs(form: QuestionForm) -> list[services.OptionInput]:
     return [services.OptionInput(plain_to_fragment(text), f) for (text, _), f in zip(pairs, fractions, strict=True)]
 
 
-def _apply_image(form: QuestionForm, question: Question, user: Any) -> None:
+def _image_bytes(form: QuestionForm) -> bytes | None:
+    """The uploaded image's bytes, or None when no file was sent."""
     upload = form.cleaned_data.get("image")
-    if upload:
-        services.set_image(question, user, upload.read())
-    elif form.cleaned_data.get("remove_image"):
-        services.set_image(question, user, None)
+    return upload.read() if upload else None
 
 
 @role_required(*AUTHORS)
@@ -134,12 +132,11 @@ def question_create(request: AuthenticatedRequest) -> HttpResponse:
                 stem=form.cleaned_data["stem"].strip(),
                 feedback=plain_to_fragment(form.cleaned_data["feedback"]),
                 options=_option_inputs(form),
+                image=_image_bytes(form),
             )
-            _apply_image(form, question, request.user)
         except DomainError as error:
             form.add_error(_question_field(error.code), error.message)
-            question = None
-        if question is not None and not form.errors:
+        else:
             messages.success(request, _("The question is saved as a draft. Submit it for review when it is ready."))
             return redirect(question.get_absolute_url())
     return page(
@@ -185,8 +182,9 @@ def question_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 stem=form.cleaned_data["stem"].strip(),
                 feedback=plain_to_fragment(form.cleaned_data["feedback"]),
                 options=_option_inputs(form),
+                image=_image_bytes(form),
+                remove_image=bool(form.cleaned_data.get("remove_image")),
             )
-            _apply_image(form, question, request.user)
         except DomainError as error:
             form.add_error(_question_field(error.code), error.message)
         else:
