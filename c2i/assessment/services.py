@@ -260,15 +260,6 @@ def check_image(data: bytes) -> str:
     return kind
 
 
-@transaction.atomic
-def set_image(question: Question, actor: User | None, data: bytes | None) -> Question:
-    """Attach (or with None remove) the question's image."""
-    question = Question.objects.select_for_update().get(pk=question.pk)
-    _check_editable(question)
-    _store_image(question, actor, data, check_image(data) if data is not None else "")
-    return question
-
-
 def _store_image(question: Question, actor: User | None, data: bytes | None, image_type: str) -> None:
     """Write an image already checked (`image_type` from check_image), or with
     None remove it; the old file goes once the transaction is committed."""
