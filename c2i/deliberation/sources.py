@@ -1,7 +1,7 @@
 """What the jury reads from the other apps: the submitted portfolio (portfolio
 app) and the knowledge-test results (assessment app). All coupling to those
-apps is here; each function answers "nothing" when the other app, or its
-tables, are not there yet, so the jury works (with empty columns) meanwhile.
+apps is here. Their tables are read directly: a missing one is an error, never
+an empty column (R11: « contrôle non passé » for every candidate).
 """
 
 from __future__ import annotations
@@ -11,27 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
 from django.urls import NoReverseMatch, reverse
+
+from c2i.assessment.models import DomainResult
+from c2i.portfolio.models import Positioning, Submission, SubmissionStatus, SubmittedEvidence
 
 # (evidence id, kind a–d, title)
 EvidenceRef = tuple[int, str, str]
-
-
-def _tables_exist(*tables: str) -> bool:
-    try:
-        names = set(connection.introspection.table_names())
-    except Exception:  # pragma: no cover - no database at all
-        return False
-    return all(t in names for t in tables)
-
-
-def _portfolio_ready() -> bool:
-    try:
-        from c2i.portfolio.models import Positioning, Submission, SubmittedEvidence
-    except ImportError:  # pragma: no cover - app removed
-        return False
-    return _tables_exist(Submission._meta.db_table, SubmittedEvidence._meta.db_table, Positioning._meta.db_table)
 
 
 @dataclass(frozen=True)
@@ -44,10 +30,8 @@ class SubmittedPortfolio:
 def submissions(enrolment_ids: Iterable[int]) -> dict[int, SubmittedPortfolio]:
     """The current submitted snapshot of each enrolment that has one (R9)."""
     ids = list(enrolment_ids)
-    if not ids or not _portfolio_ready():
+    if not ids:
         return {}
-    from c2i.portfolio.models import Submission, SubmissionStatus
-
     result = {}
     rows = Submission.objects.filter(enrolment_id__in=ids, status=SubmissionStatus.SUBMITTED).values_list(
         "enrolment_id", "pk", "submitted_at"
@@ -65,10 +49,8 @@ def submitted_evidence_many(enrolment_ids: Iterable[int]) -> dict[int, dict[str,
     """{enrolment id: {competency code: [(evidence id, kind, title)]}} read from
     each enrolment's current submitted snapshot (never the living portfolio)."""
     ids = list(enrolment_ids)
-    if not ids or not _portfolio_ready():
+    if not ids:
         return {}
-    from c2i.portfolio.models import SubmissionStatus, SubmittedEvidence
-
     through = SubmittedEvidence.competencies.through
     rows = through.objects.filter(
         submittedevidence__submission__enrolment_id__in=ids,
@@ -93,10 +75,6 @@ def submitted_evidence(enrolment: Any) -> dict[str, list[EvidenceRef]]:
 
 def positionings(enrolment: Any) -> dict[str, tuple[str, str]]:
     """The assessors' latest positioning per competency: {code: (level label, comment)}."""
-    if not _portfolio_ready():
-        return {}
-    from c2i.portfolio.models import Positioning
-
     result: dict[str, tuple[str, str]] = {}
     rows = Positioning.objects.filter(
         portfolio__candidate_id=enrolment.candidate_id, portfolio__framework_id=enrolment.session.framework_id
@@ -109,8 +87,8 @@ def positionings(enrolment: Any) -> dict[str, tuple[str, str]]:
 def test_percentages_many(enrolment_ids: Iterable[int]) -> dict[int, dict[str, float]]:
     """{enrolment id: {domain code: knowledge-test percentage}} from the
     assessment app's scored attempts of exams whose results are published
-    (a later attempt, after a reopening, wins). Nothing until that app's
-    tables exist (R11: a missing result is not a positive test)."""
+    (a later attempt, after a reopening, wins; R11: a missing result is not
+    a positive test)."""
     ids = list(enrolment_ids)
     if not ids:
         return {}
@@ -123,12 +101,6 @@ def test_percentages_for_session(institution_session_id: int) -> dict[int, dict[
 
 
 def _test_percentages(where: dict[str, Any]) -> dict[int, dict[str, float]]:
-    try:
-        from c2i.assessment.models import Attempt, DomainResult
-    except ImportError:  # pragma: no cover - app removed
-        return {}
-    if not _tables_exist(DomainResult._meta.db_table, Attempt._meta.db_table):
-        return {}
     rows = (
         DomainResult.objects.filter(
             **where,
