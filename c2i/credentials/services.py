@@ -454,9 +454,21 @@ def without_document_count(institution_session: InstitutionSession) -> int:
     return sum(not gets_document(status, domains) for _pk, status, domains in _final_rows(institution_session))
 
 
+def is_published(institution_session: InstitutionSession) -> bool:
+    """Whether the session's deliberation is published (documents exist only then, R15)."""
+    from c2i.deliberation.models import Deliberation, DeliberationStatus
+
+    return Deliberation.objects.filter(
+        institution_session=institution_session, status=DeliberationStatus.PUBLISHED
+    ).exists()
+
+
 def enqueue_session_documents(institution_session: InstitutionSession, actor: User | None) -> DocumentBatch:
     """Hand the session's documents to the background worker(s): one batch
-    record, split into C2I_DOCUMENT_TASKS tasks run in parallel."""
+    record, split into C2I_DOCUMENT_TASKS tasks run in parallel. Refused
+    until the deliberation is published."""
+    if not is_published(institution_session):
+        raise CredentialError("not_published", _("Documents are produced once the deliberation is published."))
     total = len(final_enrolment_ids(institution_session))
     parts = max(1, min(settings.C2I_DOCUMENT_TASKS, total))
     batch = DocumentBatch.objects.create(

@@ -67,17 +67,13 @@ def document_badge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @role_required("is_correspondent", "is_admin")
 @require_http_methods(["GET", "POST"])
 def session_documents(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    from c2i.deliberation.models import Deliberation, DeliberationStatus
-
     institution_session = access.get_institution_session_for_staff(request.user, pk, manage=True)
-    published = Deliberation.objects.filter(
-        institution_session=institution_session, status=DeliberationStatus.PUBLISHED
-    ).exists()
     if request.method == "POST":
-        if not published:
-            messages.error(request, _("Documents are produced once the deliberation is published."))
-        else:
+        try:
             services.enqueue_session_documents(institution_session, request.user)
+        except services.CredentialError as error:
+            messages.error(request, error.message)
+        else:
             messages.success(request, _("The documents are being produced in the background."))
         return redirect("credentials:session_documents", pk=pk)
     batch = institution_session.document_batches.first()
@@ -93,7 +89,7 @@ def session_documents(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         batch=batch,
         progress=services.batch_progress(batch) if batch else None,
         lease_seconds=round(settings.C2I_TASK_LEASE_SECONDS),
-        published=published,
+        published=services.is_published(institution_session),
         documents=documents,
     )
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from c2i.credentials.services import enqueue_session_documents
+from c2i.credentials.services import CredentialError, enqueue_session_documents
 from c2i.enrolment.models import InstitutionSession
 
 
@@ -15,5 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("institution_session", type=int)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        batch = enqueue_session_documents(InstitutionSession.objects.get(pk=options["institution_session"]), None)
+        institution_session = InstitutionSession.objects.get(pk=options["institution_session"])
+        try:
+            batch = enqueue_session_documents(institution_session, None)
+        except CredentialError as error:
+            raise CommandError(error.message) from error
         self.stdout.write(f"batch {batch.pk}: {batch.total} documents in {batch.parts} task(s)")
