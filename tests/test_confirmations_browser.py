@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import Site, login, screenshot
-from tests.test_credentials_browser import SEED, manage
+from tests.test_credentials_browser import SEED
 
 pytestmark = pytest.mark.browser
 
@@ -49,10 +49,9 @@ def test_a_candidate_deletes_an_evidence_item_after_confirming(page: Any, live_s
 
 
 def test_the_chair_closes_and_publishes_with_the_counts_shown(page: Any, live_site: Site) -> None:
-    session_pk, a1, a2 = (int(n) for n in manage(live_site, "shell", "-c", SEED).strip().splitlines()[-1].split())
+    session_pk, a1, a2 = (int(n) for n in live_site.manage("shell", "-c", SEED).strip().splitlines()[-1].split())
     # a1 everything validated, a2 D1 and D3 only: decided through the services, the session's others deferred
-    manage(
-        live_site,
+    live_site.manage(
         "shell",
         "-c",
         f"""
