@@ -47,7 +47,7 @@ from playwright._impl._sync_base import SyncBase
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "axe"
 AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
-AXE_VERSION = re.search(r"axe v([\d.]+)", AXE_SOURCE[:200])[1]  # type: ignore[index]
+AXE_VERSION = re.search(r"axe v([\d.]+)", AXE_SOURCE[:200])[1]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = ("serious", "critical")
 
@@ -169,12 +169,12 @@ def watching(browser: Any, test: str, origin: str, folder: Path = ARTIFACTS) -> 
         return sync(self, awaitable)
 
     browser.new_context = lambda *args, **kwargs: watch.attach(new_context(*args, **kwargs))
-    SyncBase._sync = checked_sync  # type: ignore[method-assign]
+    SyncBase._sync = checked_sync
     try:
         yield watch
         watch.check_loaded()
     finally:
-        SyncBase._sync = sync  # type: ignore[method-assign]
+        SyncBase._sync = sync
         browser.new_context = new_context
         watch.write(folder)
 

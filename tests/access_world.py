@@ -75,13 +75,13 @@ class World:
             raise AttributeError(name) from None
 
 
-def _user(username: str):  # type: ignore[no-untyped-def]
+def _user(username: str):
     from c2i.accounts.models import User
 
     return User.objects.get(username=username)
 
 
-def _institution_session(key: str, framework: str = "C2i1"):  # type: ignore[no-untyped-def]
+def _institution_session(key: str, framework: str = "C2i1"):
     from c2i.enrolment.demo import INSTITUTIONS
     from c2i.enrolment.models import InstitutionSession
 
@@ -89,7 +89,7 @@ def _institution_session(key: str, framework: str = "C2i1"):  # type: ignore[no-
     return InstitutionSession.objects.get(institution__uai=uai, session__framework__code=framework)
 
 
-def _active(username: str, framework: str = "C2i1"):  # type: ignore[no-untyped-def]
+def _active(username: str, framework: str = "C2i1"):
     from c2i.enrolment.models import Enrolment, EnrolmentStatus
 
     return Enrolment.objects.get(

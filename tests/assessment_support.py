@@ -144,4 +144,4 @@ def matrix_question(demo: Any, which: str) -> int:
     else:
         status = QuestionStatus.IN_REVIEW if which == "pending" else QuestionStatus.REFUSED
         found = Question.objects.filter(status=status, author__username="correspondant-a")
-    return found.order_by("id").first().pk  # type: ignore[union-attr]
+    return found.order_by("id").first().pk

@@ -58,7 +58,7 @@ def ensure_loaded(communes: bool = False) -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker) -> None:  # type: ignore[no-untyped-def]
+def django_db_setup(django_db_setup: None, django_db_blocker) -> None:
     with django_db_blocker.unblock():
         ensure_loaded(communes=True)
 
@@ -66,15 +66,15 @@ def django_db_setup(django_db_setup: None, django_db_blocker) -> None:  # type: 
 class Demo:
     """Names of the demo accounts, and a client logged in as any of them."""
 
-    def user(self, username: str):  # type: ignore[no-untyped-def]
+    def user(self, username: str):
         from c2i.accounts.models import User
 
         return User.objects.get(username=username)
 
-    def candidate(self, username: str):  # type: ignore[no-untyped-def]
+    def candidate(self, username: str):
         return self.user(username).candidate
 
-    def client(self, username: str | None):  # type: ignore[no-untyped-def]
+    def client(self, username: str | None):
         from django.test import Client
 
         client = Client()
@@ -82,14 +82,14 @@ class Demo:
             client.force_login(self.user(username))
         return client
 
-    def institution(self, key: str):  # type: ignore[no-untyped-def]
+    def institution(self, key: str):
         from c2i.enrolment.demo import INSTITUTIONS
         from c2i.institutions.models import Institution
 
         uai = next(i.uai for i in INSTITUTIONS if i.key == key)
         return Institution.objects.get(uai=uai)
 
-    def institution_session(self, key: str, framework: str = "C2i1"):  # type: ignore[no-untyped-def]
+    def institution_session(self, key: str, framework: str = "C2i1"):
         from c2i.enrolment.models import InstitutionSession
 
         return InstitutionSession.objects.get(institution=self.institution(key), session__framework__code=framework)
@@ -215,7 +215,7 @@ def live_site() -> Iterator[Site]:
 
 
 @pytest.fixture(scope="session")
-def browser():  # type: ignore[no-untyped-def]
+def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -236,7 +236,7 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def axe(request, browser, live_site):  # type: ignore[no-untyped-def]
+def axe(request, browser, live_site):
     """axe-core checks every page of the site the test shows, in every context
     it opens (tests/a11y_support.py); a serious or critical WCAG 2.1 A/AA
     violation fails the test at teardown. There is no opt-out."""
@@ -249,14 +249,14 @@ def axe(request, browser, live_site):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _axe_wherever_a_browser_runs(request):  # type: ignore[no-untyped-def]
+def _axe_wherever_a_browser_runs(request):
     """A test that opens its own contexts without `page` is checked too."""
     if "browser" in request.fixturenames and "axe" not in request.fixturenames:
         request.getfixturevalue("axe")
 
 
 @pytest.fixture
-def page(browser, live_site, axe):  # type: ignore[no-untyped-def]
+def page(browser, live_site, axe):
     context = browser.new_context(base_url=live_site.url, locale="fr-FR", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15000)
@@ -264,14 +264,14 @@ def page(browser, live_site, axe):  # type: ignore[no-untyped-def]
     context.close()
 
 
-def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
 
 
-def login(page, username: str, password: str = "demo") -> None:  # noqa: S107 - demo accounts  # type: ignore[no-untyped-def]
+def login(page, username: str, password: str = "demo") -> None:  # noqa: S107 - demo accounts
     page.goto("/connexion/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)

@@ -53,7 +53,7 @@ class TestAccessibilityStatement:
             "version 4.1" in body
         )
         m = ACCESSIBILITY_MEASURE
-        assert 0 < m["passed"] <= m["checks"] and m["pages"] >= 27  # type: ignore[operator]
+        assert 0 < m["passed"] <= m["checks"] and m["pages"] >= 27
         assert f"axe-core {m['axe']} contrôle chaque page" in body
         assert f"{m['pages']} pages distinctes" in body
         assert (

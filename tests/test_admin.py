@@ -14,7 +14,7 @@ from c2i.lib.admin import ReadOnlyAdmin
 pytestmark = pytest.mark.django_db
 
 
-def test_every_model_opens_in_the_admin(demo) -> None:  # type: ignore[no-untyped-def]
+def test_every_model_opens_in_the_admin(demo) -> None:
     client = demo.client("admin")
     for model, model_admin in admin.site._registry.items():
         info = (model._meta.app_label, model._meta.model_name)
@@ -28,7 +28,7 @@ def test_every_model_opens_in_the_admin(demo) -> None:  # type: ignore[no-untype
             assert client.get(reverse("admin:{}_{}_add".format(*info))).status_code == 403, info
 
 
-def test_the_jurys_decisions_cannot_be_changed_in_the_admin(demo) -> None:  # type: ignore[no-untyped-def]
+def test_the_jurys_decisions_cannot_be_changed_in_the_admin(demo) -> None:
     from c2i.deliberation.models import CompetencyDecision
 
     decision = CompetencyDecision.objects.order_by("pk").first()

@@ -20,13 +20,13 @@ def docs() -> tuple[int, str, dict[str, str]]:
 
 
 class TestApiDocs:
-    def test_it_names_no_other_site(self, docs) -> None:  # type: ignore[no-untyped-def]
+    def test_it_names_no_other_site(self, docs) -> None:
         status, html, _ = docs
         assert status == 200
         assert not re.search(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/", html), re.findall(r"\S*//\S*", html)
         assert "cdn" not in html.lower()
 
-    def test_its_scripts_and_styles_are_served_by_the_site(self, docs) -> None:  # type: ignore[no-untyped-def]
+    def test_its_scripts_and_styles_are_served_by_the_site(self, docs) -> None:
         _, html, _ = docs
         sources = re.findall(r'<script[^>]*\ssrc="([^"]+)"', html)
         sheets = re.findall(
@@ -38,7 +38,7 @@ class TestApiDocs:
             assert url.startswith("/static/"), url
             assert finders.find(url.removeprefix("/static/")), url  # the file is in the site's static files
 
-    def test_no_inline_script_under_the_strict_policy(self, docs) -> None:  # type: ignore[no-untyped-def]
+    def test_no_inline_script_under_the_strict_policy(self, docs) -> None:
         _, html, headers = docs
         policy = headers["Content-Security-Policy"]
         assert "script-src 'self';" in policy and "unsafe-inline" not in policy
@@ -46,7 +46,7 @@ class TestApiDocs:
             # a script either comes from a file or is data (the settings, read by the init script)
             assert ("src=" in tag and not body.strip()) or 'type="application/json"' in tag, tag
 
-    def test_the_page_says_its_language_and_title(self, docs) -> None:  # type: ignore[no-untyped-def]
+    def test_the_page_says_its_language_and_title(self, docs) -> None:
         _, html, _ = docs
         assert '<html lang="fr">' in html
         assert "<title>Documentation de l'API — C2i</title>" in html

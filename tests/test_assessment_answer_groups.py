@@ -19,7 +19,7 @@ from c2i.assessment.models import AttemptQuestion
 from tests.assessment_support import demo_exam, expire, items, new_candidates, start, start_for
 
 
-def session_key(user) -> str:  # type: ignore[no-untyped-def]
+def session_key(user) -> str:
     client = Client()
     client.force_login(user)
     return client.cookies["sessionid"].value
@@ -27,7 +27,7 @@ def session_key(user) -> str:  # type: ignore[no-untyped-def]
 
 @pytest.mark.django_db
 class TestOneStatementForAGroup:
-    def test_each_answer_is_checked_on_its_own_row(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_each_answer_is_checked_on_its_own_row(self, demo) -> None:
         mine, theirs = start(demo, "candidat-a1"), start(demo, "candidat-a2")
         key_a1, key_a2 = session_key(demo.user("candidat-a1")), session_key(demo.user("candidat-a2"))
         AttemptQuestion.objects.filter(attempt=mine, position=4).update(seq=100)
@@ -52,7 +52,7 @@ class TestOneStatementForAGroup:
         assert rows[3].seq == 100 and rows[5].ticked == []
         assert items(theirs)[0].ticked == [1]
 
-    def test_after_the_end_nothing_of_the_sitting_is_stored(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_after_the_end_nothing_of_the_sitting_is_stored(self, demo) -> None:
         mine, theirs = start(demo, "candidat-a1"), start(demo, "candidat-a2")
         key_a1, key_a2 = session_key(demo.user("candidat-a1")), session_key(demo.user("candidat-a2"))
         expire(mine)
@@ -60,7 +60,7 @@ class TestOneStatementForAGroup:
         assert services.save_answers_in_sessions(group) == {(theirs.pk, 1)}
         assert items(mine)[0].ticked is None
 
-    def test_groups_of_any_size_and_again(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_groups_of_any_size_and_again(self, demo) -> None:
         mine = start(demo, "candidat-a1")
         key = session_key(demo.user("candidat-a1"))
         for round_, size in enumerate((1, 2, 3, 1, 2, 3, 32), start=1):
@@ -71,7 +71,7 @@ class TestOneStatementForAGroup:
 
 @pytest.mark.django_db(transaction=True)
 class TestConcurrentAnswers:
-    def test_threads_answering_at_once_lose_nothing(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_threads_answering_at_once_lose_nothing(self, demo) -> None:
         if connection.vendor != "postgresql":
             pytest.skip("concurrent writers are meaningful on PostgreSQL (SQLite serialises every writer)")
         exam = demo_exam(demo)

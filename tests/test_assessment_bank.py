@@ -69,7 +69,7 @@ def reviewer(name: str) -> User:
 
 
 class TestWritingQuestions:
-    def test_it_creates_a_draft_with_several_correct_options(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_creates_a_draft_with_several_correct_options(self, demo) -> None:
         response = demo.client("correspondant-a").post("/banque/questions/nouvelle/", form_data())
         assert response.status_code == 302
         question = Question.objects.latest("id")
@@ -81,7 +81,7 @@ class TestWritingQuestions:
         assert [o.fraction for o in question.options.all()] == [50.0, -50.0, -50.0, 50.0]
         assert AuditEntry.objects.filter(action="assessment.question_create", object_id=str(question.pk)).exists()
 
-    def test_it_refuses_fewer_than_four_options_next_to_the_field(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_refuses_fewer_than_four_options_next_to_the_field(self, demo) -> None:
         response = demo.client("correspondant-a").post(
             "/banque/questions/nouvelle/", form_data(option_4="", correct_4="")
         )
@@ -89,19 +89,19 @@ class TestWritingQuestions:
         assert "R18" in response.context["form"].errors["option_4"][0]
         assert not Question.objects.filter(name="Mise à jour").exists()
 
-    def test_it_needs_a_correct_option(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_needs_a_correct_option(self, demo) -> None:
         data = form_data()
         del data["correct_1"], data["correct_4"]
         response = demo.client("correspondant-a").post("/banque/questions/nouvelle/", data)
         assert response.status_code == 400
         assert "R18" in response.context["form"].errors["correct_1"][0]
 
-    def test_five_options_are_accepted(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_five_options_are_accepted(self, demo) -> None:
         response = demo.client("relecteur").post("/banque/questions/nouvelle/", form_data(option_5="Une cinquième"))
         assert response.status_code == 302
         assert Question.objects.latest("id").option_count == 5
 
-    def test_an_image_is_checked_from_its_bytes_and_served_by_a_view(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_image_is_checked_from_its_bytes_and_served_by_a_view(self, demo) -> None:
         client = demo.client("correspondant-a")
         fake = SimpleUploadedFile("photo.png", b"<script>alert(1)</script>", content_type="image/png")
         response = client.post("/banque/questions/nouvelle/", form_data(image=fake))
@@ -117,7 +117,7 @@ class TestWritingQuestions:
         assert served.content == png_bytes()
         assert demo.client("correspondant-b").get(f"/banque/questions/{question.pk}/image/").status_code == 404
 
-    def test_the_bank_is_secret(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_bank_is_secret(self, demo) -> None:
         mine = new_question(demo.user("correspondant-a"))
         listed = demo.client("correspondant-a").get("/banque/questions/").context["questions"]
         assert {q.author_id for q in listed} == {demo.user("correspondant-a").pk}
@@ -125,7 +125,7 @@ class TestWritingQuestions:
         assert demo.client("relecteur").get(f"/banque/questions/{mine.pk}/").status_code == 200
         assert demo.client("candidat-a1").get("/banque/questions/").status_code == 403
 
-    def test_a_validated_question_is_never_changed(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_validated_question_is_never_changed(self, demo) -> None:
         validated = Question.objects.filter(status=QuestionStatus.VALIDATED).first()
         with pytest.raises(services.AssessmentError) as error:
             services.update_question(
@@ -135,7 +135,7 @@ class TestWritingQuestions:
 
 
 class TestReview:
-    def test_n_approvals_validate_a_question(self, demo, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_n_approvals_validate_a_question(self, demo, settings) -> None:
         settings.C2I_REVIEW_APPROVALS = 3
         question = new_question(demo.user("correspondant-a"), QuestionStatus.IN_REVIEW)
         reviewers = [demo.user("relecteur"), reviewer("relecteur-2"), reviewer("relecteur-3")]
@@ -149,7 +149,7 @@ class TestReview:
             assert question.status == expected
         assert AuditEntry.objects.filter(action="assessment.question_validated", object_id=str(question.pk)).exists()
 
-    def test_a_refusal_sends_the_question_back_with_its_remark(self, demo, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_a_refusal_sends_the_question_back_with_its_remark(self, demo, settings) -> None:
         settings.C2I_REVIEW_APPROVALS = 2
         author = demo.user("correspondant-a")
         question = new_question(author, QuestionStatus.IN_REVIEW)
@@ -172,13 +172,13 @@ class TestReview:
         question.refresh_from_db()
         assert question.status == QuestionStatus.IN_REVIEW  # 1 approval in round 2, 2 needed
 
-    def test_a_refusal_needs_a_remark(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_refusal_needs_a_remark(self, demo) -> None:
         question = new_question(demo.user("correspondant-a"), QuestionStatus.IN_REVIEW)
         with pytest.raises(services.AssessmentError) as error:
             services.review_question(question, demo.user("relecteur"), ReviewVerdict.REFUSE, "  ")
         assert error.value.code == "remark_required"
 
-    def test_an_author_cannot_review_their_own_question(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_author_cannot_review_their_own_question(self, demo) -> None:
         question = new_question(demo.user("relecteur"), QuestionStatus.IN_REVIEW)
         with pytest.raises(services.AssessmentError) as error:
             services.review_question(question, demo.user("relecteur"), ReviewVerdict.APPROVE)
@@ -188,20 +188,20 @@ class TestReview:
         demo.client("relecteur").post(f"/banque/questions/{question.pk}/avis/", {"verdict": "approve"})
         assert not Review.objects.filter(question=question).exists()
 
-    def test_a_reviewer_gives_one_opinion_per_round(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_reviewer_gives_one_opinion_per_round(self, demo) -> None:
         question = new_question(demo.user("correspondant-a"), QuestionStatus.IN_REVIEW)
         services.review_question(question, demo.user("relecteur"), ReviewVerdict.APPROVE)
         with pytest.raises(services.AssessmentError) as error:
             services.review_question(question, demo.user("relecteur"), ReviewVerdict.APPROVE)
         assert error.value.code == "already_reviewed"
 
-    def test_only_reviewers_review(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_only_reviewers_review(self, demo) -> None:
         question = new_question(demo.user("relecteur"), QuestionStatus.IN_REVIEW)
         with pytest.raises(services.AssessmentError):
             services.review_question(question, demo.user("correspondant-b"), ReviewVerdict.APPROVE)
         assert demo.client("correspondant-b").post(f"/banque/questions/{question.pk}/avis/").status_code == 403
 
-    def test_the_review_queue_shows_what_waits_for_me(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_review_queue_shows_what_waits_for_me(self, demo) -> None:
         waiting = new_question(demo.user("correspondant-a"), QuestionStatus.IN_REVIEW)
         listed = demo.client("relecteur").get("/banque/questions/?to_review=on").context["questions"]
         assert waiting.pk in {q.pk for q in listed}
@@ -209,7 +209,7 @@ class TestReview:
         listed = demo.client("relecteur").get("/banque/questions/?to_review=on").context["questions"]
         assert waiting.pk not in {q.pk for q in listed}
 
-    def test_a_retired_question_stays_in_the_bank(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_retired_question_stays_in_the_bank(self, demo) -> None:
         question = Question.objects.filter(status=QuestionStatus.VALIDATED).first()
         response = demo.client("relecteur").post(f"/banque/questions/{question.pk}/retirer/")
         assert response.status_code == 302

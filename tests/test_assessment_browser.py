@@ -14,7 +14,7 @@ from tests.conftest import login, screenshot
 pytestmark = pytest.mark.browser
 
 
-def answer(page, position: int) -> None:  # type: ignore[no-untyped-def]
+def answer(page, position: int) -> None:
     """Tick the first option shown and wait until the server has it."""
     page.click(f"label[for=q-{position}-o-0]")
     try:
@@ -27,7 +27,7 @@ def answer(page, position: int) -> None:  # type: ignore[no-untyped-def]
 
 
 class TestExamJourney:
-    def test_a_candidate_sits_the_test_and_sees_the_published_results(self, page) -> None:  # type: ignore[no-untyped-def]
+    def test_a_candidate_sits_the_test_and_sees_the_published_results(self, page) -> None:
         login(page, "candidat-a1")
         page.goto("/mon-espace/epreuves/")
         page.locator("main table a").first.click()

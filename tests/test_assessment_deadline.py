@@ -20,12 +20,12 @@ from tests.assessment_support import api_answer, demo_exam, enrolment_of, expire
 pytestmark = pytest.mark.django_db
 
 
-def travel(monkeypatch, moment: dt.datetime) -> None:  # type: ignore[no-untyped-def]
+def travel(monkeypatch, moment: dt.datetime) -> None:
     monkeypatch.setattr(timezone, "now", lambda: moment)
 
 
 class TestDeadlineRule:
-    def test_the_deadline_is_the_start_plus_the_duration(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_deadline_is_the_start_plus_the_duration(self, demo) -> None:
         before = timezone.now()
         attempt = start(demo)
         exam = attempt.exam
@@ -33,13 +33,13 @@ class TestDeadlineRule:
         assert attempt.deadline == attempt.started_at + dt.timedelta(minutes=exam.duration_minutes)
         assert set(attempt.items.values_list("open_until", flat=True)) == {attempt.deadline}
 
-    def test_a_late_start_ends_with_the_window(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_a_late_start_ends_with_the_window(self, demo, monkeypatch) -> None:
         exam = demo_exam(demo)
         travel(monkeypatch, exam.closes_at - dt.timedelta(minutes=10))
         attempt = start(demo)
         assert attempt.deadline == exam.closes_at
 
-    def test_extra_time_is_added_to_both(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_extra_time_is_added_to_both(self, demo, monkeypatch) -> None:
         exam = demo_exam(demo)
         services.set_extra_time(
             exam, enrolment_of(demo, "candidat-a1"), 20, "tiers-temps", demo.user("correspondant-a")
@@ -52,7 +52,7 @@ class TestDeadlineRule:
         late.refresh_from_db()
         assert late.deadline == exam.closes_at + dt.timedelta(minutes=20)
 
-    def test_extra_time_granted_during_the_sitting_moves_its_end(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_extra_time_granted_during_the_sitting_moves_its_end(self, demo) -> None:
         attempt = start(demo)
         client = demo.client("correspondant-a")
         response = client.post(
@@ -64,7 +64,7 @@ class TestDeadlineRule:
         assert moved.deadline == attempt.deadline + dt.timedelta(minutes=30)
         assert set(moved.items.values_list("open_until", flat=True)) == {moved.deadline}
 
-    def test_the_test_cannot_start_outside_its_window(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_the_test_cannot_start_outside_its_window(self, demo, monkeypatch) -> None:
         exam = demo_exam(demo)
         travel(monkeypatch, exam.opens_at - dt.timedelta(minutes=1))
         with pytest.raises(services.AssessmentError) as error:
@@ -77,7 +77,7 @@ class TestDeadlineRule:
 
 
 class TestNothingAfterTheEnd:
-    def test_an_answer_one_second_late_is_refused(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_an_answer_one_second_late_is_refused(self, demo, monkeypatch) -> None:
         attempt = start(demo)
         client = demo.client("candidat-a1")
         assert api_answer(client, attempt, 1, [0]).status_code == 200
@@ -90,12 +90,12 @@ class TestNothingAfterTheEnd:
         assert response.status_code == 302
         assert items(attempt)[1].ticked is None
 
-    def test_an_answer_after_the_deadline_moved_in_the_database_is_refused(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_answer_after_the_deadline_moved_in_the_database_is_refused(self, demo) -> None:
         attempt = expire(start(demo))
         assert api_answer(demo.client("candidat-a1"), attempt, 1, [0]).status_code == 409
         assert services.save_answer(attempt.pk, attempt.user_id, 1, [0]).status == services.OVER
 
-    def test_an_answer_after_handing_in_is_refused(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_answer_after_handing_in_is_refused(self, demo) -> None:
         attempt = start(demo)
         services.finish_attempt(attempt, attempt.user)
         assert api_answer(demo.client("candidat-a1"), attempt, 1, [0]).status_code == 409
@@ -103,7 +103,7 @@ class TestNothingAfterTheEnd:
 
 
 class TestClosingWithoutTheCandidate:
-    def test_the_page_scores_an_expired_sitting_when_read(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_page_scores_an_expired_sitting_when_read(self, demo) -> None:
         attempt = expire(start(demo))
         assert attempt.closed_at is None
         response = demo.client("candidat-a1").get(f"/mon-espace/epreuves/passages/{attempt.pk}/")
@@ -111,7 +111,7 @@ class TestClosingWithoutTheCandidate:
         attempt.refresh_from_db()
         assert attempt.closed_at is not None and attempt.domain_results.count() == 5
 
-    def test_the_command_scores_every_expired_sitting(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_command_scores_every_expired_sitting(self, demo) -> None:
         expired = expire(start(demo))
         running = start(demo, "candidat-a2")
         out = io.StringIO()
@@ -123,7 +123,7 @@ class TestClosingWithoutTheCandidate:
         assert running.closed_at is None
         assert AttemptQuestion.objects.filter(attempt=expired, open_until__gte=expired.started_at).count() == 0
 
-    def test_the_scheduled_task_scores_the_sitting_at_its_deadline(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_scheduled_task_scores_the_sitting_at_its_deadline(self, demo) -> None:
         attempt = start(demo)
         assert finalise_attempt_task.call(attempt.pk) is False  # too early: nothing happens
         expire(attempt)
@@ -132,7 +132,7 @@ class TestClosingWithoutTheCandidate:
         assert attempt.closed_at is not None
         assert close_expired_attempts_task.call() == 0
 
-    def test_starting_schedules_the_scoring(self, demo, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    def test_starting_schedules_the_scoring(self, demo, django_capture_on_commit_callbacks) -> None:
         from django_tasks_db.models import DBTaskResult
 
         with django_capture_on_commit_callbacks(execute=True):
@@ -141,7 +141,7 @@ class TestClosingWithoutTheCandidate:
         assert task.args_kwargs["args"] == [attempt.pk]
         assert task.run_after >= attempt.deadline
 
-    def test_a_sitting_still_running_is_not_scored(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_sitting_still_running_is_not_scored(self, demo) -> None:
         attempt = start(demo)
         with pytest.raises(services.AssessmentError):
             services.finalise_attempt(attempt)

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 class TestDraw:
-    def test_it_draws_twelve_questions_in_each_domain_spread_over_competencies(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_draws_twelve_questions_in_each_domain_spread_over_competencies(self, demo) -> None:
         attempt = start(demo)
         items = list(attempt.items.select_related("question__competency", "domain"))
         assert len(items) == 60
@@ -27,7 +27,7 @@ class TestDraw:
             assert max(per_competency.values()) - min(per_competency.values()) <= 1
         assert all(i.question.competency.domain_id == i.domain_id for i in items)
 
-    def test_it_draws_only_validated_multiple_choice_questions(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_draws_only_validated_multiple_choice_questions(self, demo) -> None:
         # make some D1 questions unavailable in every way but one
         d1 = list(Question.objects.filter(framework__code="C2i1", competency__domain__code="D1").order_by("id")[:2])
         Question.objects.filter(pk=d1[0].pk).update(status=QuestionStatus.IN_REVIEW)
@@ -40,26 +40,26 @@ class TestDraw:
             assert not drawn & excluded
             assert Question.objects.filter(pk__in=drawn).exclude(status=QuestionStatus.VALIDATED).count() == 0
 
-    def test_true_false_questions_stay_in_the_bank_and_are_never_drawn(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_true_false_questions_stay_in_the_bank_and_are_never_drawn(self, demo) -> None:
         tf = Question.objects.get(kind=QuestionKind.TRUEFALSE, framework__code="C2i1")
         assert tf.status == QuestionStatus.VALIDATED and not tf.is_drawable
         bank = services.bank_for(tf.framework, demo_exam(demo).ordered_domains())
         assert tf.pk not in {q.id for q in bank}
 
-    def test_options_are_shuffled_and_each_drawn_once(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_options_are_shuffled_and_each_drawn_once(self, demo) -> None:
         attempt = start(demo)
         orders = [list(i.option_order) for i in attempt.items.all()]
         assert all(sorted(order) == list(range(len(order))) for order in orders)
         assert any(order != sorted(order) for order in orders)
         assert len(set(attempt.items.values_list("question_id", flat=True))) == 60
 
-    def test_a_draw_is_reproduced_from_its_seed(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_draw_is_reproduced_from_its_seed(self, demo) -> None:
         attempt = start(demo)
         stored = [(i.question_id, tuple(i.option_order)) for i in attempt.items.order_by("position")]
         again = [(q.question_id, q.option_order) for q in services.redraw(attempt)]
         assert again == stored
 
-    def test_two_candidates_get_different_draws(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_two_candidates_get_different_draws(self, demo) -> None:
         first = start(demo, "candidat-a1")
         second = start(demo, "candidat-a2")
         assert first.seed != second.seed
@@ -67,7 +67,7 @@ class TestDraw:
             second.items.values_list("question_id", flat=True)
         )
 
-    def test_a_bank_that_became_too_small_refuses_to_start_with_r17(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_bank_that_became_too_small_refuses_to_start_with_r17(self, demo) -> None:
         d2 = Question.objects.filter(
             framework__code="C2i1", competency__domain__code="D2", status=QuestionStatus.VALIDATED, option_count__gte=4
         ).order_by("id")

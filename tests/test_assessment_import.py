@@ -123,7 +123,7 @@ def count() -> int:
 
 
 class TestImportCommand:
-    def test_all_or_nothing_reports_every_rejected_question(self, demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def test_all_or_nothing_reports_every_rejected_question(self, demo, tmp_path) -> None:
         path = tmp_path / "mixte.gift"
         path.write_text(MIXED_GIFT, encoding="utf-8")
         before = count()
@@ -138,7 +138,7 @@ class TestImportCommand:
         assert "R18" in text and "3" in text  # 3 options
         assert "D9.9" in text  # competency unknown in the framework
 
-    def test_partial_imports_the_valid_questions(self, demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def test_partial_imports_the_valid_questions(self, demo, tmp_path) -> None:
         path = tmp_path / "mixte.gift"
         path.write_text(MIXED_GIFT, encoding="utf-8")
         before = count()
@@ -150,14 +150,14 @@ class TestImportCommand:
         assert {q.competency.code for q in imported} == {"D1.2"}
         assert sorted(q.kind for q in imported) == ["multichoice", "multichoice", "truefalse"]
 
-    def test_dry_run_stores_nothing(self, demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def test_dry_run_stores_nothing(self, demo, tmp_path) -> None:
         path = tmp_path / "mixte.gift"
         path.write_text(MIXED_GIFT, encoding="utf-8")
         before = count()
         report = run_command(path, "--framework", "C2i1", "--format", "gift", "--partial", "--dry-run")
         assert report["imported"] == 0 and report["would_import"] == 3 and count() == before
 
-    def test_moodle_xml_takes_the_competency_from_the_category_or_a_tag(self, demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def test_moodle_xml_takes_the_competency_from_the_category_or_a_tag(self, demo, tmp_path) -> None:
         path = tmp_path / "banque.xml"
         path.write_bytes(MOODLE_XML)
         report = run_command(path, "--framework", "C2i1", "--format", "moodlexml", "--partial")
@@ -169,7 +169,7 @@ class TestImportCommand:
         assert codes == {"D4.1", "D4.2"}
 
     @pytest.mark.parametrize("hostile", [BILLION_LAUGHS, XXE], ids=["billion-laughs", "xxe"])
-    def test_hostile_xml_is_refused_without_expansion(self, demo, tmp_path, hostile) -> None:  # type: ignore[no-untyped-def]
+    def test_hostile_xml_is_refused_without_expansion(self, demo, tmp_path, hostile) -> None:
         path = tmp_path / "hostile.xml"
         path.write_bytes(hostile)
         before = count()
@@ -178,7 +178,7 @@ class TestImportCommand:
         assert len(report["rejected"]) == 1
         assert "lol" not in report["rejected"][0]["reason"] and "root:" not in report["rejected"][0]["reason"]
 
-    def test_moodles_own_files_never_crash_the_import(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_moodles_own_files_never_crash_the_import(self, demo) -> None:
         framework = Framework.objects.get(code="C2i1")
         files = [*sorted((FIXTURES / "moodle-xml").glob("*.xml"))]
         for path in files:
@@ -188,13 +188,13 @@ class TestImportCommand:
         report = import_questions(framework, gift, "gift", None, dry_run=True)
         assert report.rejected and all(r.reason for r in report.rejected)
 
-    def test_a_question_of_another_framework_is_refused(self, demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def test_a_question_of_another_framework_is_refused(self, demo, tmp_path) -> None:
         path = tmp_path / "ms.gift"
         path.write_text("$CATEGORY: C2i2ms/D1/D1.1\n\n::x::Une question ?{\n=a\n~b\n~c\n~d\n}\n", encoding="utf-8")
         report = run_command(path, "--framework", "C2i1", "--format", "gift")
         assert report["imported"] == 0 and "C2i2ms" in report["rejected"][0]["reason"]
 
-    def test_bad_arguments_are_errors(self, demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def test_bad_arguments_are_errors(self, demo, tmp_path) -> None:
         with pytest.raises(CommandError):
             call_command("import_questions", str(tmp_path / "absent.gift"), "--framework", "C2i1", "--format", "gift")
         path = tmp_path / "a.gift"
@@ -202,7 +202,7 @@ class TestImportCommand:
         with pytest.raises(CommandError):
             call_command("import_questions", str(path), "--framework", "C2i9", "--format", "gift")
 
-    def test_a_file_that_is_not_utf8_is_reported(self, demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def test_a_file_that_is_not_utf8_is_reported(self, demo, tmp_path) -> None:
         path = tmp_path / "latin1.gift"
         path.write_bytes("::q::Été ?{=a ~b ~c ~d}".encode("latin-1"))
         report = run_command(path, "--framework", "C2i1", "--format", "gift")
@@ -211,7 +211,7 @@ class TestImportCommand:
 
 class TestRoundTrip:
     @pytest.mark.parametrize("fmt", ["gift", "moodlexml"])
-    def test_export_then_import_gives_back_the_same_questions(self, demo, fmt) -> None:  # type: ignore[no-untyped-def]
+    def test_export_then_import_gives_back_the_same_questions(self, demo, fmt) -> None:
         response = demo.client("relecteur").get(
             f"/banque/questions/export/?framework=C2i1&format={fmt}&status=validated"
         )
@@ -236,7 +236,7 @@ class TestRoundTrip:
             .order_by("id")
         )
 
-        def same(q):  # type: ignore[no-untyped-def]
+        def same(q):
             data = question_data(q)
             return (
                 q.competency_id,
@@ -251,14 +251,14 @@ class TestRoundTrip:
 
         assert [same(q) for q in copies] == [same(q) for q in original]
 
-    def test_export_writes_the_competency_as_category(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_export_writes_the_competency_as_category(self, demo) -> None:
         question = Question.objects.filter(framework__code="C2i1", status=QuestionStatus.VALIDATED).first()
         text = export_questions([question], "gift").decode()
         assert f"$CATEGORY: $course$/top/C2i1/{question.competency.domain.code}/{question.competency.code}" in text
 
 
 class TestImportPage:
-    def test_a_reviewer_sees_each_rejected_question(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_reviewer_sees_each_rejected_question(self, demo) -> None:
         from django.core.files.uploadedfile import SimpleUploadedFile
 
         before = count()
@@ -280,7 +280,7 @@ class TestImportPage:
         )
         assert response.status_code == 302 and count() == before + 3
 
-    def test_only_the_admin_imports_validated_questions(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_only_the_admin_imports_validated_questions(self, demo) -> None:
         from django.core.files.uploadedfile import SimpleUploadedFile
 
         upload = SimpleUploadedFile("a.gift", MIXED_GIFT.encode())
@@ -290,7 +290,7 @@ class TestImportPage:
         )
         assert response.status_code == 400 and "status" in response.context["form"].errors
 
-    def test_correspondents_do_not_import(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_correspondents_do_not_import(self, demo) -> None:
         assert demo.client("correspondant-a").get("/banque/questions/import-export/").status_code == 403
         assert (
             demo.client("correspondant-a").get("/banque/questions/export/?framework=C2i1&format=gift").status_code

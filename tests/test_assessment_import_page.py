@@ -33,14 +33,14 @@ def upload(partial: bool = True, dry_run: bool = False) -> dict[str, object]:
 
 
 class TestImportPage:
-    def test_every_id_is_unique(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_every_id_is_unique(self, demo) -> None:
         html = demo.client("relecteur").get(URL).content.decode()
         ids = Counter(re.findall(r'\sid="([^"]+)"', html))
         assert [i for i, n in ids.items() if n > 1] == []
         # the export keeps its short query (framework, format, status): a bookmarked export still works
         assert 'name="framework"' in html and "id_export_framework" in html
 
-    def test_an_import_redirects_and_reloading_shows_the_report_again(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_import_redirects_and_reloading_shows_the_report_again(self, demo) -> None:
         client = demo.client("relecteur")
         before = Question.objects.count()
         response = client.post(URL, upload())
@@ -55,7 +55,7 @@ class TestImportPage:
             assert "D9.9" in html and "Lignes refusées" in html
         assert Question.objects.count() == before + 3  # reloading imported nothing more
 
-    def test_a_partial_import_says_it_once(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_partial_import_says_it_once(self, demo) -> None:
         client = demo.client("relecteur")
         response = client.post(URL, upload(), follow=True)
         html = response.content.decode()
@@ -64,7 +64,7 @@ class TestImportPage:
         # one alert: a warning, since lines were refused
         assert html.count("fr-alert--warning") == 1 and "fr-alert--success" not in html
 
-    def test_nothing_imported_is_reported_as_an_error(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_nothing_imported_is_reported_as_an_error(self, demo) -> None:
         client = demo.client("relecteur")
         before = Question.objects.count()
         response = client.post(URL, upload(partial=False), follow=True)
@@ -72,7 +72,7 @@ class TestImportPage:
         assert Question.objects.count() == before
         assert "Aucune question n'a été importée" in html and "D9.9" in html
 
-    def test_the_page_without_a_report_shows_none(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_page_without_a_report_shows_none(self, demo) -> None:
         client = demo.client("relecteur")
         client.post(URL, upload(dry_run=True))
         html = client.get(URL).content.decode()

@@ -29,7 +29,7 @@ def top(page: Any, selector: str) -> float:
 
 
 class TestBankPages:
-    def test_the_reviewer_reads_the_stem_above_the_options(self, page) -> None:  # type: ignore[no-untyped-def]
+    def test_the_reviewer_reads_the_stem_above_the_options(self, page) -> None:
         login(page, "relecteur")
         page.goto("/banque/questions/?to_review=on")
         page.locator("main table a").first.click()
@@ -38,7 +38,7 @@ class TestBankPages:
         assert stem < first_option, (stem, first_option)
         screenshot(page, "bank-question-review")
 
-    def test_reloading_the_import_page_shows_the_report_again(self, page, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def test_reloading_the_import_page_shows_the_report_again(self, page, tmp_path) -> None:
         login(page, "relecteur")
         page.goto("/banque/questions/import-export/")
         assert page.evaluate(DUPLICATE_IDS) == []
@@ -64,7 +64,7 @@ class TestBankPages:
 
 
 class TestApiDocs:
-    def test_the_documentation_lists_the_operations_offline(self, page, live_site) -> None:  # type: ignore[no-untyped-def]
+    def test_the_documentation_lists_the_operations_offline(self, page, live_site) -> None:
         elsewhere: list[str] = []
 
         def offline(route: Any) -> None:  # another site is out of reach, as offline

@@ -18,7 +18,7 @@ from tests.assessment_support import correct_positions, demo_exam, items, new_ca
 pytestmark = pytest.mark.django_db
 
 
-def sit(attempt, right_share: float, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+def sit(attempt, right_share: float, rng: random.Random) -> None:
     """Answer each question right with the given probability, else tick a wrong option."""
     for item in items(attempt):
         right = correct_positions(item)
@@ -29,7 +29,7 @@ def sit(attempt, right_share: float, rng: random.Random) -> None:  # type: ignor
 
 
 class TestPublication:
-    def test_results_are_hidden_until_published_then_shown_per_domain(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_results_are_hidden_until_published_then_shown_per_domain(self, demo) -> None:
         attempt = start(demo)
         sit(attempt, 0.8, random.Random(1))
         client = demo.client("candidat-a1")
@@ -43,7 +43,7 @@ class TestPublication:
         for result in DomainResult.objects.filter(attempt=attempt):
             assert services.scoring.format_percent(result.percent) in html
 
-    def test_each_domain_result_enters_the_portfolio_as_kind_b(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_each_domain_result_enters_the_portfolio_as_kind_b(self, demo) -> None:
         attempt = start(demo)
         sit(attempt, 0.5, random.Random(2))
         before = Evidence.objects.filter(kind=EvidenceKind.TEST_RESULT).count()
@@ -65,7 +65,7 @@ class TestPublication:
         services.publish_results(attempt.exam, demo.user("correspondant-a"))
         assert Evidence.objects.filter(kind=EvidenceKind.TEST_RESULT).count() == before + 5
 
-    def test_a_sitting_ending_after_publication_is_published_when_it_ends(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_sitting_ending_after_publication_is_published_when_it_ends(self, demo) -> None:
         done = start(demo)
         sit(done, 0.7, random.Random(3))
         running = start(demo, "candidat-a2")
@@ -75,7 +75,7 @@ class TestPublication:
         services.finish_attempt(running, running.user)
         assert DomainResult.objects.filter(attempt=running, evidence__isnull=False).count() == 5
 
-    def test_nothing_to_publish_before_a_sitting_ends(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_nothing_to_publish_before_a_sitting_ends(self, demo) -> None:
         start(demo)
         with pytest.raises(services.AssessmentError) as error:
             services.publish_results(demo_exam(demo), None)
@@ -83,7 +83,7 @@ class TestPublication:
 
 
 class TestExports:
-    def test_the_correspondent_exports_csv_and_xlsx(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_correspondent_exports_csv_and_xlsx(self, demo) -> None:
         attempt = start(demo)
         sit(attempt, 1.0, random.Random(4))
         client = demo.client("correspondant-a")
@@ -105,7 +105,7 @@ class TestExports:
             == 404
         )
 
-    def test_the_results_table_shows_each_domain(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_results_table_shows_each_domain(self, demo) -> None:
         attempt = start(demo)
         sit(attempt, 1.0, random.Random(5))
         page = demo.client("correspondant-a").get(f"/correspondant/epreuves/{attempt.exam_id}/")
@@ -114,7 +114,7 @@ class TestExports:
 
 
 class TestItemStatistics:
-    def test_difficulty_and_discrimination_need_twelve_sittings(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_difficulty_and_discrimination_need_twelve_sittings(self, demo) -> None:
         exam = demo_exam(demo)
         rng = random.Random(6)
         users = new_candidates(demo.institution_session("a"), 13)

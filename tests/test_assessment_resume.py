@@ -25,7 +25,7 @@ def login(username: str) -> Client:
 
 
 def seconds_left(html: str) -> int:
-    return int(re.search(r'data-seconds-left="(\d+)"', html).group(1))  # type: ignore[union-attr]
+    return int(re.search(r'data-seconds-left="(\d+)"', html).group(1))
 
 
 def shown_questions(html: str) -> list[str]:
@@ -36,7 +36,7 @@ def shown_questions(html: str) -> list[str]:
 
 
 class TestResume:
-    def test_a_lost_session_resumes_the_same_sitting_with_its_answers_and_clock(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_a_lost_session_resumes_the_same_sitting_with_its_answers_and_clock(self, demo, monkeypatch) -> None:
         exam = demo_exam(demo)
         first = login("candidat-a1")
         response = first.post(f"/mon-espace/epreuves/{exam.pk}/commencer/")

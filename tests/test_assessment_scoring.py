@@ -42,7 +42,7 @@ def pattern(item: AttemptQuestion) -> set[int] | None:
 
 
 class TestScoring:
-    def test_each_question_and_domain_score_as_r18_says(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_each_question_and_domain_score_as_r18_says(self, demo) -> None:
         attempt = start(demo)
         expected: dict[int, Fraction] = {}
         for item in items(attempt):
@@ -62,7 +62,7 @@ class TestScoring:
             assert result.percent == pytest.approx(float(percent), abs=1e-9)
             assert result.positive == (percent >= 50)
 
-    def test_exactly_fifty_percent_is_positive(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_exactly_fifty_percent_is_positive(self, demo) -> None:
         attempt = start(demo)
         d1 = [i for i in items(attempt) if i.domain.code == "D1"]
         for item in d1[:6]:
@@ -72,7 +72,7 @@ class TestScoring:
         assert result.percent == 50.0 and result.positive
         assert attempt.domain_results.get(domain__code="D2").percent == 0.0
 
-    def test_the_answer_is_read_in_the_order_it_was_shown(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_answer_is_read_in_the_order_it_was_shown(self, demo) -> None:
         attempt = start(demo)
         item = next(i for i in items(attempt) if list(i.option_order) != sorted(i.option_order))
         right = correct_positions(item)

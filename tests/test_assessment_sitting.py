@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 class TestOneSitting:
-    def test_a_second_start_resumes_while_running_and_is_refused_after(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_second_start_resumes_while_running_and_is_refused_after(self, demo) -> None:
         first = start(demo)
         assert start(demo).pk == first.pk
         services.finish_attempt(first, first.user)
@@ -31,7 +31,7 @@ class TestOneSitting:
         response = demo.client("candidat-a1").post(f"/mon-espace/epreuves/{first.exam_id}/commencer/")
         assert response.status_code == 302 and response["Location"].endswith(f"/mon-espace/epreuves/{first.exam_id}/")
 
-    def test_the_database_holds_one_sitting_per_candidate_and_exam(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_database_holds_one_sitting_per_candidate_and_exam(self, demo) -> None:
         first = start(demo)
         with pytest.raises(IntegrityError), transaction.atomic():
             Attempt.objects.create(
@@ -43,7 +43,7 @@ class TestOneSitting:
                 deadline=timezone.now(),
             )
 
-    def test_a_candidate_of_another_session_cannot_start(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_candidate_of_another_session_cannot_start(self, demo) -> None:
         exam = demo_exam(demo)
         assert demo.client("candidat-b1").post(f"/mon-espace/epreuves/{exam.pk}/commencer/").status_code == 404
         with pytest.raises(services.AssessmentError) as error:
@@ -52,7 +52,7 @@ class TestOneSitting:
 
 
 class TestReopen:
-    def test_the_correspondent_reopens_with_a_logged_reason(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_correspondent_reopens_with_a_logged_reason(self, demo) -> None:
         attempt = start(demo)
         api_answer(demo.client("candidat-a1"), attempt, 1, [0])
         services.finish_attempt(attempt, attempt.user)
@@ -72,7 +72,7 @@ class TestReopen:
         assert items(attempt)[0].ticked == [0]
         assert api_answer(demo.client("candidat-a1"), attempt, 2, [1]).status_code == 200
 
-    def test_a_running_or_published_sitting_is_not_reopened(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_running_or_published_sitting_is_not_reopened(self, demo) -> None:
         attempt = start(demo)
         with pytest.raises(services.AssessmentError) as error:
             services.reopen_attempt(attempt, None, "raison", 10)
@@ -83,7 +83,7 @@ class TestReopen:
             services.reopen_attempt(attempt, None, "raison", 10)
         assert error.value.code == "published"
 
-    def test_another_institution_cannot_reopen(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_another_institution_cannot_reopen(self, demo) -> None:
         attempt = expire(start(demo))
         response = demo.client("correspondant-b").post(
             f"/correspondant/epreuves/passages/{attempt.pk}/rouvrir/", {"reason": "x", "minutes": 5}
@@ -92,7 +92,7 @@ class TestReopen:
 
 
 class TestWhereFrom:
-    def test_the_access_code_is_asked(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_access_code_is_asked(self, demo) -> None:
         Exam.objects.filter(pk=demo_exam(demo).pk).update(access_code="Salle-B12")
         exam = demo_exam(demo)
         client = demo.client("candidat-a1")
@@ -103,7 +103,7 @@ class TestWhereFrom:
         response = client.post(f"/mon-espace/epreuves/{exam.pk}/commencer/", {"access_code": " salle-b12 "})
         assert response.status_code == 302 and Attempt.objects.filter(exam=exam).exists()
 
-    def test_wrong_codes_lock_for_a_while(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_wrong_codes_lock_for_a_while(self, demo) -> None:
         Exam.objects.filter(pk=demo_exam(demo).pk).update(access_code="B12")
         exam = demo_exam(demo)
         for _ in range(services.MAX_CODE_TRIES):
@@ -115,7 +115,7 @@ class TestWhereFrom:
         assert error.value.code == "access_code_locked"
         assert start(demo, "candidat-a2", access_code="b12").exam_id == exam.pk  # the others are not locked
 
-    def test_the_address_ranges_are_checked_at_start_and_at_each_answer(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_address_ranges_are_checked_at_start_and_at_each_answer(self, demo) -> None:
         Exam.objects.filter(pk=demo_exam(demo).pk).update(allowed_networks="192.0.2.0/24\n2001:db8::/32")
         exam = demo_exam(demo)
         client = demo.client("candidat-a1")
@@ -135,7 +135,7 @@ class TestWhereFrom:
         other = demo.client("candidat-a1")
         assert api_answer(other, attempt, 1, [1], REMOTE_ADDR="198.51.100.7").status_code == 403
 
-    def test_behind_a_proxy_the_configured_header_gives_the_address(self, demo, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_behind_a_proxy_the_configured_header_gives_the_address(self, demo, settings) -> None:
         settings.C2I_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
         Exam.objects.filter(pk=demo_exam(demo).pk).update(allowed_networks="192.0.2.0/24")
         exam = demo_exam(demo)

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 class TestWithoutJavaScript:
-    def test_a_candidate_starts_and_answers_with_plain_forms(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_candidate_starts_and_answers_with_plain_forms(self, demo) -> None:
         client = demo.client("candidat-a1")
         exam = demo_exam(demo)
         page = client.get(f"/mon-espace/epreuves/{exam.pk}/")
@@ -46,14 +46,14 @@ class TestWithoutJavaScript:
         first.refresh_from_db()
         assert first.ticked == []
 
-    def test_an_option_that_does_not_exist_is_not_stored(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_option_that_does_not_exist_is_not_stored(self, demo) -> None:
         attempt = start(demo)
         client = demo.client("candidat-a1")
         client.post(f"/mon-espace/epreuves/passages/{attempt.pk}/reponses/1/", {"option": ["7"]})
         client.post(f"/mon-espace/epreuves/passages/{attempt.pk}/reponses/1/", {"option": ["x"]})
         assert items(attempt)[0].ticked is None
 
-    def test_handing_in_scores_the_sitting(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_handing_in_scores_the_sitting(self, demo) -> None:
         attempt = start(demo)
         client = demo.client("candidat-a1")
         response = client.post(f"/mon-espace/epreuves/passages/{attempt.pk}/terminer/")
@@ -64,7 +64,7 @@ class TestWithoutJavaScript:
 
 
 class TestNoCorrectnessLeaks:
-    def test_the_page_and_the_api_never_say_which_options_are_correct(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_page_and_the_api_never_say_which_options_are_correct(self, demo) -> None:
         attempt = start(demo)
         client = demo.client("candidat-a1")
         api_answer(client, attempt, 1, [0])
@@ -83,7 +83,7 @@ class TestNoCorrectnessLeaks:
         assert not re.search(r'name="option" value="\d{3,}"', html)
         assert set(json.loads(payload)) == {"id", "over", "seconds_left", "deadline", "questions"}
 
-    def test_the_results_page_shows_no_correction(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_results_page_shows_no_correction(self, demo) -> None:
         attempt = start(demo)
         client = demo.client("candidat-a1")
         api_answer(client, attempt, 1, [0])
@@ -109,7 +109,7 @@ class TestNoCorrectnessLeaks:
 
 
 class TestAnswerApi:
-    def test_it_stores_the_last_set_of_ticked_options(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_stores_the_last_set_of_ticked_options(self, demo) -> None:
         attempt = start(demo)
         client = demo.client("candidat-a1")
         response = api_answer(client, attempt, 3, [2, 0], seq=10)
@@ -123,7 +123,7 @@ class TestAnswerApi:
         item.refresh_from_db()
         assert item.ticked == [0, 2]
 
-    def test_it_refuses_what_does_not_exist(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_refuses_what_does_not_exist(self, demo) -> None:
         attempt = start(demo)
         client = demo.client("candidat-a1")
         n = items(attempt)[0].n_options
@@ -133,7 +133,7 @@ class TestAnswerApi:
         assert api_answer(demo.client("candidat-a2"), attempt, 1, [0]).status_code == 404  # not theirs
         assert api_answer(Client(), attempt, 1, [0]).status_code == 401
 
-    def test_the_api_saves_an_answer_in_three_queries(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_api_saves_an_answer_in_three_queries(self, demo) -> None:
         attempt = start(demo)
         client = demo.client("candidat-a1")
         client.get(f"/mon-espace/epreuves/passages/{attempt.pk}/")  # the page caches the address ranges
@@ -145,7 +145,7 @@ class TestAnswerApi:
         assert "accounts_session" in statements[0] and "accounts_user" in statements[1]
         assert statements[2].startswith("UPDATE")
 
-    def test_the_page_posts_json_to_the_form_url(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_page_posts_json_to_the_form_url(self, demo) -> None:
         attempt = start(demo)
         client = demo.client("candidat-a1")
         response = page_answer(client, attempt, 4, [1, 0], seq=7)
@@ -158,7 +158,7 @@ class TestAnswerApi:
         assert page_answer(Client(), attempt, 4, [2]).status_code == 401
         assert items(attempt)[3].ticked == [0, 1]
 
-    def test_csrf_is_enforced(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_csrf_is_enforced(self, demo) -> None:
         attempt = start(demo)
         client = Client(enforce_csrf_checks=True)
         client.force_login(demo.user("candidat-a1"))
@@ -175,7 +175,7 @@ class TestAnswerApi:
         assert response.status_code == 200
 
 
-def _csrf_client(demo, username: str = "candidat-a1") -> tuple[Client, str]:  # type: ignore[no-untyped-def]
+def _csrf_client(demo, username: str = "candidat-a1") -> tuple[Client, str]:
     """A browser: CSRF enforced, its token read from the cookie the page sets."""
     client = Client(enforce_csrf_checks=True)
     client.force_login(demo.user(username))
@@ -189,7 +189,7 @@ class TestAnswerFastPath:
     (assessment/middleware.py), with the regular path's checks; whatever
     that statement cannot store goes on to the regular view, which says why."""
 
-    def test_one_statement_stores_the_answer(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_one_statement_stores_the_answer(self, demo) -> None:
         attempt = start(demo)
         client, token = _csrf_client(demo)
         page_answer(client, attempt, 1, [0], HTTP_X_CSRFTOKEN=token)  # the first answer reads the exam's ranges
@@ -202,21 +202,21 @@ class TestAnswerFastPath:
         item = items(attempt)[4]
         assert item.ticked == [0, 1] and item.seq == 42 and item.answered_at is not None
 
-    def test_without_the_csrf_token_nothing_is_stored(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_without_the_csrf_token_nothing_is_stored(self, demo) -> None:
         attempt = start(demo)
         client, _token = _csrf_client(demo)
         assert page_answer(client, attempt, 1, [0]).status_code == 403
         assert page_answer(client, attempt, 1, [0], HTTP_X_CSRFTOKEN="x" * 32).status_code == 403
         assert items(attempt)[0].ticked is None
 
-    def test_another_candidates_session_cannot_answer(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_another_candidates_session_cannot_answer(self, demo) -> None:
         attempt = start(demo)
         client, token = _csrf_client(demo, "candidat-a2")
         response = page_answer(client, attempt, 1, [0], HTTP_X_CSRFTOKEN=token)
         assert response.status_code == 404 and response.json()["status"] == "not_found"
         assert items(attempt)[0].ticked is None
 
-    def test_a_signed_out_session_cannot_answer(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_signed_out_session_cannot_answer(self, demo) -> None:
         attempt = start(demo)
         client, token = _csrf_client(demo)
         stolen = client.cookies["sessionid"].value
@@ -226,7 +226,7 @@ class TestAnswerFastPath:
         response = page_answer(client, attempt, 1, [0], HTTP_X_CSRFTOKEN=token)
         assert response.status_code == 401 and items(attempt)[0].ticked is None
 
-    def test_a_new_password_ends_the_other_sessions(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_new_password_ends_the_other_sessions(self, demo) -> None:
         attempt = start(demo)
         client, token = _csrf_client(demo)
         assert page_answer(client, attempt, 1, [0], HTTP_X_CSRFTOKEN=token).status_code == 200
@@ -237,7 +237,7 @@ class TestAnswerFastPath:
         assert page_answer(client, attempt, 1, [1], HTTP_X_CSRFTOKEN=token).status_code == 401
         assert items(attempt)[0].ticked == [0]
 
-    def test_a_deactivated_account_is_signed_out_everywhere(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_deactivated_account_is_signed_out_everywhere(self, demo) -> None:
         attempt = start(demo)
         client, token = _csrf_client(demo)
         user = demo.user("candidat-a1")
@@ -246,7 +246,7 @@ class TestAnswerFastPath:
         assert page_answer(client, attempt, 1, [1], HTTP_X_CSRFTOKEN=token).status_code == 401
         assert items(attempt)[0].ticked is None
 
-    def test_after_the_end_the_answer_is_refused(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_after_the_end_the_answer_is_refused(self, demo) -> None:
         attempt = start(demo)
         client, token = _csrf_client(demo)
         expire(attempt)
@@ -254,7 +254,7 @@ class TestAnswerFastPath:
         assert response.status_code == 409 and response.json()["status"] == "over"
         assert items(attempt)[0].ticked is None
 
-    def test_an_older_answer_does_not_replace_a_newer_one(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_older_answer_does_not_replace_a_newer_one(self, demo) -> None:
         attempt = start(demo)
         client, token = _csrf_client(demo)
         page_answer(client, attempt, 2, [1], seq=20, HTTP_X_CSRFTOKEN=token)
@@ -262,7 +262,7 @@ class TestAnswerFastPath:
         assert late.status_code == 200 and late.json() == {"saved": True, "status": "stale", "seq": 20}
         assert items(attempt)[1].ticked == [1]
 
-    def test_the_rooms_address_ranges_hold(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_rooms_address_ranges_hold(self, demo) -> None:
         attempt = start(demo)
         Exam.objects.filter(pk=attempt.exam_id).update(allowed_networks="192.0.2.0/24")
         client, token = _csrf_client(demo)
@@ -272,7 +272,7 @@ class TestAnswerFastPath:
         assert inside.status_code == 200 and items(attempt)[0].ticked == [0]
 
     @override_settings(SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies")
-    def test_with_another_session_engine_the_regular_view_answers(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_with_another_session_engine_the_regular_view_answers(self, demo) -> None:
         attempt = start(demo)
         client, token = _csrf_client(demo)
         with CaptureQueriesContext(connection) as queries:
@@ -282,7 +282,7 @@ class TestAnswerFastPath:
 
 
 class TestSessions:
-    def test_a_session_records_whose_login_it_is(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_session_records_whose_login_it_is(self, demo) -> None:
         client = Client()
         client.get("/connexion/")
         assert client.post("/connexion/", {"username": "candidat-a1", "password": "demo"}).status_code == 302
@@ -294,7 +294,7 @@ class TestSessions:
 class TestImages:
     def test_the_candidate_sees_the_image_of_a_drawn_question_only_during_the_sitting(
         self, demo, settings, tmp_path
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         import io
 
         from django.core.files.base import ContentFile

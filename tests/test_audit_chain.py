@@ -25,7 +25,7 @@ from c2i.privacy import audit as trail
 pytestmark = pytest.mark.django_db
 
 
-def three_entries(demo):  # type: ignore[no-untyped-def]
+def three_entries(demo):
     admin = demo.user("admin")
     institution = demo.institution("a")
     return [
@@ -48,7 +48,7 @@ def sql(statement: str, *params: object) -> None:
 
 
 class TestChain:
-    def test_it_links_each_entry_to_the_one_before(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_links_each_entry_to_the_one_before(self, demo) -> None:
         first, second, third = three_entries(demo)
         assert second.prev_hash == first.entry_hash
         assert third.prev_hash == second.entry_hash
@@ -58,13 +58,13 @@ class TestChain:
         assert f"n° {third.pk}" in out.getvalue()
         assert third.entry_hash in out.getvalue()
 
-    def test_it_hashes_what_the_database_gives_back(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_hashes_what_the_database_gives_back(self, demo) -> None:
         entry = audit(None, "test.tuple", demo.institution("a"), values=(1, 2), nested={"b": 1, "a": None})
         stored = AuditEntry.objects.get(pk=entry.pk)
         assert audit_chain.details_digest(stored.details) == stored.details_digest
         assert trail.verify().ok
 
-    def test_an_append_costs_one_read(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_append_costs_one_read(self, demo) -> None:
         institution = demo.institution("a")
         audit(None, "test.warm", institution)
         with transaction.atomic(), CaptureQueriesContext(connection) as queries:
@@ -73,7 +73,7 @@ class TestChain:
         assert len(reads) == 1, reads
         assert "accounts_auditchainhead" in reads[0]
 
-    def test_an_entry_is_never_changed_through_the_model(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_entry_is_never_changed_through_the_model(self, demo) -> None:
         entry = three_entries(demo)[0]
         entry.action = "test.other"
         with pytest.raises(ValueError):
@@ -81,35 +81,35 @@ class TestChain:
 
 
 class TestTampering:
-    def test_it_catches_a_row_altered_in_sql(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_catches_a_row_altered_in_sql(self, demo) -> None:
         _first, second, _third = three_entries(demo)
         sql("UPDATE accounts_auditentry SET action = %s WHERE id = %s", "test.forged", second.pk)
         error = verify_fails()
         assert f"n° {second.pk}" in str(error)
         assert "son action ou son objet" in str(error)
 
-    def test_it_catches_details_altered_in_sql(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_catches_details_altered_in_sql(self, demo) -> None:
         _first, second, _third = three_entries(demo)
         sql("UPDATE accounts_auditentry SET details = %s WHERE id = %s", '{"n": 20}', second.pk)
         error = verify_fails()
         assert f"n° {second.pk}" in str(error)
         assert "ses détails" in str(error)
 
-    def test_it_catches_a_row_deleted_in_sql(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_catches_a_row_deleted_in_sql(self, demo) -> None:
         first, second, third = three_entries(demo)
         sql("DELETE FROM accounts_auditentry WHERE id = %s", second.pk)
         error = verify_fails()
         assert f"n° {third.pk}" in str(error)  # the first entry whose link is broken
         assert f"n° {first.pk}" in str(error)  # the entry it now follows
 
-    def test_it_catches_the_last_rows_deleted_in_sql(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_catches_the_last_rows_deleted_in_sql(self, demo) -> None:
         _first, second, third = three_entries(demo)
         sql("DELETE FROM accounts_auditentry WHERE id = %s", third.pk)
         error = verify_fails()
         assert f"n° {second.pk}" in str(error)
         assert f"n° {third.pk}" in str(error)
 
-    def test_it_catches_a_row_rewritten_with_its_hash(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_catches_a_row_rewritten_with_its_hash(self, demo) -> None:
         """A forger who recomputes the row's hash breaks the next link."""
         _first, second, third = three_entries(demo)
         forged = audit_chain.entry_hash(
@@ -129,7 +129,7 @@ class TestTampering:
         )
         assert f"n° {third.pk}" in str(verify_fails())
 
-    def test_an_anchor_catches_a_whole_rewritten_chain(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_anchor_catches_a_whole_rewritten_chain(self, demo) -> None:
         """Rewriting every hash from an entry on passes the chain check; the
         hash of that entry recorded earlier outside the database does not."""
         _first, second, third = three_entries(demo)
@@ -157,7 +157,7 @@ class TestTampering:
             call_command("verify_audit", expect=[anchor], stdout=io.StringIO())
         assert f"n° {second.pk}" in str(caught.value)
 
-    def test_pruned_details_keep_the_chain_whole(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_pruned_details_keep_the_chain_whole(self, demo) -> None:
         from django.utils import timezone
 
         _first, second, _third = three_entries(demo)
@@ -166,7 +166,7 @@ class TestTampering:
 
 
 class TestBackfill:
-    def test_the_migration_chains_entries_written_before_the_chain(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_migration_chains_entries_written_before_the_chain(self, demo) -> None:
         entries = three_entries(demo)
         sql("UPDATE accounts_auditentry SET prev_hash = 'old-' || CAST(id AS VARCHAR(20)), entry_hash = ''")
         assert not trail.verify().ok
@@ -182,7 +182,7 @@ class TestBackfill:
 )
 @pytest.mark.django_db(transaction=True)
 class TestConcurrentWriters:
-    def test_concurrent_appends_never_fork_the_chain(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_concurrent_appends_never_fork_the_chain(self, demo) -> None:
         institution = demo.institution("a")
         audit(None, "test.start", institution)
         writers, per_writer = 8, 10
@@ -208,11 +208,11 @@ class TestConcurrentWriters:
         assert errors == []
         assert AuditEntry.objects.filter(action="test.concurrent").count() == writers * per_writer
         report = trail.verify()
-        assert report.ok, trail.describe(report.first_break)  # type: ignore[arg-type]
+        assert report.ok, trail.describe(report.first_break)
 
 
 class TestTrailPages:
-    def test_the_national_administrator_filters_the_trail(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_national_administrator_filters_the_trail(self, demo) -> None:
         first, second, _third = three_entries(demo)
         client = demo.client("admin")
         response = client.get("/administration/journal/", {"action": "test.", "actor": "admin"})
@@ -225,7 +225,7 @@ class TestTrailPages:
         )
         assert [e.pk for e in response.context["entries"]] == [second.pk]
 
-    def test_the_trail_is_paginated(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_trail_is_paginated(self, demo) -> None:
         institution = demo.institution("a")
         for i in range(55):
             audit(None, "test.page", institution, i=i)
@@ -236,7 +236,7 @@ class TestTrailPages:
         assert len(second_page.context["entries"]) == 5
         assert "action=test.page&amp;page=2" in first_page.content.decode()
 
-    def test_the_export_is_a_csv_that_rechecks(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_export_is_a_csv_that_rechecks(self, demo) -> None:
         entries = three_entries(demo)
         response = demo.client("admin").get("/administration/journal/export/", {"action": "test."})
         assert response.status_code == 200
@@ -248,7 +248,7 @@ class TestTrailPages:
             assert row["entry_hash"] == entry.entry_hash
             assert audit_chain.details_digest(json.loads(row["details"])) == row["details_digest"]
 
-    def test_the_check_button_says_the_chain_is_intact_or_where_it_breaks(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_check_button_says_the_chain_is_intact_or_where_it_breaks(self, demo) -> None:
         _first, second, _third = three_entries(demo)
         client = demo.client("admin")
         response = client.post("/administration/journal/", follow=True)
@@ -258,7 +258,7 @@ class TestTrailPages:
         assert f"n° {second.pk}" in response.content.decode()
 
     @pytest.mark.parametrize("username", ["correspondant-a", "jury-a", "candidat-a1"])
-    def test_no_one_else_sees_the_trail(self, demo, username) -> None:  # type: ignore[no-untyped-def]
+    def test_no_one_else_sees_the_trail(self, demo, username) -> None:
         client = demo.client(username)
         assert client.get("/administration/journal/").status_code == 403
         assert client.get("/administration/journal/export/").status_code == 403

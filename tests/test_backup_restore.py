@@ -124,7 +124,7 @@ def assert_same_platform(restored: dict[str, Any], platform: dict[str, Any]) -> 
 
 @pytest.mark.skipif("sqlite" not in ENGINE, reason="the SQLite procedure; PostgreSQL's has its own test")
 @pytest.mark.django_db(transaction=True)
-def test_a_sqlite_backup_restores_into_an_empty_database(platform, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_sqlite_backup_restores_into_an_empty_database(platform, settings, tmp_path) -> None:
     backups, restored = tmp_path / "backups", tmp_path / "restored"
     backups.mkdir()
     restored.mkdir()
@@ -151,7 +151,7 @@ def pg_tool(name: str) -> str | None:
 
 @pytest.mark.skipif("postgresql" not in ENGINE, reason="the PostgreSQL procedure; SQLite's has its own test")
 @pytest.mark.django_db(transaction=True)
-def test_a_postgresql_backup_restores_into_an_empty_database(platform, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_postgresql_backup_restores_into_an_empty_database(platform, settings, tmp_path) -> None:
     pg_dump, pg_restore = pg_tool("pg_dump"), pg_tool("pg_restore")
     if pg_dump is None or pg_restore is None:
         pytest.skip("pg_dump and pg_restore are not installed")

@@ -151,7 +151,7 @@ class TestNormalize:
 
     @SETTINGS
     @given(compact_codes, st.data())
-    def test_it_reads_what_a_person_types(self, compact: str, data) -> None:  # type: ignore[no-untyped-def]
+    def test_it_reads_what_a_person_types(self, compact: str, data) -> None:
         typed = ""
         for i, symbol in enumerate(compact):
             if i and i % data.draw(st.sampled_from([3, 4, 5, 7])) == 0:

@@ -31,12 +31,12 @@ from tests.deliberation_support import submit
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+def media(settings, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
 
 
-def a2(demo):  # type: ignore[no-untyped-def]
+def a2(demo):
     return demo.candidate("candidat-a2").enrolments.get(status=EnrolmentStatus.ACTIVE)
 
 
@@ -96,7 +96,7 @@ def form_of(evidence: Evidence, **changes: Any) -> dict[str, Any]:
     return data
 
 
-def editable_item(demo) -> Evidence:  # type: ignore[no-untyped-def]
+def editable_item(demo) -> Evidence:
     portfolio = Portfolio.objects.get(candidate=demo.candidate("candidat-a1"), framework__code="C2i1")
     item = portfolio.items.exclude(kind=EvidenceKind.TEST_RESULT).first()
     assert item is not None
@@ -108,7 +108,7 @@ def editable_item(demo) -> Evidence:  # type: ignore[no-untyped-def]
 
 @pytest.mark.django_db
 class TestTwoJurorsOnTheCandidatePage:
-    def test_the_second_juror_is_told_and_nothing_is_overwritten(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_second_juror_is_told_and_nothing_is_overwritten(self, demo) -> None:
         enrolment = a2(demo)
         ids = submit(enrolment, {"D1.1": "a"})
         chair, member = demo.client("jury-a"), demo.client("jury-a-membre")
@@ -135,7 +135,7 @@ class TestTwoJurorsOnTheCandidatePage:
         assert third.status_code == 302
         assert current(enrolment, "D1.1").supersedes == decision
 
-    def test_the_same_juror_in_two_tabs_is_told_too(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_same_juror_in_two_tabs_is_told_too(self, demo) -> None:
         enrolment = a2(demo)
         chair = demo.client("jury-a")
         seen = seen_on_candidate_page(chair.get(candidate_url(enrolment)).content.decode(), "D2.1")
@@ -145,7 +145,7 @@ class TestTwoJurorsOnTheCandidatePage:
         assert response.status_code == 409
         assert current(enrolment, "D2.1").value == "NV"
 
-    def test_the_service_compares_only_when_given_a_view(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_service_compares_only_when_given_a_view(self, demo) -> None:
         """A CSV grid or a command has no view to compare: no check, as before."""
         enrolment = a2(demo)
         chair, member = demo.user("jury-a"), demo.user("jury-a-membre")
@@ -159,7 +159,7 @@ class TestTwoJurorsOnTheCandidatePage:
 
 @pytest.mark.django_db
 class TestTwoJurorsOnTheGrid:
-    def test_the_second_grid_is_refused_whole_and_keeps_the_other_changes(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_second_grid_is_refused_whole_and_keeps_the_other_changes(self, demo) -> None:
         enrolment = a2(demo)
         submit(enrolment, {"D1.1": "a", "D1.2": "a"})
         chair, member = demo.client("jury-a"), demo.client("jury-a-membre")
@@ -196,7 +196,7 @@ class TestTwoJurorsOnTheGrid:
         assert current(enrolment, "D1.2").value == "V"
         assert current(enrolment, "D1.1").decided_by == demo.user("jury-a")
 
-    def test_a_cell_changed_meanwhile_to_the_same_value_is_no_conflict(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_cell_changed_meanwhile_to_the_same_value_is_no_conflict(self, demo) -> None:
         enrolment = a2(demo)
         chair, member = demo.user("jury-a"), demo.user("jury-a-membre")
         cell = services.Cell(enrolment.pk, "D3.1", "NV", "x", seen=0)
@@ -207,7 +207,7 @@ class TestTwoJurorsOnTheGrid:
 
 @pytest.mark.django_db
 class TestTwoTabsOnOneItem:
-    def test_the_second_save_is_refused_and_keeps_its_text(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_second_save_is_refused_and_keeps_its_text(self, demo) -> None:
         item = editable_item(demo)
         client = demo.client("candidat-a1")
         first_tab = client.get(edit_url(item)).content.decode()
@@ -233,7 +233,7 @@ class TestTwoTabsOnOneItem:
         item.refresh_from_db()
         assert (item.reflection, item.version) == ("Réflexion écrite dans l'onglet 2.", 3)
 
-    def test_the_service_refuses_a_stale_version(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_service_refuses_a_stale_version(self, demo) -> None:
         item = editable_item(demo)
         fields = {
             "kind": item.kind,
@@ -264,7 +264,7 @@ class TestRaces:
 
     ROUNDS = 5
 
-    def test_two_jurors_deciding_at_the_same_instant(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_two_jurors_deciding_at_the_same_instant(self, demo) -> None:
         enrolment = a2(demo)
         codes = ["D1.1", "D1.2", "D1.3", "D2.1", "D2.2"][: self.ROUNDS]
         ids = submit(enrolment, dict.fromkeys(codes, "a"))
@@ -301,7 +301,7 @@ class TestRaces:
             assert refused[0].code == "stale"
             assert CompetencyDecision.objects.filter(enrolment=enrolment, competency_code=code).count() == 1
 
-    def test_two_tabs_saving_the_same_item_at_the_same_instant(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_two_tabs_saving_the_same_item_at_the_same_instant(self, demo) -> None:
         item = editable_item(demo)
         first, second = demo.client("candidat-a1"), demo.client("candidat-a1")
         for n in range(self.ROUNDS):

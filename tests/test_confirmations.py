@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+def media(settings, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
 
@@ -77,7 +77,7 @@ def calendar_over(institution_session: Any) -> None:
 
 
 class TestClosing:
-    def test_it_shows_the_counts_and_what_blocks_and_closes_only_on_post(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_it_shows_the_counts_and_what_blocks_and_closes_only_on_post(self, demo, monkeypatch) -> None:
         institution_session = decide(demo, monkeypatch)
         active = services.active_enrolments(institution_session).count()
         chair = demo.client("jury-a")
@@ -107,7 +107,7 @@ class TestClosing:
         deliberation = services.get_deliberation(institution_session)
         assert deliberation.status == DeliberationStatus.CLOSED
 
-    def test_a_refusal_keeps_the_reason_typed(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_a_refusal_keeps_the_reason_typed(self, demo, monkeypatch) -> None:
         tests_at(monkeypatch)  # nobody decided: the closing is refused whatever the reason
         chair = demo.client("jury-a")
         response = chair.post(session_url(demo, "cloture/"), {"reason": "Motif saisi par la présidente"})
@@ -116,7 +116,7 @@ class TestClosing:
         assert "sans décision" in body and "Motif saisi par la présidente" in body
         assert "encore des compétences sans décision : la clôture est refusée" in body
 
-    def test_without_blockers_no_reason_is_asked(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_without_blockers_no_reason_is_asked(self, demo, monkeypatch) -> None:
         institution_session = decide(demo, monkeypatch)
         calendar_over(institution_session)
         chair = demo.client("jury-a")
@@ -125,13 +125,13 @@ class TestClosing:
         assert chair.post(session_url(demo, "cloture/")).status_code == 302
         assert services.get_deliberation(institution_session).status == DeliberationStatus.CLOSED
 
-    def test_members_get_no_confirmation_page(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_members_get_no_confirmation_page(self, demo) -> None:
         assert demo.client("tuteur-a").get(session_url(demo, "cloture/")).status_code == 403
         assert demo.client("tuteur-a").get(session_url(demo, "publication/")).status_code == 403
 
 
 class TestPublishing:
-    def test_it_counts_what_will_be_issued_and_publishes_only_on_post(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_it_counts_what_will_be_issued_and_publishes_only_on_post(self, demo, monkeypatch) -> None:
         institution_session = decide(demo, monkeypatch)
         services.close_deliberation(institution_session, demo.user("jury-a"), reason="Essai")
         from c2i.credentials.services import issuance_counts
@@ -156,7 +156,7 @@ class TestPublishing:
             body = text(chair.get(session_url(demo, suffix)))
             assert why in body and 'id="confirm-button"' not in body
 
-    def test_an_open_deliberation_is_not_published(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_open_deliberation_is_not_published(self, demo) -> None:
         body = text(demo.client("jury-a").get(session_url(demo, "publication/")))
         assert "seule une délibération close est publiée" in body and 'id="confirm-button"' not in body
 
@@ -192,7 +192,7 @@ class TestPublishing:
 
 
 class TestJuryMember:
-    def test_removing_a_member_is_confirmed_first(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_removing_a_member_is_confirmed_first(self, demo) -> None:
         institution_session = demo.institution_session("a")
         member = JuryMember.objects.select_related("user").get(
             institution_session=institution_session, user__username="tuteur-a"
@@ -224,7 +224,7 @@ def a1_item(demo: Any, files: int = 2) -> Evidence:
 
 
 class TestPortfolio:
-    def test_deleting_an_item_says_what_goes_and_deletes_only_on_post(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_deleting_an_item_says_what_goes_and_deletes_only_on_post(self, demo) -> None:
         item = a1_item(demo)
         url = f"/mon-espace/dossier/C2i1/elements/{item.pk}/supprimer/"
         client = demo.client("candidat-a1")
@@ -240,7 +240,7 @@ class TestPortfolio:
         assert client.post(url).status_code == 302
         assert not Evidence.objects.filter(pk=item.pk).exists()
 
-    def test_removing_a_file_names_it_and_removes_only_on_post(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_removing_a_file_names_it_and_removes_only_on_post(self, demo) -> None:
         item = a1_item(demo, files=1)
         item_file = EvidenceFile.objects.get(evidence=item)
         url = f"/mon-espace/dossier/C2i1/fichiers/{item_file.pk}/supprimer/"
@@ -253,7 +253,7 @@ class TestPortfolio:
         assert client.post(url).status_code == 302
         assert not EvidenceFile.objects.filter(pk=item_file.pk).exists()
 
-    def test_withdrawing_a_submission_is_confirmed_first(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_withdrawing_a_submission_is_confirmed_first(self, demo) -> None:
         user = demo.user("candidat-a1")
         enrolment = Enrolment.objects.get(
             candidate=user.candidate, status=EnrolmentStatus.ACTIVE, session__framework__code="C2i1"
@@ -274,7 +274,7 @@ class TestPortfolio:
 
 
 class TestEnrolment:
-    def test_withdrawing_from_a_session_is_confirmed_first(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_withdrawing_from_a_session_is_confirmed_first(self, demo) -> None:
         user = demo.user("candidat-a1")
         enrolment = Enrolment.objects.select_related("session").get(
             candidate=user.candidate, status=EnrolmentStatus.ACTIVE, session__framework__code="C2i1"
@@ -291,7 +291,7 @@ class TestEnrolment:
         again = text(client.get(url))  # nothing left to confirm
         assert "Cette inscription n'est pas active." in again and 'id="confirm-button"' not in again
 
-    def test_declining_an_invitation_is_confirmed_first(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_declining_an_invitation_is_confirmed_first(self, demo) -> None:
         user = demo.user("candidat-b1")
         invitation = Invitation.objects.create(
             institution_session=demo.institution_session("a"),
@@ -313,7 +313,7 @@ class TestEnrolment:
 
 
 class TestRevocation:
-    def test_revoking_asks_the_reason_and_revokes_only_on_post(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_revoking_asks_the_reason_and_revokes_only_on_post(self, demo, monkeypatch) -> None:
         from c2i.credentials.services import produce_document
 
         institution_session = decide(demo, monkeypatch)
@@ -339,7 +339,7 @@ class TestRevocation:
         revoked = IssuedDocument.objects.get(pk=document.pk)
         assert revoked.status == DocumentStatus.REVOKED and revoked.revoked_reason == "Fraude établie"
 
-    def test_the_admins_revoke_action_asks_first(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_the_admins_revoke_action_asks_first(self, demo, monkeypatch) -> None:
         from c2i.credentials.services import produce_document
 
         institution_session = decide(demo, monkeypatch)
@@ -362,13 +362,13 @@ class TestRevocation:
         revoked = IssuedDocument.objects.get(pk=document.pk)
         assert revoked.status == DocumentStatus.REVOKED and revoked.revoked_reason == "Fraude établie"
 
-    def test_only_the_national_administrator_revokes(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_only_the_national_administrator_revokes(self, demo, monkeypatch) -> None:
         assert demo.client("correspondant-a").get("/gestion/documents/1/revocation/").status_code == 403
         assert demo.client("candidat-a1").post("/gestion/documents/1/revocation/").status_code == 403
 
 
 class TestAssessment:
-    def test_publishing_a_tests_results_counts_who_sees_them(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_publishing_a_tests_results_counts_who_sees_them(self, demo) -> None:
         from c2i.assessment import services as assessment_services
         from c2i.assessment.models import Exam
         from tests.assessment_support import start
@@ -385,7 +385,7 @@ class TestAssessment:
         assert client.post(url).status_code == 302
         assert Exam.objects.get(pk=attempt.exam_id).is_published
 
-    def test_retiring_a_question_is_confirmed_first(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_retiring_a_question_is_confirmed_first(self, demo) -> None:
         from c2i.assessment.models import Question, QuestionStatus
 
         question = Question.objects.filter(status=QuestionStatus.VALIDATED).first()
@@ -400,7 +400,7 @@ class TestAssessment:
 
 
 class TestErasure:
-    def test_erasing_a_persons_data_asks_first(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_erasing_a_persons_data_asks_first(self, demo) -> None:
         from c2i.privacy.models import ErasureRequest, ErasureStatus
 
         demo.client("candidat-a1").post("/mon-espace/donnees/")

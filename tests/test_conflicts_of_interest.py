@@ -23,16 +23,16 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+def media(settings, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
 
 
-def enrolment_of(demo, username: str) -> Enrolment:  # type: ignore[no-untyped-def]
+def enrolment_of(demo, username: str) -> Enrolment:
     return demo.candidate(username).enrolments.get(status=EnrolmentStatus.ACTIVE)
 
 
-def seat_directly(demo, username: str) -> JuryMember:  # type: ignore[no-untyped-def]
+def seat_directly(demo, username: str) -> JuryMember:
     """A seat taken before the person enrolled (or before this check existed):
     the row is there, the services must still refuse."""
     return JuryMember.objects.create(institution_session=demo.institution_session("a"), user=demo.user(username))
@@ -43,7 +43,7 @@ def decision_url(enrolment: Enrolment) -> str:
 
 
 class TestSeatingACandidate:
-    def test_it_refuses_to_seat_a_candidate_of_the_session_on_its_jury(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_refuses_to_seat_a_candidate_of_the_session_on_its_jury(self, demo) -> None:
         session = demo.institution_session("a")
         response = demo.client("correspondant-a").post(
             f"/gestion/sessions/{session.pk}/jury/", {"email": "candidat-a1@c2i-demo.fr"}
@@ -53,14 +53,14 @@ class TestSeatingACandidate:
         assert "est candidat" in page and "ne peut pas siéger dans le jury qui le juge" in page
         assert not JuryMember.objects.filter(institution_session=session, user=demo.user("candidat-a1")).exists()
 
-    def test_it_refuses_the_chair_to_a_candidate_too(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_refuses_the_chair_to_a_candidate_too(self, demo) -> None:
         session = demo.institution_session("a")
         with pytest.raises(services.DeliberationError) as refused:
             services.add_jury_member(session, "candidat-a2@c2i-demo.fr", True, demo.user("correspondant-a"))
         assert refused.value.code == "juror_is_candidate"
         assert JuryMember.objects.get(institution_session=session, is_chair=True).user == demo.user("jury-a")
 
-    def test_an_invitation_to_the_address_is_an_enrolment_too(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_invitation_to_the_address_is_an_enrolment_too(self, demo) -> None:
         """Someone invited (not yet confirmed, no account) is a candidate of the
         session: seating that address is refused and no account is created."""
         session = demo.institution_session("a")
@@ -72,12 +72,12 @@ class TestSeatingACandidate:
         assert "invité" in refused.value.message
         assert not User.objects.filter(email__iexact=invited.email).exists()
 
-    def test_a_candidate_of_another_session_may_sit(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_candidate_of_another_session_may_sit(self, demo) -> None:
         session = demo.institution_session("a")
         member = services.add_jury_member(session, "candidat-b1@c2i-demo.fr", False, demo.user("correspondant-a"))
         assert member.user == demo.user("candidat-b1")
 
-    def test_a_withdrawn_enrolment_is_no_obstacle(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_withdrawn_enrolment_is_no_obstacle(self, demo) -> None:
         session = demo.institution_session("a")
         Enrolment.objects.filter(pk=enrolment_of(demo, "candidat-a2").pk).update(
             status=EnrolmentStatus.WITHDRAWN, withdrawn_at=timezone.now()
@@ -85,7 +85,7 @@ class TestSeatingACandidate:
         member = services.add_jury_member(session, "candidat-a2@c2i-demo.fr", False, demo.user("correspondant-a"))
         assert member.user == demo.user("candidat-a2")
 
-    def test_the_jury_page_marks_a_member_who_became_a_candidate(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_jury_page_marks_a_member_who_became_a_candidate(self, demo) -> None:
         seat_directly(demo, "candidat-a1")
         session = demo.institution_session("a")
         page = demo.client("correspondant-a").get(f"/gestion/sessions/{session.pk}/jury/").content.decode()
@@ -96,7 +96,7 @@ class TestASeatedCandidate:
     """candidat-a1 sits on A's C2i1 jury (seated before enrolling, or before
     the check): the probe's path must be closed at every step."""
 
-    def test_the_session_and_its_candidates_are_out_of_reach(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_session_and_its_candidates_are_out_of_reach(self, demo) -> None:
         seat_directly(demo, "candidat-a1")
         a2 = enrolment_of(demo, "candidat-a2")
         client = demo.client("candidat-a1")
@@ -110,26 +110,24 @@ class TestASeatedCandidate:
             assert response.status_code in (403, 404), path
             assert "Perrin" not in response.content.decode(), path
 
-    def test_the_jury_home_says_why_the_seat_is_void(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_jury_home_says_why_the_seat_is_void(self, demo) -> None:
         seat_directly(demo, "candidat-a1")
         page = demo.client("candidat-a1").get("/jury/").content.decode()
         assert "vous y êtes candidat" in page
 
-    def test_the_other_candidates_submitted_portfolios_are_out_of_reach(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_other_candidates_submitted_portfolios_are_out_of_reach(self, demo) -> None:
         seat_directly(demo, "candidat-a1")
         a2 = enrolment_of(demo, "candidat-a2")
         snapshot = Submission.objects.get(enrolment=a2, status=SubmissionStatus.SUBMITTED)
         client = demo.client("candidat-a1")
         assert client.get(f"/jury/dossiers/{snapshot.pk}/").status_code == 404
-        file_ids = list(
-            snapshot.items.values_list("files__pk", flat=True).exclude(files__pk__isnull=True)  # type: ignore[attr-defined]
-        )
+        file_ids = list(snapshot.items.values_list("files__pk", flat=True).exclude(files__pk__isnull=True))
         for file_id in file_ids[:2]:
             assert client.get(f"/jury/dossiers/{snapshot.pk}/fichiers/{file_id}/").status_code == 404
         listing = client.get("/jury/dossiers/")
         assert "Perrin" not in listing.content.decode()
 
-    def test_decisions_through_the_pages_are_refused(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_decisions_through_the_pages_are_refused(self, demo) -> None:
         seat_directly(demo, "candidat-a1")
         client = demo.client("candidat-a1")
         for username in ("candidat-a2", "candidat-a1"):
@@ -145,7 +143,7 @@ class TestASeatedCandidate:
             assert grid.status_code in (403, 404)
         assert not CompetencyDecision.objects.filter(decided_by=demo.user("candidat-a1")).exists()
 
-    def test_decisions_through_the_services_are_refused(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_decisions_through_the_services_are_refused(self, demo) -> None:
         seat_directly(demo, "candidat-a1")
         a1 = demo.user("candidat-a1")
         a2 = enrolment_of(demo, "candidat-a2")
@@ -159,7 +157,7 @@ class TestASeatedCandidate:
         assert refused.value.code == "juror_is_candidate"
         assert not CompetencyDecision.objects.filter(enrolment=a2).exists()
 
-    def test_no_one_decides_on_their_own_enrolment(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_no_one_decides_on_their_own_enrolment(self, demo) -> None:
         seat_directly(demo, "candidat-a1")
         own = enrolment_of(demo, "candidat-a1")
         ids = submit(own, {"D1.1": "a"})
@@ -169,7 +167,7 @@ class TestASeatedCandidate:
         assert "votre propre inscription" in refused.value.message
         assert not CompetencyDecision.objects.filter(enrolment=own).exists()
 
-    def test_a_candidate_chair_neither_defers_nor_closes(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_candidate_chair_neither_defers_nor_closes(self, demo) -> None:
         session = demo.institution_session("a")
         JuryMember.objects.filter(institution_session=session, is_chair=True).update(is_chair=False)
         JuryMember.objects.create(institution_session=session, user=demo.user("candidat-a1"), is_chair=True)
@@ -181,7 +179,7 @@ class TestASeatedCandidate:
             services.close_deliberation(session, a1)
         assert refused.value.code == "juror_is_candidate"
 
-    def test_the_other_jurors_still_decide(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_other_jurors_still_decide(self, demo) -> None:
         seat_directly(demo, "candidat-a1")
         a2 = enrolment_of(demo, "candidat-a2")
         ids = submit(a2, {"D1.1": "a"})
@@ -191,7 +189,7 @@ class TestASeatedCandidate:
         assert response.status_code == 302
         assert CompetencyDecision.objects.get(enrolment=a2).decided_by == demo.user("jury-a-membre")
 
-    def test_a_seat_comes_back_when_the_enrolment_is_withdrawn(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_seat_comes_back_when_the_enrolment_is_withdrawn(self, demo) -> None:
         seat_directly(demo, "candidat-a1")
         Enrolment.objects.filter(pk=enrolment_of(demo, "candidat-a1").pk).update(
             status=EnrolmentStatus.WITHDRAWN, withdrawn_at=timezone.now()
@@ -204,12 +202,12 @@ class TestAssessorsOwnPortfolio:
     """An assessor of A who is also a candidate at A (staff taking the C2i)."""
 
     @pytest.fixture
-    def assessor_candidate(self, demo):  # type: ignore[no-untyped-def]
+    def assessor_candidate(self, demo):
         user = demo.user("candidat-a1")
         Membership.objects.create(user=user, role=Role.ASSESSOR, institution=demo.institution("a"))
         return user
 
-    def test_a_comment_on_ones_own_item_is_refused(self, demo, assessor_candidate) -> None:  # type: ignore[no-untyped-def]
+    def test_a_comment_on_ones_own_item_is_refused(self, demo, assessor_candidate) -> None:
         portfolio = Portfolio.objects.get(candidate=demo.candidate("candidat-a1"), framework__code="C2i1")
         item = portfolio.items.first()
         response = demo.client("candidat-a1").post(
@@ -222,7 +220,7 @@ class TestAssessorsOwnPortfolio:
             portfolio_services.add_comment(item, assessor_candidate, "Excellent travail.")
         assert refused.value.code == "own_portfolio"
 
-    def test_a_positioning_of_ones_own_portfolio_is_refused(self, demo, assessor_candidate) -> None:  # type: ignore[no-untyped-def]
+    def test_a_positioning_of_ones_own_portfolio_is_refused(self, demo, assessor_candidate) -> None:
         portfolio = Portfolio.objects.get(candidate=demo.candidate("candidat-a1"), framework__code="C2i1")
         competency = portfolio.framework.domains.first().competencies.first()
         response = demo.client("candidat-a1").post(
@@ -236,7 +234,7 @@ class TestAssessorsOwnPortfolio:
             portfolio_services.position(portfolio, competency, "acquired", "", assessor_candidate)
         assert refused.value.code == "own_portfolio"
 
-    def test_a_record_under_the_assessors_address_is_their_own_too(self, demo, assessor_candidate) -> None:  # type: ignore[no-untyped-def]
+    def test_a_record_under_the_assessors_address_is_their_own_too(self, demo, assessor_candidate) -> None:
         """A candidate record an institution created with the assessor's e-mail
         address (not yet linked to the account) stands for the same person."""
         own = demo.candidate("candidat-a1")
@@ -254,13 +252,13 @@ class TestAssessorsOwnPortfolio:
             portfolio_services.position(portfolio, competency, "acquired", "", assessor_candidate)
         assert refused.value.code == "own_portfolio"
 
-    def test_the_assessor_still_comments_other_portfolios(self, demo, assessor_candidate) -> None:  # type: ignore[no-untyped-def]
+    def test_the_assessor_still_comments_other_portfolios(self, demo, assessor_candidate) -> None:
         portfolio = Portfolio.objects.get(candidate=demo.candidate("candidat-a2"), framework__code="C2i1")
         item = portfolio.items.first()
         comment = portfolio_services.add_comment(item, assessor_candidate, "Bien.")
         assert comment.author == assessor_candidate
 
-    def test_the_staff_page_of_ones_own_portfolio_offers_no_assessment(self, demo, assessor_candidate) -> None:  # type: ignore[no-untyped-def]
+    def test_the_staff_page_of_ones_own_portfolio_offers_no_assessment(self, demo, assessor_candidate) -> None:
         portfolio = Portfolio.objects.get(candidate=demo.candidate("candidat-a1"), framework__code="C2i1")
         page = demo.client("candidat-a1").get(f"/gestion/dossiers/{portfolio.pk}/").content.decode()
         assert "/positionnements/" not in page

@@ -46,7 +46,7 @@ def assert_come_back_later(response: Any) -> None:
 
 @pytest.mark.django_db
 class TestDatabaseDown:
-    def test_it_tells_the_exam_page_to_send_the_answer_again(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_tells_the_exam_page_to_send_the_answer_again(self, demo) -> None:
         attempt = start(demo)
         client, token = _csrf_client(demo)
         with database_down():
@@ -55,7 +55,7 @@ class TestDatabaseDown:
         again = page_answer(client, attempt, 1, [0], seq=7, HTTP_X_CSRFTOKEN=token)  # what exam.js does next
         assert again.status_code == 200 and items(attempt)[0].ticked == [0]
 
-    def test_it_answers_json_once_the_exam_ranges_are_known(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_answers_json_once_the_exam_ranges_are_known(self, demo) -> None:
         attempt = start(demo)
         client, token = _csrf_client(demo)
         assert page_answer(client, attempt, 1, [0], HTTP_X_CSRFTOKEN=token).status_code == 200  # ranges now cached
@@ -64,14 +64,14 @@ class TestDatabaseDown:
         assert_come_back_later(response)
         assert items(attempt)[1].ticked is None
 
-    def test_it_tells_the_api_client_to_come_back(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_tells_the_api_client_to_come_back(self, demo) -> None:
         attempt = start(demo)
         client, token = _csrf_client(demo)
         with database_down():
             response = api_answer(client, attempt, 1, [0], HTTP_X_CSRFTOKEN=token)
         assert_come_back_later(response)
 
-    def test_it_answers_json_when_the_connection_cannot_be_opened(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_it_answers_json_when_the_connection_cannot_be_opened(self, demo, monkeypatch) -> None:
         attempt = start(demo)
         client, token = _csrf_client(demo)
 
@@ -83,7 +83,7 @@ class TestDatabaseDown:
         monkeypatch.undo()
         assert_come_back_later(response)
 
-    def test_pages_keep_their_own_error_page(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_pages_keep_their_own_error_page(self, demo) -> None:
         client, _token = _csrf_client(demo)
         with database_down():
             response = client.get("/mon-espace/epreuves/")
@@ -97,7 +97,7 @@ class TestConnectionLost:
     """A real failure: the server ends the connection of the process (as a
     restart of PostgreSQL would)."""
 
-    def test_the_answer_is_refused_with_503_then_stored_on_a_new_connection(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_answer_is_refused_with_503_then_stored_on_a_new_connection(self, demo) -> None:
         if connection.vendor != "postgresql":
             pytest.skip("ends a PostgreSQL server's connection")
         attempt = start(demo)
@@ -119,7 +119,7 @@ class TestConnectionLost:
 
 @pytest.mark.browser
 class TestTheExamPageRetries:
-    def test_an_answer_refused_with_503_is_sent_again_until_stored(self, page) -> None:  # type: ignore[no-untyped-def]
+    def test_an_answer_refused_with_503_is_sent_again_until_stored(self, page) -> None:
         login(page, "candidat-a1")
         page.goto("/mon-espace/epreuves/")
         page.locator("main table a").first.click()
@@ -127,7 +127,7 @@ class TestTheExamPageRetries:
         page.wait_for_selector("#c2i-timer")
         refused: list[str] = []
 
-        def database_down_twice(route) -> None:  # type: ignore[no-untyped-def]
+        def database_down_twice(route) -> None:
             if len(refused) < 2:
                 refused.append(route.request.url)
                 body = '{"status": "unavailable", "detail": "x"}'

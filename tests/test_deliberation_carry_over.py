@@ -18,7 +18,7 @@ from tests.deliberation_support import codes, submit_all, tests_at
 pytestmark = pytest.mark.django_db
 
 
-def later_session(demo, framework_code: str, institution_key: str = "a"):  # type: ignore[no-untyped-def]
+def later_session(demo, framework_code: str, institution_key: str = "a"):
     """A later national session of the framework, opened at the institution."""
     framework = Framework.objects.get(code=framework_code)
     start = timezone.localdate() + dt.timedelta(days=400)
@@ -38,7 +38,7 @@ def later_session(demo, framework_code: str, institution_key: str = "a"):  # typ
     )
 
 
-def close_with(demo, institution_session, decisions: dict[int, dict[str, str]]):  # type: ignore[no-untyped-def]
+def close_with(demo, institution_session, decisions: dict[int, dict[str, str]]):
     """Decide the given enrolments, defer the others, close."""
     chair = JuryMember.objects.get(institution_session=institution_session, is_chair=True).user
     cells = [services.Cell(pk, code, value, code) for pk, mine in decisions.items() for code, value in mine.items()]
@@ -49,7 +49,7 @@ def close_with(demo, institution_session, decisions: dict[int, dict[str, str]]):
 
 
 class TestCarryOver:
-    def test_a_domain_validated_at_closing_counts_at_the_next_enrolment(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_a_domain_validated_at_closing_counts_at_the_next_enrolment(self, demo, monkeypatch) -> None:
         tests_at(monkeypatch)
         a_c2i1 = demo.institution_session("a")
         candidate = demo.candidate("candidat-a1")
@@ -88,7 +88,7 @@ class TestCarryOver:
         space = demo.client("candidat-a1").get("/mon-espace/").content.decode()
         assert "D2" in space and a_c2i1.session.name in space
 
-    def test_the_demo_shows_one_carried_over_domain_in_a_jury(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_demo_shows_one_carried_over_domain_in_a_jury(self, demo) -> None:
         credit = DomainCredit.objects.get()
         a_c2i1 = demo.institution_session("a")
         current = Enrolment.objects.get(
@@ -98,7 +98,7 @@ class TestCarryOver:
         assert f"{credit.domain_code} ({credit.institution_session.session.name})" in page
         assert current.pk != credit.enrolment_id
 
-    def test_c2i2e_credits_only_fully_validated_domains(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_c2i2e_credits_only_fully_validated_domains(self, demo) -> None:
         institution_session = demo.institution_session("b", "C2i2e")
         JuryMember.objects.create(institution_session=institution_session, user=demo.user("jury-a"), is_chair=True)
         candidate = demo.candidate("candidat-b1")

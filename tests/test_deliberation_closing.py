@@ -21,11 +21,11 @@ pytestmark = pytest.mark.django_db
 EARLY = "Jury avancé (test)"  # the demo session's calendar is not over: closing now needs a reason
 
 
-def session_url(demo, suffix: str = "") -> str:  # type: ignore[no-untyped-def]
+def session_url(demo, suffix: str = "") -> str:
     return f"/jury/sessions/{demo.institution_session('a').pk}/{suffix}"
 
 
-def decide_everyone(demo, monkeypatch, nv: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+def decide_everyone(demo, monkeypatch, nv: tuple[str, ...] = ()):
     """Every active candidate of A's C2i1 session: all V except `nv` for candidat-a2."""
     tests_at(monkeypatch)
     institution_session = demo.institution_session("a")
@@ -46,7 +46,7 @@ def pdf_text(content: bytes) -> str:
 
 
 class TestClosing:
-    def test_undecided_candidates_block_the_closing_until_deferred(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_undecided_candidates_block_the_closing_until_deferred(self, demo, monkeypatch) -> None:
         tests_at(monkeypatch)
         client = demo.client("jury-a")
         response = client.post(session_url(demo, "cloture/"), follow=True)
@@ -64,7 +64,7 @@ class TestClosing:
         assert deliberation.status == DeliberationStatus.CLOSED and deliberation.closed_at is not None
         assert AuditEntry.objects.filter(action="deliberation.close", object_id=str(deliberation.pk)).exists()
 
-    def test_the_minutes_list_members_candidates_outcomes_and_closing_time(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_the_minutes_list_members_candidates_outcomes_and_closing_time(self, demo, monkeypatch) -> None:
         institution_session = decide_everyone(demo, monkeypatch, nv=("D4.2",))
         services.close_deliberation(institution_session, demo.user("jury-a"), reason=EARLY)
         response = demo.client("jury-a").get(session_url(demo, "proces-verbal.pdf"))
@@ -83,7 +83,7 @@ class TestClosing:
 
 
 class TestAfterClosing:
-    def test_decisions_are_immutable(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_decisions_are_immutable(self, demo, monkeypatch) -> None:
         institution_session = decide_everyone(demo, monkeypatch)
         services.close_deliberation(institution_session, demo.user("jury-a"), reason=EARLY)
         a1 = demo.candidate("candidat-a1").enrolments.get(status=EnrolmentStatus.ACTIVE)
@@ -104,7 +104,7 @@ class TestAfterClosing:
             row.delete()
         assert CompetencyDecision.objects.filter(enrolment=a1).count() == before
 
-    def test_the_chair_rectifies_with_a_reason_and_the_document_is_reissued(  # type: ignore[no-untyped-def]
+    def test_the_chair_rectifies_with_a_reason_and_the_document_is_reissued(
         self, demo, monkeypatch, django_capture_on_commit_callbacks
     ) -> None:
         issued: list[tuple[str, object]] = []
@@ -141,7 +141,7 @@ class TestAfterClosing:
         assert entry.details["reason"] == "Erreur de saisie" and entry.details["supersedes"] == rows[0].pk
         assert issued[-1][0] == "reissue_document" and issued[-1][1][0] == a2
 
-    def test_a_publication_whose_documents_cannot_be_handed_over_fails_loudly(  # type: ignore[no-untyped-def]
+    def test_a_publication_whose_documents_cannot_be_handed_over_fails_loudly(
         self, demo, monkeypatch, django_capture_on_commit_callbacks
     ) -> None:
         institution_session = decide_everyone(demo, monkeypatch)
@@ -154,7 +154,7 @@ class TestAfterClosing:
         ):
             services.publish_deliberation(institution_session, chair)
 
-    def test_a_rectification_whose_document_cannot_be_reissued_fails_loudly(  # type: ignore[no-untyped-def]
+    def test_a_rectification_whose_document_cannot_be_reissued_fails_loudly(
         self, demo, monkeypatch, django_capture_on_commit_callbacks
     ) -> None:
         monkeypatch.setattr(credentials, "enqueue_session_documents", lambda *args: None)
@@ -165,7 +165,7 @@ class TestAfterClosing:
         a2 = demo.candidate("candidat-a2").enrolments.get(status=EnrolmentStatus.ACTIVE)
         cited = [i for i, _kind, _title in sources.submitted_evidence(a2)["D4.2"]]
 
-        def broken(*args):  # type: ignore[no-untyped-def]
+        def broken(*args):
             raise RuntimeError("the document's PDF could not be written")
 
         monkeypatch.setattr(credentials, "reissue_document", broken)

@@ -12,16 +12,16 @@ from tests.deliberation_support import codes, submit, submit_all, tests_at
 pytestmark = pytest.mark.django_db
 
 
-def a1(demo):  # type: ignore[no-untyped-def]
+def a1(demo):
     return demo.candidate("candidat-a1").enrolments.get(status=EnrolmentStatus.ACTIVE)
 
 
-def url(enrolment) -> str:  # type: ignore[no-untyped-def]
+def url(enrolment) -> str:
     return f"/jury/sessions/{enrolment.institution_session_id}/candidats/{enrolment.pk}/"
 
 
 class TestDecisions:
-    def test_it_refuses_a_validation_on_test_results_only(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_refuses_a_validation_on_test_results_only(self, demo) -> None:
         enrolment = a1(demo)
         ids = submit(enrolment, {"D1.1": "b"})
         response = demo.client("jury-a").post(
@@ -31,14 +31,14 @@ class TestDecisions:
         assert "R10 : D1.1 ne peut être validée sur le seul contrôle de connaissances" in response.content.decode()
         assert not CompetencyDecision.objects.filter(enrolment=enrolment).exists()
 
-    def test_it_refuses_a_validation_citing_no_evidence(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_refuses_a_validation_citing_no_evidence(self, demo) -> None:
         enrolment = a1(demo)
         submit(enrolment, {"D1.1": "a"})
         response = demo.client("jury-a").post(url(enrolment), {"competency": "D1.1", "value": "V"})
         assert response.status_code == 400
         assert "R10 : D1.1 ne peut être validée sans pièce" in response.content.decode()
 
-    def test_it_records_a_validation_citing_a_production(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_records_a_validation_citing_a_production(self, demo) -> None:
         enrolment = a1(demo)
         ids = submit(enrolment, {"D1.1": "ab"})
         response = demo.client("jury-a").post(
@@ -51,7 +51,7 @@ class TestDecisions:
         assert outcome.status == "incomplete"
         assert any("délibération incomplète" in r for r in outcome.reasons)
 
-    def test_it_cannot_cite_an_item_of_another_competency(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_cannot_cite_an_item_of_another_competency(self, demo) -> None:
         enrolment = a1(demo)
         ids = submit(enrolment, {"D1.1": "a", "D1.2": "a"})
         response = demo.client("jury-a").post(
@@ -60,7 +60,7 @@ class TestDecisions:
         assert response.status_code == 400
         assert not CompetencyDecision.objects.filter(enrolment=enrolment).exists()
 
-    def test_it_updates_the_outcome_as_the_jury_decides(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_it_updates_the_outcome_as_the_jury_decides(self, demo, monkeypatch) -> None:
         tests_at(monkeypatch, 75.0)
         enrolment = a1(demo)
         ids = submit_all(enrolment)
@@ -85,7 +85,7 @@ class TestDecisions:
         assert [r.value for r in rows] == ["V", "NV"]
         assert rows[1].supersedes_id == rows[0].pk
 
-    def test_it_clears_a_decision_with_a_new_row(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_clears_a_decision_with_a_new_row(self, demo) -> None:
         enrolment = a1(demo)
         client = demo.client("jury-a")
         client.post(url(enrolment), {"competency": "D1.1", "value": "NV"})
@@ -97,7 +97,7 @@ class TestDecisions:
 
 
 class TestAccess:
-    def test_it_refuses_other_roles(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_refuses_other_roles(self, demo) -> None:
         enrolment = a1(demo)
         for username in ("candidat-b1", "correspondant-b", "correspondant-a", "candidat-a1"):
             response = demo.client(username).post(url(enrolment), {"competency": "D1.1", "value": "NV"})
@@ -105,7 +105,7 @@ class TestAccess:
         assert demo.client("admin").post(url(enrolment), {"competency": "D1.1", "value": "NV"}).status_code == 403
         assert not CompetencyDecision.objects.filter(enrolment=enrolment).exists()
 
-    def test_jury_a_reaches_only_its_session(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_jury_a_reaches_only_its_session(self, demo) -> None:
         b1 = demo.candidate("candidat-b1").enrolments.get(status=EnrolmentStatus.ACTIVE)
         client = demo.client("jury-a")
         assert client.get(f"/jury/sessions/{b1.institution_session_id}/").status_code == 404

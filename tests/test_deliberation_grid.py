@@ -12,15 +12,15 @@ from tests.deliberation_support import codes, submit, submit_all, tests_at
 pytestmark = pytest.mark.django_db
 
 
-def enrolment(demo, username: str):  # type: ignore[no-untyped-def]
+def enrolment(demo, username: str):
     return demo.candidate(username).enrolments.get(status=EnrolmentStatus.ACTIVE)
 
 
-def grid_url(demo) -> str:  # type: ignore[no-untyped-def]
+def grid_url(demo) -> str:
     return f"/jury/sessions/{demo.institution_session('a').pk}/grille/"
 
 
-def form(demo) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def form(demo) -> dict[str, str]:
     """What the page posts untouched: every cell with its original value."""
     page = demo.client("jury-a").get(grid_url(demo))
     assert page.status_code == 200
@@ -34,13 +34,13 @@ def form(demo) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 
 class TestGridPage:
-    def test_it_shows_a_select_per_cell(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_shows_a_select_per_cell(self, demo) -> None:
         page = demo.client("jury-a").get(grid_url(demo)).content.decode()
         a1 = enrolment(demo, "candidat-a1")
         assert f'name="c-{a1.pk}-D5.3"' in page
         assert page.count("<select") >= 20 * 2
 
-    def test_it_saves_only_the_changed_cells(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_it_saves_only_the_changed_cells(self, demo, monkeypatch) -> None:
         tests_at(monkeypatch)
         a1, a2 = enrolment(demo, "candidat-a1"), enrolment(demo, "candidat-a2")
         submit_all(a1)
@@ -60,7 +60,7 @@ class TestGridPage:
         assert demo.client("jury-a").post(grid_url(demo), form(demo)).status_code == 302
         assert session_rows.count() == 22
 
-    def test_it_refuses_a_cell_without_evidence_and_stores_nothing(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_refuses_a_cell_without_evidence_and_stores_nothing(self, demo) -> None:
         a1, a2 = enrolment(demo, "candidat-a1"), enrolment(demo, "candidat-a2")
         submit(a1, {"D1.1": "a"})
         submit(a2, {"D3.2": "b"})
@@ -73,6 +73,6 @@ class TestGridPage:
         assert "« Hugo PERRIN », D3.2 : R10 : D3.2 ne peut être validée sur le seul contrôle de connaissances" in text
         assert not CompetencyDecision.objects.filter(enrolment__in=[a1, a2]).exists()
 
-    def test_a_non_member_cannot_post(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_non_member_cannot_post(self, demo) -> None:
         assert demo.client("admin").post(grid_url(demo), {}).status_code == 403
         assert demo.client("correspondant-a").post(grid_url(demo), {}).status_code == 403

@@ -47,7 +47,7 @@ def counts() -> tuple[int, int]:
 
 
 class TestSimulation:
-    def test_it_prints_one_json_object_per_candidate(self, demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def test_it_prints_one_json_object_per_candidate(self, demo, tmp_path) -> None:
         header = ";".join(["candidate", *c2i1_codes(), *(f"QCM:D{i}" for i in range(1, 6)), "acquis:D5"])
         lines = [
             header,
@@ -78,13 +78,13 @@ class TestSimulation:
         assert output[2] == json.dumps(expected, ensure_ascii=False)
         assert output[1].startswith('{"candidate": "incomplet", "certified": null, "validated_domains": [')
 
-    def test_it_reads_a_comma_separated_grid_with_decimal_commas(self, demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def test_it_reads_a_comma_separated_grid_with_decimal_commas(self, demo, tmp_path) -> None:
         header = ",".join(["candidate", *c2i1_codes(), *(f"QCM:D{i}" for i in range(1, 6))])
         line = ",".join(["x", *(["V"] * 20), '"62,5"', "75", "75", "75", "75"])
         output = run("--framework", "C2i1", "--grid", write(tmp_path, f"{header}\n{line}\n"), "--json")
         assert json.loads(output[0])["certified"] is True
 
-    def test_it_prints_a_readable_table_without_json(self, demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def test_it_prints_a_readable_table_without_json(self, demo, tmp_path) -> None:
         header = ";".join(["candidate", *c2i1_codes()])
         output = run("--framework", "C2i1", "--grid", write(tmp_path, f"{header}\n{all_v_line('x')}\n"))
         assert output[0].split()[:3] == ["x", "non", "certifié"]  # no test result: R11
@@ -104,7 +104,7 @@ MALFORMED = [
 
 class TestMalformed:
     @pytest.mark.parametrize(("extra_column", "body", "place"), MALFORMED)
-    def test_it_refuses_with_line_and_column(self, demo, tmp_path, extra_column, body, place) -> None:  # type: ignore[no-untyped-def]
+    def test_it_refuses_with_line_and_column(self, demo, tmp_path, extra_column, body, place) -> None:
         header = "candidate;D1.1" + (f";{extra_column}" if extra_column else "")
         text = header + "\n" + (body or "x;V")
         before = counts()
@@ -114,7 +114,7 @@ class TestMalformed:
             assert place in str(error.value)
         assert counts() == before
 
-    def test_it_refuses_an_unknown_candidate_into_a_session(self, demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def test_it_refuses_an_unknown_candidate_into_a_session(self, demo, tmp_path) -> None:
         a1 = demo.candidate("candidat-a1")
         text = f"candidate;D1.1\n{a1.ine};NV\ninconnu@example.fr;NV\n"
         before = counts()
@@ -132,7 +132,7 @@ class TestMalformed:
 
 
 class TestIntoSession:
-    def test_it_records_and_checks_r10_per_cell(self, demo, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_it_records_and_checks_r10_per_cell(self, demo, tmp_path, monkeypatch) -> None:
         tests_at(monkeypatch)
         a1 = demo.candidate("candidat-a1").enrolments.get(status=EnrolmentStatus.ACTIVE)
         a2 = demo.candidate("candidat-a2").enrolments.get(status=EnrolmentStatus.ACTIVE)
@@ -154,7 +154,7 @@ class TestIntoSession:
 
 
 class TestFromThePages:
-    def test_export_then_import(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_export_then_import(self, demo, monkeypatch) -> None:
         tests_at(monkeypatch, 66.5)
         a1 = demo.candidate("candidat-a1").enrolments.get(status=EnrolmentStatus.ACTIVE)
         submit_all(a1)
@@ -177,7 +177,7 @@ class TestFromThePages:
         again = client.get(f"/jury/sessions/{pk}/grille.csv").content.decode("utf-8-sig")
         assert ";".join(row) in again.splitlines()
 
-    def test_a_refused_import_stores_nothing(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_refused_import_stores_nothing(self, demo) -> None:
         pk = demo.institution_session("a").pk
         upload = SimpleUploadedFile("grille.csv", b"candidate;D1.1;D7.1\nx;V;V\n", content_type="text/csv")
         response = demo.client("jury-a").post(f"/jury/sessions/{pk}/grille/import/", {"file": upload}, follow=True)

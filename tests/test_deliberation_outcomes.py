@@ -16,7 +16,7 @@ from tests.deliberation_support import codes, submit_all, tests_at
 pytestmark = pytest.mark.django_db
 
 
-def decide(demo, monkeypatch):  # type: ignore[no-untyped-def]
+def decide(demo, monkeypatch):
     """A's C2i1 session: every active candidate submitted, all V, but
     candidat-a2 has D1.1 NV."""
     tests_at(monkeypatch)
@@ -32,13 +32,13 @@ def decide(demo, monkeypatch):  # type: ignore[no-untyped-def]
     return institution_session
 
 
-def stored(institution_session):  # type: ignore[no-untyped-def]
+def stored(institution_session):
     rows = CandidateOutcome.objects.filter(institution_session=institution_session).select_related("explanation")
     return {o.enrolment_id: o for o in rows}
 
 
 class TestComputeOutcomes:
-    def test_the_first_compute_stores_what_the_engine_says(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_the_first_compute_stores_what_the_engine_says(self, demo, monkeypatch) -> None:
         institution_session = decide(demo, monkeypatch)
         CandidateOutcome.objects.filter(institution_session=institution_session).delete()
         computed = services.compute_outcomes(institution_session)
@@ -57,7 +57,7 @@ class TestComputeOutcomes:
         assert any("D1.1" in text for text in outcomes[a2].explanation.reasons)
         assert {o.status for pk, o in outcomes.items() if pk != a2} == {"certified"}
 
-    def test_a_recompute_rewrites_only_what_changed_and_keeps_the_deferral(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_a_recompute_rewrites_only_what_changed_and_keeps_the_deferral(self, demo, monkeypatch) -> None:
         institution_session = decide(demo, monkeypatch)
         before = stored(institution_session)
         a2 = demo.user("candidat-a2").candidate.enrolments.get(institution_session=institution_session).pk
@@ -72,7 +72,7 @@ class TestComputeOutcomes:
         assert after[other].deferred and after[other].computed_at == before[other].computed_at
 
     @pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY path is PostgreSQL's")
-    def test_an_outcome_stored_meanwhile_turns_the_copy_into_an_upsert(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_an_outcome_stored_meanwhile_turns_the_copy_into_an_upsert(self, demo, monkeypatch) -> None:
         institution_session = decide(demo, monkeypatch)
         rows = stored(institution_session)
         CandidateOutcome.objects.filter(institution_session=institution_session).delete()

@@ -12,7 +12,7 @@ def names(html: str, *candidates: str) -> list[str]:
 
 
 class TestDirectory:
-    def test_it_sorts_by_distance_from_a_town(self, demo_with_communes) -> None:  # type: ignore[no-untyped-def]
+    def test_it_sorts_by_distance_from_a_town(self, demo_with_communes) -> None:
         html = demo_with_communes.client(None).get("/etablissements/", {"place": "Grenoble"}).content.decode()
         order = names(
             html,
@@ -29,31 +29,31 @@ class TestDirectory:
         ]
         assert "km" in html
 
-    def test_it_resolves_a_postcode_and_filters_by_framework(self, demo_with_communes) -> None:  # type: ignore[no-untyped-def]
+    def test_it_resolves_a_postcode_and_filters_by_framework(self, demo_with_communes) -> None:
         html = demo_with_communes.client(None).get("/etablissements/", {"place": "33000", "framework": "C2i2ms"})
         text = html.content.decode()
         assert "Bordeaux" in text
         assert names(text, "Université de Bordeaux", "Université de Montpellier")[0] == "Université de Bordeaux"
         assert "Université de Lille" not in text  # not accredited for C2i2ms
 
-    def test_it_shows_the_correspondents_contact(self, demo_with_communes) -> None:  # type: ignore[no-untyped-def]
+    def test_it_shows_the_correspondents_contact(self, demo_with_communes) -> None:
         html = demo_with_communes.client(None).get("/etablissements/", {"place": "Villeurbanne"}).content.decode()
         assert "correspondant-a@c2i-demo.fr" in html and "Moreau" in html
 
-    def test_it_ignores_accents_and_case(self, demo_with_communes) -> None:  # type: ignore[no-untyped-def]
+    def test_it_ignores_accents_and_case(self, demo_with_communes) -> None:
         html = demo_with_communes.client(None).get("/etablissements/", {"place": "saint etienne"}).content.decode()
         assert "Saint-Étienne" in html
 
-    def test_an_unknown_place_gets_a_clear_message(self, demo_with_communes) -> None:  # type: ignore[no-untyped-def]
+    def test_an_unknown_place_gets_a_clear_message(self, demo_with_communes) -> None:
         html = demo_with_communes.client(None).get("/etablissements/", {"place": "Atlantide"}).content.decode()
         assert "Atlantide" in html and "fr-input-group--error" in html
 
-    def test_an_expired_accreditation_is_not_listed(self, demo_with_communes) -> None:  # type: ignore[no-untyped-def]
+    def test_an_expired_accreditation_is_not_listed(self, demo_with_communes) -> None:
         html = demo_with_communes.client(None).get("/etablissements/", {"framework": "C2i2mi"}).content.decode()
         assert "Université Clermont Auvergne" not in html  # its C2i2mi accreditation ended in 2020
         assert "Université Grenoble Alpes" in html
 
-    def test_the_api_answers_the_same_search(self, demo_with_communes) -> None:  # type: ignore[no-untyped-def]
+    def test_the_api_answers_the_same_search(self, demo_with_communes) -> None:
         data = (
             demo_with_communes.client(None).get("/api/etablissements", {"lieu": "13001", "referentiel": "C2i1"}).json()
         )

@@ -34,7 +34,7 @@ def new_candidate(ine: str = "", last: str = "Nouveau", first: str = "Jean") -> 
 
 
 class TestEnrolment:
-    def test_it_enrols_a_candidate_from_the_session_page(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_enrols_a_candidate_from_the_session_page(self, demo) -> None:
         from c2i.accounts.models import User
 
         user = User.objects.create_user("jean@example.fr", "jean@example.fr", "motdepasse-solide-1")
@@ -48,7 +48,7 @@ class TestEnrolment:
         assert "Votre inscription à C2i1 — " in response.content.decode()
         assert Enrolment.objects.get(candidate=candidate).status == EnrolmentStatus.ACTIVE
 
-    def test_r5_refuses_a_second_institution_and_names_the_first(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_r5_refuses_a_second_institution_and_names_the_first(self, demo) -> None:
         candidate = demo.candidate("candidat-a1")
         with pytest.raises(EnrolmentError) as error:
             enrol(candidate, demo.institution_session("b"), None)
@@ -56,7 +56,7 @@ class TestEnrolment:
         assert "Université Claude Bernard Lyon 1" in error.value.message
         assert "R5" not in error.value.message  # a candidate reads it: no rule code (issue 11)
 
-    def test_r5_holds_for_the_same_identity_under_another_record(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_r5_holds_for_the_same_identity_under_another_record(self, demo) -> None:
         first = new_candidate(last="Dupont-Martin", first="Éloïse")
         enrol(first, demo.institution_session("a"), None)
         twin = new_candidate(last="DUPONT MARTIN", first="eloise")  # another record, e.g. from B's import
@@ -65,7 +65,7 @@ class TestEnrolment:
             enrol(twin, demo.institution_session("b"), None)
         assert "Université Claude Bernard Lyon 1" in error.value.message
 
-    def test_an_identity_change_follows_the_enrolments(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_identity_change_follows_the_enrolments(self, demo) -> None:
         candidate = new_candidate()
         enrolment = enrol(candidate, demo.institution_session("a"), None)
         candidate.ine = "1234567890V"
@@ -73,7 +73,7 @@ class TestEnrolment:
         enrolment.refresh_from_db()
         assert enrolment.identity_key == "ine:1234567890V"
 
-    def test_withdrawal_frees_the_slot(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_withdrawal_frees_the_slot(self, demo) -> None:
         candidate = demo.candidate("candidat-a2")
         enrolment = Enrolment.objects.get(candidate=candidate, status=EnrolmentStatus.ACTIVE)
         response = demo.client("candidat-a2").post(f"/mon-espace/inscriptions/{enrolment.pk}/retrait/", follow=True)
@@ -82,7 +82,7 @@ class TestEnrolment:
         assert enrolment.status == EnrolmentStatus.WITHDRAWN
         assert enrol(candidate, demo.institution_session("b"), None).status == EnrolmentStatus.ACTIVE
 
-    def test_withdrawal_after_the_deadline_is_refused(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_withdrawal_after_the_deadline_is_refused(self, demo) -> None:
         enrolment = Enrolment.objects.get(candidate=demo.candidate("candidat-a2"), status=EnrolmentStatus.ACTIVE)
         InstitutionSession.objects.filter(pk=enrolment.institution_session_id).update(
             portfolio_deadline=timezone.now() - dt.timedelta(hours=1)
@@ -92,7 +92,7 @@ class TestEnrolment:
             withdraw(enrolment, None)
         assert error.value.code == "deadline_passed"
 
-    def test_a_full_session_refuses(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_full_session_refuses(self, demo) -> None:
         target = demo.institution_session("b")
         target.capacity = target.active_count()
         target.save()
@@ -100,7 +100,7 @@ class TestEnrolment:
             enrol(new_candidate(), target, None)
         assert error.value.code == "session_full"
 
-    def test_enrolment_outside_the_window_is_refused(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_enrolment_outside_the_window_is_refused(self, demo) -> None:
         target = demo.institution_session("b")
         Session.objects.filter(pk=target.session_id).update(
             enrolment_closes=timezone.localdate() - dt.timedelta(days=1)
@@ -110,7 +110,7 @@ class TestEnrolment:
             enrol(new_candidate(), target, None)
         assert error.value.code == "enrolment_closed"
 
-    def test_an_invitation_is_confirmed_by_the_candidate(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_invitation_is_confirmed_by_the_candidate(self, demo) -> None:
         from c2i.accounts.services import register_candidate
 
         invitation = Invitation.objects.filter(state=InvitationStatus.PENDING).first()
@@ -134,7 +134,7 @@ class TestEnrolment:
         assert invitation.enrolment is not None and invitation.enrolment.candidate == user.candidate
         assert invitation.enrolment.status == EnrolmentStatus.ACTIVE
 
-    def test_a_candidate_cannot_touch_another_candidates_enrolment(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_candidate_cannot_touch_another_candidates_enrolment(self, demo) -> None:
         other = Enrolment.objects.get(candidate=demo.candidate("candidat-b1"))
         response = demo.client("candidat-a1").post(f"/mon-espace/inscriptions/{other.pk}/retrait/")
         assert response.status_code == 404
@@ -143,7 +143,7 @@ class TestEnrolment:
 
 
 class TestSessions:
-    def test_r3_no_session_on_an_incomplete_framework(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_r3_no_session_on_an_incomplete_framework(self, demo) -> None:
         today = timezone.localdate()
         with pytest.raises(EnrolmentError) as error:
             create_session(
@@ -158,7 +158,7 @@ class TestSessions:
         assert error.value.code == "framework_incomplete"
         assert "R3" in error.value.message
 
-    def test_r4_an_institution_without_accreditation_cannot_open(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_r4_an_institution_without_accreditation_cannot_open(self, demo) -> None:
         session = Session.objects.get(framework__code="C2i2e")
         clermont = demo.institution("uca")  # accredited for C2i1 only
         with pytest.raises(EnrolmentError) as error:
@@ -172,7 +172,7 @@ class TestSessions:
         assert error.value.code == "not_accredited"
         assert "R4" in error.value.message and "Université Clermont Auvergne" in error.value.message
 
-    def test_a_correspondent_opens_a_session_through_the_form(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_correspondent_opens_a_session_through_the_form(self, demo) -> None:
         session = Session.objects.get(framework__code="C2i2e")
         institution = demo.institution("a")
         deadline = (timezone.localtime() + dt.timedelta(days=20)).strftime("%Y-%m-%dT%H:%M")
@@ -187,7 +187,7 @@ class TestSessions:
         assert response.status_code == 302
         assert InstitutionSession.objects.filter(session=session, institution=institution, capacity=30).exists()
 
-    def test_the_open_form_reports_errors_next_to_their_field(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_open_form_reports_errors_next_to_their_field(self, demo) -> None:
         session = Session.objects.get(framework__code="C2i2e")
         institution = demo.institution("a")
         response = demo.client("correspondant-a").post(
@@ -201,7 +201,7 @@ class TestSessions:
         assert 'aria-describedby="id_portfolio_deadline-desc-error"' in html
         assert not InstitutionSession.objects.filter(session=session, institution=institution).exists()
 
-    def test_a_correspondent_cannot_open_for_another_institution(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_correspondent_cannot_open_for_another_institution(self, demo) -> None:
         session = Session.objects.get(framework__code="C2i2e")
         response = demo.client("correspondant-a").get(
             f"/correspondant/etablissements/{demo.institution('b').pk}/sessions/{session.pk}/ouvrir/"

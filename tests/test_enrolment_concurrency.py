@@ -20,7 +20,7 @@ def _postgres_only() -> None:
 
 
 class TestConcurrentEnrolment:
-    def test_two_simultaneous_requests_give_one_enrolment_and_one_refusal(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_two_simultaneous_requests_give_one_enrolment_and_one_refusal(self, demo) -> None:
         # Two records of one identity (no INE: name and birth date), as two
         # institutions' imports would create them.
         people = [

@@ -13,7 +13,7 @@ DSFR_PAGE = 'class="fr-header"'
 CONTACT = "Contacter un correspondant C2i"
 
 
-def html_of(response) -> str:  # type: ignore[no-untyped-def]
+def html_of(response) -> str:
     return response.content.decode()
 
 
@@ -27,7 +27,7 @@ def assert_error_page(html: str, code: int, title: str) -> None:
 
 
 class TestErrorPages:
-    def test_it_answers_an_unknown_address_with_the_french_404_page(self, demo, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_it_answers_an_unknown_address_with_the_french_404_page(self, demo, settings) -> None:
         assert settings.DEBUG is False
         response = Client().get("/nulle-part/", HTTP_REFERER="http://testserver/referentiels/")
         assert response.status_code == 404
@@ -37,18 +37,18 @@ class TestErrorPages:
         assert 'href="http://testserver/referentiels/"' in html and "Page précédente" in html
         assert "/nulle-part/" not in html  # nothing typed in the address is echoed back
 
-    def test_it_offers_no_previous_page_from_another_site(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_offers_no_previous_page_from_another_site(self, demo) -> None:
         html = html_of(Client().get("/nulle-part/", HTTP_REFERER="https://ailleurs.example/x"))
         assert "ailleurs.example" not in html and "Page précédente" not in html
 
-    def test_it_answers_an_object_out_of_reach_with_the_same_page(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_answers_an_object_out_of_reach_with_the_same_page(self, demo) -> None:
         response = demo.client("candidat-a1").get("/mon-espace/invitations/999999/confirmer/")
         assert response.status_code in (404, 405)
         response = demo.client("correspondant-a").get("/gestion/sessions/999999/")
         assert response.status_code == 404
         assert_error_page(html_of(response), 404, "Page non trouvée")
 
-    def test_it_answers_a_role_gate_with_the_french_403_page(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_answers_a_role_gate_with_the_french_403_page(self, demo) -> None:
         response = demo.client("candidat-a1").get("/correspondant/")
         assert response.status_code == 403
         html = html_of(response)
@@ -62,7 +62,7 @@ class TestErrorPages:
         assert response.status_code == 403
         assert 'href="/connexion/?next=%2Fcorrespondant%2F"' in html_of(response)
 
-    def test_it_answers_a_csrf_failure_with_a_french_page(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_answers_a_csrf_failure_with_a_french_page(self, demo) -> None:
         client = Client(enforce_csrf_checks=True)
         response = client.post("/connexion/", {"username": "candidat-a1", "password": "demo"})
         assert response.status_code == 403
@@ -71,17 +71,17 @@ class TestErrorPages:
         assert "rechargez-la" in html
         assert "CSRF" not in html
 
-    def test_it_answers_a_bad_request_with_the_french_400_page(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_answers_a_bad_request_with_the_french_400_page(self, demo) -> None:
         response = Client().get("/", HTTP_HOST="ailleurs.example")  # not in ALLOWED_HOSTS: DisallowedHost
         assert response.status_code == 400
         assert_error_page(html_of(response), 400, "Requête incomprise")
 
-    def test_it_answers_a_failure_with_the_self_contained_500_page(  # type: ignore[no-untyped-def]
+    def test_it_answers_a_failure_with_the_self_contained_500_page(
         self, demo, monkeypatch, django_assert_max_num_queries
     ) -> None:
         class Broken:
             @property
-            def objects(self):  # type: ignore[no-untyped-def]
+            def objects(self):
                 raise RuntimeError("boom")  # the home page fails before its first query
 
         monkeypatch.setattr("c2i.views.Framework", Broken())
@@ -102,7 +102,7 @@ class TestErrorPages:
         assert "Erreur inattendue" in html_of(response)
 
     @pytest.mark.parametrize(("path", "status"), [("/api/nulle-part", 404)])
-    def test_it_answers_json_to_the_api(self, demo, path: str, status: int) -> None:  # type: ignore[no-untyped-def]
+    def test_it_answers_json_to_the_api(self, demo, path: str, status: int) -> None:
         response = Client().get(path)
         assert response.status_code == status
         assert response["Content-Type"].startswith("application/json")
@@ -110,7 +110,7 @@ class TestErrorPages:
 
 
 class TestMethodNotAllowed:
-    def test_a_post_only_address_opened_as_a_page_says_why(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_post_only_address_opened_as_a_page_says_why(self, demo) -> None:
         enrolment = demo.candidate("candidat-a1").enrolments.first()
         response = demo.client("candidat-a1").get(
             f"/sessions/etablissement/{enrolment.institution_session_id}/inscription/"
@@ -121,13 +121,13 @@ class TestMethodNotAllowed:
         assert "<h1>Page indisponible de cette façon</h1>" in html and "Erreur 405" in html
         assert CONTACT in html
 
-    def test_the_405_of_other_methods_keeps_its_headers(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_405_of_other_methods_keeps_its_headers(self, demo) -> None:
         response = Client().delete("/")
         assert response.status_code == 405
         assert response["Allow"] == "GET, HEAD, POST, OPTIONS"
         assert "Content-Security-Policy" in response
         assert "Erreur 405" in html_of(response)
 
-    def test_a_json_client_gets_no_page(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_json_client_gets_no_page(self, demo) -> None:
         response = Client().delete("/", HTTP_ACCEPT="application/json")
         assert response.status_code == 405 and b"<html" not in response.content

@@ -19,7 +19,7 @@ def confirm_url(attempt: Attempt) -> str:
 
 
 class TestHandInConfirmation:
-    def test_it_says_how_many_questions_are_unanswered(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_says_how_many_questions_are_unanswered(self, demo) -> None:
         attempt = start(demo)
         client = demo.client("candidat-a1")
         for position in (1, 2, 3):
@@ -34,7 +34,7 @@ class TestHandInConfirmation:
         attempt.refresh_from_db()
         assert attempt.submitted_at is None  # looking at the question hands nothing in
 
-    def test_one_question_left_is_said_in_the_singular(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_one_question_left_is_said_in_the_singular(self, demo) -> None:
         attempt = start(demo)
         client = demo.client("candidat-a1")
         for item in items(attempt)[:-1]:
@@ -42,7 +42,7 @@ class TestHandInConfirmation:
         html = client.get(confirm_url(attempt)).content.decode()
         assert "1 question sans réponse sur 60" in html
 
-    def test_it_says_when_every_question_is_answered(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_says_when_every_question_is_answered(self, demo) -> None:
         attempt = start(demo)
         client = demo.client("candidat-a1")
         for item in items(attempt):
@@ -51,12 +51,12 @@ class TestHandInConfirmation:
         assert "Vous avez répondu aux 60 questions." in html
         assert "sans réponse sur" not in html
 
-    def test_the_test_page_links_to_the_confirmation(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_test_page_links_to_the_confirmation(self, demo) -> None:
         attempt = start(demo)
         html = demo.client("candidat-a1").get(f"/mon-espace/epreuves/passages/{attempt.pk}/").content.decode()
         assert re.search(rf'<a [^>]*href="{confirm_url(attempt)}"', html)
 
-    def test_a_test_that_is_over_goes_back_to_the_exam_page(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_test_that_is_over_goes_back_to_the_exam_page(self, demo) -> None:
         attempt = start(demo)
         client = demo.client("candidat-a1")
         client.post(confirm_url(attempt))
@@ -65,7 +65,7 @@ class TestHandInConfirmation:
 
 
 class TestQuestionBubbles:
-    def test_answered_and_unanswered_bubbles_say_so_in_words(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_answered_and_unanswered_bubbles_say_so_in_words(self, demo) -> None:
         attempt = start(demo)
         client = demo.client("candidat-a1")
         page_answer(client, attempt, 2, [0])

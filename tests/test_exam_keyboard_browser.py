@@ -121,7 +121,7 @@ def keyboard_login(page: Any, username: str) -> None:
 
 
 class TestExamWithTheKeyboardAlone:
-    def test_a_candidate_takes_and_hands_in_the_test_with_the_keyboard(self, page) -> None:  # type: ignore[no-untyped-def]
+    def test_a_candidate_takes_and_hands_in_the_test_with_the_keyboard(self, page) -> None:
         keyboard_login(page, "candidat-a1")
         page.goto("/mon-espace/epreuves/")
         tab_to(page, "main table a")

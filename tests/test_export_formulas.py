@@ -28,7 +28,7 @@ HOSTILE = {
 
 
 @pytest.fixture
-def hostile_a1(demo):  # type: ignore[no-untyped-def]
+def hostile_a1(demo):
     candidate = demo.candidate("candidat-a1")
     Candidate.objects.filter(pk=candidate.pk).update(**HOSTILE)
     return candidate
@@ -58,7 +58,7 @@ def assert_xlsx_neutral(content: bytes, *expected: str) -> None:
 
 
 class TestEveryExport:
-    def test_enrolments_csv_and_xlsx(self, demo, hostile_a1) -> None:  # type: ignore[no-untyped-def]
+    def test_enrolments_csv_and_xlsx(self, demo, hostile_a1) -> None:
         client = demo.client("correspondant-a")
         url = f"/gestion/sessions/{demo.institution_session('a').pk}/?export="
         csv_response = client.get(url + "csv")
@@ -66,7 +66,7 @@ class TestEveryExport:
         assert_csv_neutral(csv_response.content, *HOSTILE.values())
         assert_xlsx_neutral(client.get(url + "xlsx").content, *HOSTILE.values())
 
-    def test_exam_results_csv_and_xlsx(self, demo, hostile_a1) -> None:  # type: ignore[no-untyped-def]
+    def test_exam_results_csv_and_xlsx(self, demo, hostile_a1) -> None:
         attempt = start(demo)
         client = demo.client("correspondant-a")
         url = f"/correspondant/epreuves/{attempt.exam_id}/resultats/?format="
@@ -74,7 +74,7 @@ class TestEveryExport:
         assert_csv_neutral(client.get(url + "csv").content, *names)
         assert_xlsx_neutral(client.get(url + "xlsx").content, *names)
 
-    def test_jury_grid_csv(self, demo, hostile_a1) -> None:  # type: ignore[no-untyped-def]
+    def test_jury_grid_csv(self, demo, hostile_a1) -> None:
         response = demo.client("jury-a").get(f"/jury/sessions/{demo.institution_session('a').pk}/grille.csv")
         assert response.status_code == 200
         # the grid's name column reads "first names LAST NAME"
@@ -100,7 +100,7 @@ class TestTheWriter:
             (12, 12),
         ],
     )
-    def test_it_neutralises_only_formula_like_texts(self, value, written) -> None:  # type: ignore[no-untyped-def]
+    def test_it_neutralises_only_formula_like_texts(self, value, written) -> None:
         assert neutralise(value) == written
 
     def test_no_other_module_writes_a_spreadsheet(self) -> None:

@@ -47,7 +47,7 @@ def moodle_xml(stem: str, option: str = "oui") -> bytes:
 
 
 @pytest.fixture
-def framework(demo) -> Framework:  # type: ignore[no-untyped-def]
+def framework(demo) -> Framework:
     # through `demo`: a transactional test of the same worker may have flushed the frameworks
     return Framework.objects.get(code="C2i1")
 
@@ -63,7 +63,7 @@ class TestExternalImages:
 
 
 class TestImport:
-    def test_a_gift_question_with_an_external_image_is_refused_with_its_line(self, framework) -> None:  # type: ignore[no-untyped-def]
+    def test_a_gift_question_with_an_external_image_is_refused_with_its_line(self, framework) -> None:
         before = Question.objects.count()
         report = import_questions(framework, gift(f'<p>Que montre <img src="{TRACKER}" alt="x"> ?</p>'), "gift", None)
         assert report.imported == 0 and Question.objects.count() == before
@@ -71,7 +71,7 @@ class TestImport:
         assert rejected.where == "ligne 10"
         assert "« Avec image »" in rejected.reason and TRACKER in rejected.reason
 
-    def test_an_image_in_an_option_or_a_markdown_stem_is_refused_too(self, framework) -> None:  # type: ignore[no-untyped-def]
+    def test_an_image_in_an_option_or_a_markdown_stem_is_refused_too(self, framework) -> None:
         option = gift("Laquelle ?", f'Celle-ci <img src="{TRACKER}" alt="o">')
         with translation.override("en"):  # the source strings (French once the catalogue has them)
             in_option = import_questions(framework, option, "gift", None)
@@ -80,14 +80,14 @@ class TestImport:
         markdown = import_questions(framework, gift(f"Que montre ![x]({TRACKER}) ?", fmt="[markdown]"), "gift", None)
         assert [r.where for r in markdown.rejected] == ["ligne 10"] and TRACKER in markdown.rejected[0].reason
 
-    def test_a_moodle_xml_question_with_an_external_image_is_refused(self, framework) -> None:  # type: ignore[no-untyped-def]
+    def test_a_moodle_xml_question_with_an_external_image_is_refused(self, framework) -> None:
         document = moodle_xml(f'<p><img src="{TRACKER}"></p> Que voit-on ?')
         report = import_questions(framework, document, "moodlexml", None)
         (rejected,) = report.rejected
         assert "ligne 4" in rejected.where and TRACKER in rejected.reason
         assert report.imported == 0
 
-    def test_the_platforms_own_images_are_imported(self, framework) -> None:  # type: ignore[no-untyped-def]
+    def test_the_platforms_own_images_are_imported(self, framework) -> None:
         report = import_questions(
             framework, moodle_xml('<p><img src="@@PLUGINFILE@@/a.png" alt="a"> Que voit-on ?</p>'), "moodlexml", None
         )
@@ -95,7 +95,7 @@ class TestImport:
 
 
 class TestQuestionForm:
-    def _draft_html_question(self, demo) -> Question:  # type: ignore[no-untyped-def]
+    def _draft_html_question(self, demo) -> Question:
         competency = Competency.objects.get(domain__framework__code="C2i1", code="D1.2")
         return services.create_question(
             demo.user("correspondant-a"),
@@ -108,7 +108,7 @@ class TestQuestionForm:
             status=QuestionStatus.DRAFT,
         )
 
-    def test_a_change_bringing_an_external_image_is_refused_on_the_text(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_change_bringing_an_external_image_is_refused_on_the_text(self, demo) -> None:
         question = self._draft_html_question(demo)
         client = demo.client("correspondant-a")
         response = client.post(
@@ -127,7 +127,7 @@ class TestQuestionForm:
         question.refresh_from_db()
         assert question.stem == "<p>Que voit-on ?</p>"
 
-    def test_the_service_refuses_a_new_question_with_an_external_image(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_service_refuses_a_new_question_with_an_external_image(self, demo) -> None:
         competency = Competency.objects.get(domain__framework__code="C2i1", code="D1.2")
         with pytest.raises(services.AssessmentError) as refused:
             services.create_question(

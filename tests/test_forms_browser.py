@@ -67,7 +67,7 @@ ACTIVE = "() => { const e = document.activeElement; return e ? [e.id, e.type || 
 
 
 def state(control: Locator) -> dict[str, Any]:
-    return control.evaluate(DRAWN)  # type: ignore[no-any-return]
+    return control.evaluate(DRAWN)
 
 
 def controls(scope: Locator) -> list[Locator]:

@@ -22,7 +22,7 @@ def the_code_sent(site: Site) -> str:
 
 
 class TestFoundationJourneys:
-    def test_a_visitor_finds_a_certifying_institution_near_a_town(self, page) -> None:  # type: ignore[no-untyped-def]
+    def test_a_visitor_finds_a_certifying_institution_near_a_town(self, page) -> None:
         page.goto("/etablissements/")
         page.fill("input[name=place]", "Grenoble")
         page.select_option("select[name=framework]", "C2i2mi")
@@ -31,7 +31,7 @@ class TestFoundationJourneys:
         assert results.index("Université Grenoble Alpes") < results.index("Université Claude Bernard Lyon 1")
         screenshot(page, "foundation-directory")
 
-    def test_a_newcomer_registers_and_enrols(self, page, live_site) -> None:  # type: ignore[no-untyped-def]
+    def test_a_newcomer_registers_and_enrols(self, page, live_site) -> None:
         page.goto("/inscription/")
         page.fill("input[name=email]", "clara.navigateur@example.fr")
         page.fill("input[name=password1]", "Un-mot-de-passe-long")
@@ -57,7 +57,7 @@ class TestFoundationJourneys:
         page.get_by_role("link", name=re.compile(r"^C2i1 — ")).first.click()
         assert page.get_by_role("button", name="S'inscrire ici : Université Claude Bernard Lyon 1").count() == 0
 
-    def test_the_r5_refusal_names_the_other_institution(self, page) -> None:  # type: ignore[no-untyped-def]
+    def test_the_r5_refusal_names_the_other_institution(self, page) -> None:
         login(page, "candidat-a1")
         page.goto("/sessions/")
         page.get_by_role("link", name=re.compile(r"^C2i1 — ")).first.click()
@@ -66,7 +66,7 @@ class TestFoundationJourneys:
             in page.locator("main").inner_text()
         )
 
-    def test_a_correspondent_imports_and_sees_each_wrong_line(self, page, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def test_a_correspondent_imports_and_sees_each_wrong_line(self, page, tmp_path) -> None:
         login(page, "correspondant-a")
         page.goto("/correspondant/")
         screenshot(page, "foundation-correspondent")

@@ -75,7 +75,7 @@ def rolled_back() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):  # type: ignore[no-untyped-def]
+def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
@@ -108,7 +108,7 @@ CANDIDATE_FILES = st.lists(CANDIDATE_LINE, min_size=1, max_size=4).map(
     st.one_of(CANDIDATE_FILES, CANDIDATE_FILES, csv_files(), st.binary(max_size=200)),
     st.sampled_from(["liste.csv", "liste.csv", "liste.csv", "liste.xlsx"]),
 )
-def test_the_candidate_import_stores_what_it_reports_or_says_where_it_refuses(demo, data: bytes, filename: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_candidate_import_stores_what_it_reports_or_says_where_it_refuses(demo, data: bytes, filename: str) -> None:
     institution_session = demo.institution_session("a")
     actor = demo.user("correspondant-a")
     with translation.override("fr"), rolled_back():
@@ -147,7 +147,7 @@ QUESTION_WHERE = re.compile(f"{GIFT_WHERE.pattern}|{XML_WHERE.pattern}")
 @given(BANK_FILES, st.booleans())
 def test_the_question_import_stores_what_it_reports_or_says_where_it_refuses(
     demo, file: tuple[bytes, str], partial: bool
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     data, fmt = file
     framework = Framework.objects.get(code="C2i1")
     with translation.override("fr"), rolled_back():
@@ -196,7 +196,7 @@ GRID_WHERE = re.compile(r"Ligne \d+")
 
 
 @pytest.fixture
-def jury_session(demo, monkeypatch):  # type: ignore[no-untyped-def]
+def jury_session(demo, monkeypatch):
     from tests.deliberation_support import tests_at
 
     tests_at(monkeypatch, 75.0)
@@ -209,7 +209,7 @@ def jury_session(demo, monkeypatch):  # type: ignore[no-untyped-def]
 
 @STORED
 @given(st.data())
-def test_the_grid_import_records_or_says_where_it_refuses(demo, jury_session, data: st.DataObject) -> None:  # type: ignore[no-untyped-def]
+def test_the_grid_import_records_or_says_where_it_refuses(demo, jury_session, data: st.DataObject) -> None:
     institution_session, identifiers = jury_session
     grid_bytes = data.draw(st.one_of(jury_grids(identifiers, codes("C2i1")), st.binary(max_size=200)))
     with translation.override("fr"), rolled_back():
@@ -229,7 +229,7 @@ def test_the_grid_import_records_or_says_where_it_refuses(demo, jury_session, da
 
 
 @pytest.fixture
-def evidence(demo):  # type: ignore[no-untyped-def]
+def evidence(demo):
     candidate = demo.candidate("candidat-a1")
     item_portfolio, _ = Portfolio.objects.get_or_create(
         candidate=candidate, framework=Framework.objects.get(code="C2i1")
@@ -257,7 +257,7 @@ GOOD_FILES = st.sampled_from(
 
 @STORED
 @given(st.lists(st.one_of(GOOD_FILES, st.tuples(FILE_NAMES, FILE_BYTES)), min_size=1, max_size=3))
-def test_an_upload_is_stored_or_refused_naming_the_file(demo, evidence, files: list[tuple[str, bytes]]) -> None:  # type: ignore[no-untyped-def]
+def test_an_upload_is_stored_or_refused_naming_the_file(demo, evidence, files: list[tuple[str, bytes]]) -> None:
     uploads = [portfolio.Upload.from_bytes(name, data) for name, data in files]
     with translation.override("fr"), rolled_back():
         try:

@@ -17,15 +17,15 @@ from tests.deliberation_support import submit
 pytestmark = pytest.mark.django_db
 
 
-def enrolment(demo, username: str):  # type: ignore[no-untyped-def]
+def enrolment(demo, username: str):
     return demo.candidate(username).enrolments.get(status=EnrolmentStatus.ACTIVE)
 
 
-def grid_url(demo) -> str:  # type: ignore[no-untyped-def]
+def grid_url(demo) -> str:
     return f"/jury/sessions/{demo.institution_session('a').pk}/grille/"
 
 
-def untouched(demo) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def untouched(demo) -> dict[str, str]:
     """What the page posts when nothing is changed."""
     page = demo.client("jury-a").get(grid_url(demo))
     data = {}
@@ -50,7 +50,7 @@ def selected(page: str, enrolment_id: int, code: str) -> str:
 
 
 class TestRefusedGrid:
-    def refused(self, demo):  # type: ignore[no-untyped-def]
+    def refused(self, demo):
         a1, a2 = enrolment(demo, "candidat-a1"), enrolment(demo, "candidat-a2")
         submit(a1, {"D1.1": "a"})
         submit(a2, {"D3.2": "b"})  # a test result only: R10 refuses a V
@@ -62,7 +62,7 @@ class TestRefusedGrid:
         response = demo.client("jury-a").post(grid_url(demo), data)
         return a1, a2, response
 
-    def test_it_keeps_every_changed_cell(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_keeps_every_changed_cell(self, demo) -> None:
         a1, a2, response = self.refused(demo)
         assert response.status_code == 400
         page = response.content.decode()
@@ -73,7 +73,7 @@ class TestRefusedGrid:
         assert selected(page, a1.pk, "D1.3") == ""
         assert not CompetencyDecision.objects.filter(enrolment__in=[a1, a2]).exists()
 
-    def test_it_marks_the_refused_cell_and_says_why(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_marks_the_refused_cell_and_says_why(self, demo) -> None:
         a1, a2, response = self.refused(demo)
         page = html.unescape(response.content.decode())
         refused = cell_html(page, a2.pk, "D3.2")
@@ -90,7 +90,7 @@ class TestRefusedGrid:
             assert "fr-select-group--error" not in cell_html(page, a1.pk, other)
         assert "fr-select-group--error" not in cell_html(page, a2.pk, "D2.1")
 
-    def test_an_alert_at_the_top_links_to_the_refused_cell(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_alert_at_the_top_links_to_the_refused_cell(self, demo) -> None:
         _a1, a2, response = self.refused(demo)
         page = html.unescape(response.content.decode())
         alert = page[page.index('id="grid-refusal"') : page.index("<form", page.index('id="grid-refusal"'))]
@@ -101,14 +101,14 @@ class TestRefusedGrid:
         assert "Vos autres modifications sont conservées" in alert
         assert f'id="cell-{a2.pk}-D3.2"' in page  # the link's target is the cell's select
 
-    def test_the_corrected_grid_is_recorded(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_corrected_grid_is_recorded(self, demo) -> None:
         a1, a2, response = self.refused(demo)
         page = response.content.decode()
         data = {}
         for name, value in re.findall(r'<input type="hidden" name="([os]-[^"]+)" value="([^"]*)"', page):
             data[name] = value
         for key in re.findall(r'name="c-([^"]+)"', page):
-            data[f"c-{key}"] = selected(page, *key.split("-", 1))  # type: ignore[arg-type]
+            data[f"c-{key}"] = selected(page, *key.split("-", 1))
         data[f"c-{a2.pk}-D3.2"] = ""  # the juror empties the refused cell
         again = demo.client("jury-a").post(grid_url(demo), data)
         assert again.status_code == 302

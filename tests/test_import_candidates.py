@@ -22,7 +22,7 @@ GOOD = [
 ]
 
 
-def post(demo, lines: list[str], *, only_valid: bool = False, name: str = "liste.csv", raw: bytes | None = None):  # type: ignore[no-untyped-def]
+def post(demo, lines: list[str], *, only_valid: bool = False, name: str = "liste.csv", raw: bytes | None = None):
     data = raw if raw is not None else ("\n".join([HEADER, *lines]) + "\n").encode("utf-8")
     upload = io.BytesIO(data)
     upload.name = name
@@ -33,7 +33,7 @@ def post(demo, lines: list[str], *, only_valid: bool = False, name: str = "liste
 
 
 class TestImport:
-    def test_it_invites_every_line_of_a_valid_csv(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_invites_every_line_of_a_valid_csv(self, demo) -> None:
         response = post(demo, GOOD)
         assert response.status_code == 302
         invited = Invitation.objects.filter(
@@ -45,7 +45,7 @@ class TestImport:
         assert invited.get(last_name="N'Diaye").special_curriculum
         assert not Candidate.objects.filter(email__endswith="example.fr").exists()  # nobody's record is made
 
-    def test_it_reports_every_wrong_line_and_imports_nothing(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_reports_every_wrong_line_and_imports_nothing(self, demo) -> None:
         before = Candidate.objects.count(), Enrolment.objects.count(), Invitation.objects.count()
         bad = [
             *GOOD,
@@ -60,7 +60,7 @@ class TestImport:
         assert '<td class="c2i-num">6</td><td>—</td><td>même candidat qu&#x27;à la ligne 2</td>' in html
         assert (Candidate.objects.count(), Enrolment.objects.count(), Invitation.objects.count()) == before
 
-    def test_it_imports_only_the_valid_lines_when_asked(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_imports_only_the_valid_lines_when_asked(self, demo) -> None:
         response = post(demo, [*GOOD, "Martin;Paul;01/01/2001;Lyon;pas-un-email;;etudiant;non"], only_valid=True)
         assert response.status_code == 200
         assert '<td class="c2i-num">5</td><td>email</td>' in response.content.decode()
@@ -70,7 +70,7 @@ class TestImport:
         )
         assert not Invitation.objects.filter(last_name="Martin", first_names="Paul").exists()
 
-    def test_it_reads_an_xlsx_file(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_reads_an_xlsx_file(self, demo) -> None:
         book = Workbook()
         sheet = book.active
         for line in [HEADER, *GOOD]:
@@ -90,14 +90,14 @@ class TestImport:
             (b"PK\x03\x04garbage", "XLSX"),
         ],
     )
-    def test_it_refuses_an_unreadable_file_with_a_reason(self, demo, raw: bytes, message: str) -> None:  # type: ignore[no-untyped-def]
+    def test_it_refuses_an_unreadable_file_with_a_reason(self, demo, raw: bytes, message: str) -> None:
         before = Invitation.objects.count()
         response = post(demo, [], raw=raw)
         assert response.status_code == 400
         assert message in response.content.decode()
         assert Invitation.objects.count() == before
 
-    def test_an_imported_candidate_confirms_from_their_space(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_imported_candidate_confirms_from_their_space(self, demo) -> None:
         post(demo, GOOD)
         from c2i.accounts.services import register_candidate
 
@@ -122,7 +122,7 @@ class TestImport:
 
 
 class TestExport:
-    def test_it_exports_the_filtered_enrolments_as_csv(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_exports_the_filtered_enrolments_as_csv(self, demo) -> None:
         url = f"/gestion/sessions/{demo.institution_session('a').pk}/?status=active&export=csv"
         response = demo.client("correspondant-a").get(url)
         assert response["Content-Type"].startswith("text/csv")
@@ -131,7 +131,7 @@ class TestExport:
         assert {r[0] for r in rows[1:]} >= {"Fontaine", "Perrin"}
         assert all(r[8] == "inscrit" for r in rows[1:])
 
-    def test_it_exports_xlsx(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_exports_xlsx(self, demo) -> None:
         url = f"/gestion/sessions/{demo.institution_session('a').pk}/?export=xlsx"
         response = demo.client("correspondant-a").get(url)
         sheet = load_workbook(io.BytesIO(response.content)).active

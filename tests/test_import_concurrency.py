@@ -40,11 +40,11 @@ def csv_file(*lines: str) -> bytes:
 
 
 @pytest.fixture
-def threads(demo, tmp_path: Path) -> Threads:  # type: ignore[no-untyped-def]
+def threads(demo, tmp_path: Path) -> Threads:
     return Threads(tmp_path)
 
 
-def second_correspondent(demo) -> User:  # type: ignore[no-untyped-def]
+def second_correspondent(demo) -> User:
     user = User.objects.create_user("correspondant-a2", "correspondant-a2@c2i-demo.fr", "motdepasse-solide-1")
     user.first_name, user.last_name = "Paul", "Renaud"
     user.save()
@@ -53,7 +53,7 @@ def second_correspondent(demo) -> User:  # type: ignore[no-untyped-def]
 
 
 class TestTwoImportsAtOnce:
-    def test_two_correspondents_lose_nothing_duplicate_nothing_and_the_second_is_told(  # type: ignore[no-untyped-def]
+    def test_two_correspondents_lose_nothing_duplicate_nothing_and_the_second_is_told(
         self, demo, tmp_path: Path
     ) -> None:
         session = demo.institution_session("a")
@@ -86,13 +86,13 @@ class TestTwoImportsAtOnce:
         assert counted == [1, 2, 3, 4, 5, 6]  # each line once: none lost, none twice
 
     @staticmethod
-    def invited_numbers(session) -> list[int]:  # type: ignore[no-untyped-def]
+    def invited_numbers(session) -> list[int]:
         emails = Invitation.objects.filter(
             institution_session=session, state=InvitationStatus.PENDING, email__startswith="camille."
         ).values_list("email", flat=True)
         return sorted(int(e.split(".")[1].split("@")[0]) for e in emails)
 
-    def test_the_same_file_twice_at_once_invites_each_line_once(self, demo, threads: Threads) -> None:  # type: ignore[no-untyped-def]
+    def test_the_same_file_twice_at_once_invites_each_line_once(self, demo, threads: Threads) -> None:
         """Two tabs sending one file: one import invites, the other reports."""
         session = demo.institution_session("a")
         actor = demo.user("correspondant-a")
@@ -107,7 +107,7 @@ class TestTwoImportsAtOnce:
 
 
 class TestTheDatabaseHasTheLastWord:
-    def test_an_import_that_could_not_see_the_other_is_refused_whole(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_an_import_that_could_not_see_the_other_is_refused_whole(self, demo, monkeypatch) -> None:
         """As if the other import's line were not yet visible: the unique
         constraint refuses, nothing of the file is kept, and the message says
         what happened and what to do."""

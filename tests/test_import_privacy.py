@@ -28,14 +28,14 @@ HEADER = "nom;prenoms;date_naissance;lieu_naissance;email;ine;statut;cursus_part
 LYON1 = "Université Claude Bernard Lyon 1"
 
 
-def import_as_b(demo, *lines: str):  # type: ignore[no-untyped-def]
+def import_as_b(demo, *lines: str):
     upload = io.BytesIO(("\n".join([HEADER, *lines]) + "\n").encode("utf-8"))
     upload.name = "liste.csv"
     url = f"/gestion/sessions/{demo.institution_session('b').pk}/import/"
     return demo.client("correspondant-b").post(url, {"file": upload}, follow=True)
 
 
-def what_b_sees(demo) -> str:  # type: ignore[no-untyped-def]
+def what_b_sees(demo) -> str:
     """B's session page, its CSV and its XLSX export, as text."""
     from openpyxl import load_workbook
 
@@ -60,7 +60,7 @@ def stored(candidate: Candidate) -> dict[str, str]:
 
 
 @pytest.fixture
-def a1(demo) -> Candidate:  # type: ignore[no-untyped-def]
+def a1(demo) -> Candidate:
     """candidat-a1, with a record no other demo person shares a word of."""
     candidate = demo.candidate("candidat-a1")
     Candidate.objects.filter(pk=candidate.pk).update(
@@ -75,27 +75,27 @@ def assert_nothing_of(a1: Candidate, seen: str, *, typed: set[str]) -> None:
 
 
 class TestAnImportDisclosesNothing:
-    def test_a_line_with_only_the_email_shows_what_b_typed(self, demo, a1) -> None:  # type: ignore[no-untyped-def]
+    def test_a_line_with_only_the_email_shows_what_b_typed(self, demo, a1) -> None:
         response = import_as_b(demo, f"Inventé;Personne;01/01/2000;Nulle-Part;{a1.email};;etudiant;non")
         assert response.status_code == 200
         seen = what_b_sees(demo)
         assert "Inventé".upper() in seen and "Nulle-Part" in seen
         assert_nothing_of(a1, seen, typed={a1.email})
 
-    def test_a_line_with_only_the_ine_shows_what_b_typed(self, demo, a1) -> None:  # type: ignore[no-untyped-def]
+    def test_a_line_with_only_the_ine_shows_what_b_typed(self, demo, a1) -> None:
         assert a1.ine
         import_as_b(demo, f"Inventé;Personne;01/01/2000;Nulle-Part;quelquun@example.fr;{a1.ine};etudiant;non")
         seen = what_b_sees(demo)
         assert "quelquun@example.fr" in seen
         assert_nothing_of(a1, seen, typed={a1.ine})
 
-    def test_a_line_with_the_name_and_birth_date_shows_what_b_typed(self, demo, a1) -> None:  # type: ignore[no-untyped-def]
+    def test_a_line_with_the_name_and_birth_date_shows_what_b_typed(self, demo, a1) -> None:
         born = a1.birth_date.strftime("%d/%m/%Y")
         import_as_b(demo, f"{a1.last_name};{a1.first_names};{born};Nulle-Part;devine@example.fr;;etudiant;non")
         seen = what_b_sees(demo)
         assert_nothing_of(a1, seen, typed={a1.last_name, a1.first_names, born})
 
-    def test_the_import_report_says_nothing_about_the_other_institution(self, demo, a1) -> None:  # type: ignore[no-untyped-def]
+    def test_the_import_report_says_nothing_about_the_other_institution(self, demo, a1) -> None:
         response = import_as_b(demo, f"Inventé;Personne;01/01/2000;Nulle-Part;{a1.email};{a1.ine};etudiant;non")
         html = response.content.decode()
         assert LYON1 not in html and "R5" not in html
@@ -106,7 +106,7 @@ class TestAnImportDisclosesNothing:
         assert not Enrolment.objects.filter(candidate=a1, institution_session=demo.institution_session("b")).exists()
         assert not Candidate.objects.filter(last_name="Inventé").exists()
 
-    def test_the_session_filter_does_not_search_what_is_stored(self, demo, a1) -> None:  # type: ignore[no-untyped-def]
+    def test_the_session_filter_does_not_search_what_is_stored(self, demo, a1) -> None:
         import_as_b(demo, f"Inventé;Personne;01/01/2000;Nulle-Part;{a1.email};;etudiant;non")
         url = f"/gestion/sessions/{demo.institution_session('b').pk}/?q={a1.last_name}"
         html = demo.client("correspondant-b").get(url).content.decode()
@@ -114,7 +114,7 @@ class TestAnImportDisclosesNothing:
 
 
 class TestOnlyTheAddressOwnerConfirms:
-    def test_the_owner_sees_what_b_typed_and_r5_is_told_to_them_only(self, demo, a1) -> None:  # type: ignore[no-untyped-def]
+    def test_the_owner_sees_what_b_typed_and_r5_is_told_to_them_only(self, demo, a1) -> None:
         import_as_b(demo, f"Inventé;Personne;01/01/2000;Nulle-Part;{a1.email.upper()};;etudiant;non")
         invitation = Invitation.objects.get(institution_session=demo.institution_session("b"), email=a1.email)
         client = demo.client("candidat-a1")
@@ -125,7 +125,7 @@ class TestOnlyTheAddressOwnerConfirms:
         assert invitation.state == InvitationStatus.PENDING and invitation.enrolment is None
         assert_nothing_of(a1, what_b_sees(demo), typed={a1.email})
 
-    def test_after_confirmation_b_sees_the_candidates_own_record(self, demo, a1) -> None:  # type: ignore[no-untyped-def]
+    def test_after_confirmation_b_sees_the_candidates_own_record(self, demo, a1) -> None:
         Enrolment.objects.filter(candidate=a1, status=EnrolmentStatus.ACTIVE).update(
             status=EnrolmentStatus.WITHDRAWN, withdrawn_at=timezone.now()
         )
@@ -141,7 +141,7 @@ class TestOnlyTheAddressOwnerConfirms:
         assert a1.last_name.upper() in seen and a1.birth_place in seen
         assert "INVENTÉ" not in seen  # the confirmed enrolment replaces the invitation's line
 
-    def test_another_candidate_can_neither_see_nor_confirm_it(self, demo, a1) -> None:  # type: ignore[no-untyped-def]
+    def test_another_candidate_can_neither_see_nor_confirm_it(self, demo, a1) -> None:
         import_as_b(demo, f"Inventé;Personne;01/01/2000;Nulle-Part;{a1.email};;etudiant;non")
         invitation = Invitation.objects.get(institution_session=demo.institution_session("b"), email=a1.email)
         client = demo.client("candidat-a2")
@@ -151,7 +151,7 @@ class TestOnlyTheAddressOwnerConfirms:
         invitation.refresh_from_db()
         assert invitation.state == InvitationStatus.PENDING
 
-    def test_the_service_refuses_a_confirmation_by_someone_else(self, demo, a1) -> None:  # type: ignore[no-untyped-def]
+    def test_the_service_refuses_a_confirmation_by_someone_else(self, demo, a1) -> None:
         import_as_b(demo, f"Inventé;Personne;01/01/2000;Nulle-Part;{a1.email};;etudiant;non")
         invitation = Invitation.objects.get(institution_session=demo.institution_session("b"), email=a1.email)
         with pytest.raises(EnrolmentError) as error:
@@ -161,7 +161,7 @@ class TestOnlyTheAddressOwnerConfirms:
 
 class TestNoAccountGetsAnIdentityFromAnImport:
     @pytest.mark.parametrize("username", ["admin", "correspondant-a", "jury-a"])
-    def test_an_import_to_a_staff_address_attaches_nothing(self, demo, username: str) -> None:  # type: ignore[no-untyped-def]
+    def test_an_import_to_a_staff_address_attaches_nothing(self, demo, username: str) -> None:
         user = demo.user(username)
         import_as_b(demo, f"Choisi;Parlimporteur;01/01/1990;Nulle-Part;{user.email};;etudiant;non")
         assert not Candidate.objects.filter(user=user).exists()
@@ -178,7 +178,7 @@ class TestNoAccountGetsAnIdentityFromAnImport:
         assert invitation.state == InvitationStatus.PENDING and invitation.enrolment is None
 
 
-def test_the_export_lists_invitations_with_their_own_state(demo) -> None:  # type: ignore[no-untyped-def]
+def test_the_export_lists_invitations_with_their_own_state(demo) -> None:
     import_as_b(demo, "Inventé;Personne;01/01/2000;Nulle-Part;quelquun@example.fr;;formation_continue;oui")
     url = f"/gestion/sessions/{demo.institution_session('b').pk}/?status=invited&export=csv"
     content = demo.client("correspondant-b").get(url).content.decode("utf-8-sig")

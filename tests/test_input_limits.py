@@ -28,12 +28,12 @@ ADD_ITEM = "/mon-espace/dossier/C2i1/elements/ajouter/"
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):  # type: ignore[no-untyped-def]
+def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
 class TestPages:
-    def test_a_reflection_of_a_million_characters_is_refused_with_its_field(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_reflection_of_a_million_characters_is_refused_with_its_field(self, demo) -> None:
         before = Evidence.objects.count()
         response = demo.client("candidat-a1").post(
             ADD_ITEM, item_data(reflection="a" * 1_000_000, link="https://www.example.org/p")
@@ -43,7 +43,7 @@ class TestPages:
         page = response.content.decode()
         assert "Analyse réflexive" in page and "1000000" in page and "10000" in page
 
-    def test_a_reflection_loses_its_bidirectional_controls(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_reflection_loses_its_bidirectional_controls(self, demo) -> None:
         response = demo.client("candidat-a1").post(
             ADD_ITEM,
             item_data(title="Veille", reflection=f"J'ai lu{RLO} txt.exe\nà la ligne", link="https://www.example.org/p"),
@@ -52,14 +52,14 @@ class TestPages:
         evidence = Evidence.objects.filter(title="Veille").latest("pk")
         assert evidence.reflection == "J'ai lu txt.exe\nà la ligne"
 
-    def test_a_name_with_a_right_to_left_override_is_refused_at_registration(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_name_with_a_right_to_left_override_is_refused_at_registration(self, demo) -> None:
         response = demo.client(None).post("/inscription/", {**REGISTRATION, "last_name": f"Pe{RLO}tit"})
         assert response.status_code == 200
         assert not Candidate.objects.filter(email="nina.petit@example.fr").exists()
         page = response.content.decode()
         assert "U+202E" in page and "« Nom »" in page.replace("“", "« ").replace("”", " »")
 
-    def test_a_title_with_a_control_character_is_refused(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_title_with_a_control_character_is_refused(self, demo) -> None:
         response = demo.client("candidat-a1").post(
             ADD_ITEM, item_data(title="Veille\x1b[2J", link="https://www.example.org/p")
         )
@@ -68,14 +68,14 @@ class TestPages:
 
 
 class TestImport:
-    def post(self, demo, lines: list[str]):  # type: ignore[no-untyped-def]
+    def post(self, demo, lines: list[str]):
         upload = io.BytesIO(("\n".join([IMPORT_HEADER, *lines]) + "\n").encode("utf-8"))
         upload.name = "liste.csv"
         return demo.client("correspondant-a").post(
             f"/gestion/sessions/{demo.institution_session('a').pk}/import/", {"file": upload}
         )
 
-    def test_a_name_with_a_right_to_left_override_is_refused_with_its_line(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_name_with_a_right_to_left_override_is_refused_with_its_line(self, demo) -> None:
         before = Candidate.objects.count()
         response = self.post(
             demo,
@@ -90,7 +90,7 @@ class TestImport:
         assert "U+202E" in page
         assert Candidate.objects.count() == before
 
-    def test_an_overlong_name_is_refused_with_its_line(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_overlong_name_is_refused_with_its_line(self, demo) -> None:
         response = self.post(demo, [f"{'L' * 101};Océane;12/03/2003;Annecy;o.l@etu.example.fr;;etudiant;non"])
         assert response.status_code == 400
         assert '<td class="c2i-num">2</td><td>nom</td>' in response.content.decode()
@@ -103,7 +103,7 @@ class TestImport:
 
 
 class TestApi:
-    def test_a_place_with_a_right_to_left_override_is_refused_naming_the_parameter(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_place_with_a_right_to_left_override_is_refused_naming_the_parameter(self, demo) -> None:
         with translation.override("fr"):
             response = demo.client(None).get(f"/api/etablissements?lieu={quote('Ly' + RLO + 'on')}")
         assert response.status_code == 422
@@ -111,12 +111,12 @@ class TestApi:
         assert body["detail"][0]["loc"][-1] == "lieu"
         assert "U+202E" in body["detail"][0]["msg"]
 
-    def test_an_overlong_place_is_refused(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_overlong_place_is_refused(self, demo) -> None:
         response = demo.client(None).get(f"/api/etablissements?lieu={'a' * 5000}")
         assert response.status_code == 422
         assert response.json()["detail"][0]["loc"][-1] == "lieu"
 
-    def test_the_schema_states_the_limits(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_schema_states_the_limits(self, demo) -> None:
         schema = demo.client(None).get("/api/openapi.json").json()
         parameters = schema["paths"]["/api/etablissements"]["get"]["parameters"]
         limits = {p["name"]: p["schema"].get("maxLength") for p in parameters}
@@ -195,10 +195,10 @@ class TestJuryComment:
     """The jury's decision comment comes from a page without a form: the
     service applies the free-text rule itself."""
 
-    def url(self, enrolment) -> str:  # type: ignore[no-untyped-def]
+    def url(self, enrolment) -> str:
         return f"/jury/sessions/{enrolment.institution_session_id}/candidats/{enrolment.pk}/"
 
-    def test_an_overlong_comment_is_refused_naming_the_field(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_overlong_comment_is_refused_naming_the_field(self, demo) -> None:
         from c2i.deliberation.models import CompetencyDecision
         from c2i.enrolment.models import EnrolmentStatus
 
@@ -210,7 +210,7 @@ class TestJuryComment:
         assert "10001" in response.content.decode()
         assert not CompetencyDecision.objects.filter(enrolment=enrolment).exists()
 
-    def test_a_comment_loses_its_bidirectional_controls(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_comment_loses_its_bidirectional_controls(self, demo) -> None:
         from c2i.deliberation.models import CompetencyDecision
         from c2i.enrolment.models import EnrolmentStatus
 

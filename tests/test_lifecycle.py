@@ -41,15 +41,15 @@ pytestmark = pytest.mark.django_db
 REASON = "Jury avancé : les candidats partent en stage le 2 décembre."
 
 
-def session_a(demo):  # type: ignore[no-untyped-def]
+def session_a(demo):
     return demo.institution_session("a")
 
 
-def enrolment_of(demo, username: str) -> Enrolment:  # type: ignore[no-untyped-def]
+def enrolment_of(demo, username: str) -> Enrolment:
     return Enrolment.objects.get(candidate=demo.candidate(username), status=EnrolmentStatus.ACTIVE)
 
 
-def close(demo, *, publish: bool = False, reason: str = REASON) -> Deliberation:  # type: ignore[no-untyped-def]
+def close(demo, *, publish: bool = False, reason: str = REASON) -> Deliberation:
     """The chair of A's C2i1 session defers every candidate and closes (early: with a reason)."""
     institution_session, chair = session_a(demo), demo.user("jury-a")
     for enrolment in services.active_enrolments(institution_session):
@@ -98,7 +98,7 @@ def new_candidate(email: str = "nouvelle@example.fr") -> tuple[User, Candidate]:
 
 
 class TestClosingNeedsTheCalendarOverOrAReason:
-    def test_close_blockers_name_what_is_not_over_in_french(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_close_blockers_name_what_is_not_over_in_french(self, demo) -> None:
         institution_session = session_a(demo)
         exam = Exam.objects.get(institution_session=institution_session)
         blockers = services.close_blockers(institution_session)
@@ -108,19 +108,19 @@ class TestClosingNeedsTheCalendarOverOrAReason:
             f"La date du jury ({institution_session.jury_date:%d/%m/%Y}) n'est pas encore arrivée.",
         ]
 
-    def test_a_running_sitting_blocks_too(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_running_sitting_blocks_too(self, demo) -> None:
         start(demo)
         blockers = services.close_blockers(session_a(demo))
         assert "1 passation(s) du test de connaissances sont encore en cours." in blockers
 
-    def test_nothing_blocks_once_the_calendar_is_over(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_nothing_blocks_once_the_calendar_is_over(self, demo) -> None:
         institution_session = session_a(demo)
         calendar_over(institution_session)
         assert services.close_blockers(institution_session) == []
         deliberation = close(demo, reason="")
         assert deliberation.status == DeliberationStatus.CLOSED and deliberation.close_reason == ""
 
-    def test_closing_early_without_a_reason_is_refused_and_says_why(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_closing_early_without_a_reason_is_refused_and_says_why(self, demo) -> None:
         with pytest.raises(services.DeliberationError) as refused:
             close(demo, reason="   ")
         assert refused.value.code == "too_early"
@@ -129,7 +129,7 @@ class TestClosingNeedsTheCalendarOverOrAReason:
         assert "indiquez-en le motif ; il sera écrit dans le procès-verbal" in message
         assert services.get_deliberation(session_a(demo)).status == DeliberationStatus.OPEN
 
-    def test_closing_early_with_a_reason_keeps_it_in_the_minutes_and_the_audit_trail(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_closing_early_with_a_reason_keeps_it_in_the_minutes_and_the_audit_trail(self, demo) -> None:
         deliberation = close(demo)
         assert deliberation.status == DeliberationStatus.CLOSED and deliberation.close_reason == REASON
         entry = AuditEntry.objects.get(action="deliberation.close", object_id=str(deliberation.pk))
@@ -139,7 +139,7 @@ class TestClosingNeedsTheCalendarOverOrAReason:
         assert "Clôture anticipée" in text and "motif donné par le président du jury" in text
         assert "les candidats partent en stage le 2 décembre" in text
 
-    def test_a_sitting_still_running_ends_when_the_jury_closes(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_sitting_still_running_ends_when_the_jury_closes(self, demo) -> None:
         attempt = start(demo)
         deliberation = close(demo)
         attempt.refresh_from_db()
@@ -148,7 +148,7 @@ class TestClosingNeedsTheCalendarOverOrAReason:
         saved = assessment.save_answer(attempt.pk, attempt.user_id, item.position, [0])
         assert saved.status == assessment.OVER
 
-    def test_a_closed_deliberation_neither_closes_again_nor_publishes_twice(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_closed_deliberation_neither_closes_again_nor_publishes_twice(self, demo) -> None:
         institution_session, chair = session_a(demo), demo.user("jury-a")
         with pytest.raises(services.DeliberationError) as refused:
             services.publish_deliberation(institution_session, chair)
@@ -163,14 +163,14 @@ class TestClosingNeedsTheCalendarOverOrAReason:
 
 
 class TestTheMinutesSpeakAsTheJurysPage:
-    def test_deferred_candidates_are_counted_as_ajournes_never_sans_decision(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_deferred_candidates_are_counted_as_ajournes_never_sans_decision(self, demo) -> None:
         deliberation = close(demo)
         deferred = services.active_enrolments(session_a(demo)).count()
         text = " ".join(pdf_text(render_minutes(session_a(demo), deliberation)).split())
         assert f"— ajournés : {deferred}" in text
         assert "sans décision" not in text
 
-    def test_the_draft_names_the_candidates_still_undecided(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_draft_names_the_candidates_still_undecided(self, demo) -> None:
         institution_session = session_a(demo)
         services.set_deferred(enrolment_of(demo, "candidat-a1"), True, demo.user("jury-a"))
         text = " ".join(
@@ -181,7 +181,7 @@ class TestTheMinutesSpeakAsTheJurysPage:
 
 
 @pytest.fixture(params=[DeliberationStatus.CLOSED, DeliberationStatus.PUBLISHED])
-def deliberated(request, demo):  # type: ignore[no-untyped-def]
+def deliberated(request, demo):
     """A's C2i1 session once its jury closed, and once it published."""
     return close(demo, publish=request.param == DeliberationStatus.PUBLISHED)
 
@@ -193,7 +193,7 @@ def assert_frozen(refused: pytest.ExceptionInfo[DomainError], deliberation: Deli
 
 
 class TestFrozenOnceTheJuryHasDeliberated:
-    def test_the_portfolio_is_neither_submitted_again_nor_withdrawn(self, demo, deliberated) -> None:  # type: ignore[no-untyped-def]
+    def test_the_portfolio_is_neither_submitted_again_nor_withdrawn(self, demo, deliberated) -> None:
         a2 = enrolment_of(demo, "candidat-a2")
         portfolio = Portfolio.objects.get(candidate=a2.candidate, framework__code="C2i1")
         current = Submission.objects.get(enrolment=a2, status=SubmissionStatus.SUBMITTED)
@@ -207,7 +207,7 @@ class TestFrozenOnceTheJuryHasDeliberated:
         current.refresh_from_db()
         assert current.status == SubmissionStatus.SUBMITTED
 
-    def test_the_enrolment_is_not_withdrawn(self, demo, deliberated) -> None:  # type: ignore[no-untyped-def]
+    def test_the_enrolment_is_not_withdrawn(self, demo, deliberated) -> None:
         a2 = enrolment_of(demo, "candidat-a2")
         with pytest.raises(enrolment_services.EnrolmentError) as refused:
             enrolment_services.withdraw(a2, demo.user("candidat-a2"))
@@ -216,7 +216,7 @@ class TestFrozenOnceTheJuryHasDeliberated:
         a2.refresh_from_db()
         assert a2.status == EnrolmentStatus.ACTIVE and a2.withdrawn_at is None
 
-    def test_no_one_enrols_is_invited_or_confirms_an_invitation(self, demo, deliberated) -> None:  # type: ignore[no-untyped-def]
+    def test_no_one_enrols_is_invited_or_confirms_an_invitation(self, demo, deliberated) -> None:
         institution_session = session_a(demo)
         user, candidate = new_candidate()
         with pytest.raises(enrolment_services.EnrolmentError) as refused:
@@ -246,7 +246,7 @@ class TestFrozenOnceTheJuryHasDeliberated:
         assert_frozen(refused, deliberated)
         assert not Enrolment.objects.filter(candidate=candidate).exists()
 
-    def test_the_knowledge_test_is_neither_taken_nor_changed(self, demo, deliberated) -> None:  # type: ignore[no-untyped-def]
+    def test_the_knowledge_test_is_neither_taken_nor_changed(self, demo, deliberated) -> None:
         exam = Exam.objects.get(institution_session=session_a(demo))
         a1 = enrolment_of(demo, "candidat-a1")
         correspondent = demo.user("correspondant-a")
@@ -263,14 +263,14 @@ class TestFrozenOnceTheJuryHasDeliberated:
         assert_frozen(refused, deliberated)
         assert not exam.attempts.exists()
 
-    def test_a_sitting_ended_by_the_closing_is_not_reopened(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_sitting_ended_by_the_closing_is_not_reopened(self, demo) -> None:
         attempt = start(demo)
         deliberation = close(demo)
         with pytest.raises(assessment.AssessmentError) as refused:
             assessment.reopen_attempt(attempt, demo.user("correspondant-a"), "incident de salle", 30)
         assert_frozen(refused, deliberation)
 
-    def test_the_jury_that_deliberated_keeps_its_members(self, demo, deliberated) -> None:  # type: ignore[no-untyped-def]
+    def test_the_jury_that_deliberated_keeps_its_members(self, demo, deliberated) -> None:
         institution_session = session_a(demo)
         correspondent = demo.user("correspondant-a")
         with pytest.raises(services.DeliberationError) as refused:
@@ -283,14 +283,14 @@ class TestFrozenOnceTheJuryHasDeliberated:
         assert "sa composition ne peut plus changer" in refused.value.message
         assert JuryMember.objects.filter(pk=member.pk).exists()
 
-    def test_other_sessions_are_not_frozen(self, demo, deliberated) -> None:  # type: ignore[no-untyped-def]
+    def test_other_sessions_are_not_frozen(self, demo, deliberated) -> None:
         b1 = enrolment_of(demo, "candidat-b1")
         assert not b1.institution_session.deliberated
         assert session_a(demo).deliberated
 
 
 class TestCandidatePagesAfterTheJury:
-    def test_no_redeposit_withdraw_nor_leave_and_a_forged_post_is_refused(self, demo, deliberated) -> None:  # type: ignore[no-untyped-def]
+    def test_no_redeposit_withdraw_nor_leave_and_a_forged_post_is_refused(self, demo, deliberated) -> None:
         client = demo.client("candidat-a2")
         sentence = (
             "Le jury a délibéré : votre dossier et votre inscription à cette session ne peuvent plus être modifiés."
@@ -315,7 +315,7 @@ class TestCandidatePagesAfterTheJury:
 
 
 class TestWithdrawalBeforeTheJury:
-    def test_withdrawing_the_enrolment_ends_its_submission(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_withdrawing_the_enrolment_ends_its_submission(self, demo) -> None:
         a2 = enrolment_of(demo, "candidat-a2")
         submission = Submission.objects.get(enrolment=a2, status=SubmissionStatus.SUBMITTED)
         enrolment_services.withdraw(a2, demo.user("candidat-a2"))
@@ -340,7 +340,7 @@ class TestDatedStatesAreDatabaseConstraints:
             ("deliberation", {"status": "reopened"}),
         ],
     )
-    def test_an_undated_or_unknown_state_is_refused(self, demo, model: str, changes: dict) -> None:  # type: ignore[no-untyped-def, type-arg]
+    def test_an_undated_or_unknown_state_is_refused(self, demo, model: str, changes: dict) -> None:
         a2 = enrolment_of(demo, "candidat-a2")
         rows = {
             "enrolment": Enrolment.objects.filter(pk=a2.pk),
@@ -357,14 +357,14 @@ class TestDatedStatesAreDatabaseConstraints:
 class TestForbiddenTransitions:
     """The refusals docs/lifecycle.md lists that no other test file shows."""
 
-    def test_a_withdrawn_enrolment_is_not_withdrawn_again(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_withdrawn_enrolment_is_not_withdrawn_again(self, demo) -> None:
         a2 = enrolment_of(demo, "candidat-a2")
         enrolment_services.withdraw(a2, demo.user("candidat-a2"))
         with pytest.raises(enrolment_services.EnrolmentError) as refused:
             enrolment_services.withdraw(a2, demo.user("candidat-a2"))
         assert refused.value.code == "not_active" and refused.value.message == "Cette inscription n'est pas active."
 
-    def test_an_answered_invitation_is_not_answered_again(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_answered_invitation_is_not_answered_again(self, demo) -> None:
         user, _candidate = new_candidate()
         invitation = Invitation.objects.create(
             institution_session=session_a(demo),
@@ -381,7 +381,7 @@ class TestForbiddenTransitions:
                 answer(invitation, user)
             assert refused.value.code == "not_invited"
 
-    def test_a_replaced_submission_is_not_withdrawn(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_replaced_submission_is_not_withdrawn(self, demo) -> None:
         a2 = enrolment_of(demo, "candidat-a2")
         before = Submission.objects.get(enrolment=a2, status=SubmissionStatus.SUBMITTED)
         portfolio_services.submit_portfolio(before.portfolio, a2, demo.user("candidat-a2"))
@@ -390,12 +390,12 @@ class TestForbiddenTransitions:
         assert refused.value.code == "not_submitted"
         assert refused.value.message == "Cette version n'est plus la version déposée."
 
-    def test_an_open_deliberation_is_not_rectified(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_open_deliberation_is_not_rectified(self, demo) -> None:
         with pytest.raises(services.DeliberationError) as refused:
             services.rectify(enrolment_of(demo, "candidat-a2"), "D1.1", "V", "erreur", demo.user("jury-a"))
         assert refused.value.code == "open"
 
-    def test_a_document_is_revoked_once_and_with_a_reason(self, demo, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def test_a_document_is_revoked_once_and_with_a_reason(self, demo, settings, tmp_path) -> None:
         from c2i.credentials import services as credentials
         from c2i.credentials.models import DocumentStatus
         from tests.credentials_support import certified_and_not
@@ -414,7 +414,7 @@ class TestForbiddenTransitions:
 
 
 class TestTheExamPageAfterTheJury:
-    def test_it_offers_no_start_once_the_jury_has_closed(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_offers_no_start_once_the_jury_has_closed(self, demo) -> None:
         exam = Exam.objects.get(institution_session=session_a(demo))
         client = demo.client("candidat-a1")
         assert 'id="start"' in client.get(f"/mon-espace/epreuves/{exam.pk}/").content.decode()

@@ -66,19 +66,19 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 
 def settings_of(env: dict[str, str]) -> dict[str, object]:
-    return json.loads(manage(env, "shell", "-c", SETTINGS).strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return json.loads(manage(env, "shell", "-c", SETTINGS).strip().splitlines()[-1])
 
 
 class TestMakeRun:
     def test_it_serves_without_debug_pages_on_plain_http(self) -> None:
         served = settings_of(shell_environment())
         assert served["DEBUG"] is False
-        assert {"127.0.0.1", "localhost"} <= set(served["ALLOWED_HOSTS"])  # type: ignore[call-overload]
+        assert {"127.0.0.1", "localhost"} <= set(served["ALLOWED_HOSTS"])
         # http://127.0.0.1: the browser sends the cookies back, nothing redirects to https
         assert served["SESSION_COOKIE_SECURE"] is False and served["CSRF_COOKIE_SECURE"] is False
         assert served["SECURE_SSL_REDIRECT"] is False and served["SECURE_HSTS_SECONDS"] == 0
         assert served["STATIC"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        assert "whitenoise.middleware.WhiteNoiseMiddleware" in served["MIDDLEWARE"]  # type: ignore[operator]
+        assert "whitenoise.middleware.WhiteNoiseMiddleware" in served["MIDDLEWARE"]
         assert served["C2I_REQUIRE_2FA"] is False  # the demo accounts log in with « demo »
 
     def test_the_developer_switch_turns_the_debug_pages_on(self) -> None:

@@ -74,7 +74,7 @@ class TestExportButtons:
         exports = [t for t in TEMPLATES.rglob("*.html") if "fr-icon-download" in t.read_text(encoding="utf-8")]
         assert len(exports) >= 5  # the check above reads every one of them
 
-    def test_the_session_page_groups_its_exports_with_their_labels(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_session_page_groups_its_exports_with_their_labels(self, demo) -> None:
         html = demo.client("correspondant-a").get(demo.institution_session("a").get_absolute_url()).content.decode()
         group = re.search(r'<div class="fr-btns-group[^"]*">\s*<a [^>]*export=csv', html)
         assert group is not None and "fr-btns-group--icon-left" in group[0]
@@ -93,20 +93,20 @@ def upload(*lines: str) -> io.BytesIO:
 
 
 class TestCandidatesImportPage:
-    def url(self, demo) -> str:  # type: ignore[no-untyped-def]
+    def url(self, demo) -> str:
         return f"/gestion/sessions/{demo.institution_session('a').pk}/import/"
 
-    def test_it_answers_a_reload_with_the_import_page(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_answers_a_reload_with_the_import_page(self, demo) -> None:
         response = demo.client("correspondant-a").get(self.url(demo))
         assert response.status_code == 200
         html = response.content.decode()
         assert "<h1>Importer des candidats</h1>" in html and 'type="file"' in html
         assert "reçoit un courriel" in html
 
-    def test_it_stays_closed_to_others(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_stays_closed_to_others(self, demo) -> None:
         assert demo.client("correspondant-b").get(self.url(demo)).status_code == 404
 
-    def test_a_partial_import_says_its_summary_once(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_partial_import_says_its_summary_once(self, demo) -> None:
         client = demo.client("correspondant-a")
         good = "Lambert;Océane;12/03/2003;Annecy;oceane.lambert@etu.example.fr;;etudiant;non"
         bad = "Martin;Paul;01/01/2001;Lyon;pas-un-email;;etudiant;non"
@@ -118,7 +118,7 @@ class TestCandidatesImportPage:
         assert "fr-alert--success" not in html  # some lines were refused: the one alert is a warning
         assert client.get(self.url(demo)).status_code == 200  # then a reload shows the page
 
-    def test_the_session_page_says_the_invitation_is_emailed(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_session_page_says_the_invitation_is_emailed(self, demo) -> None:
         html = demo.client("correspondant-a").get(demo.institution_session("a").get_absolute_url()).content.decode()
         assert "Chaque candidat importé reçoit un courriel" in html
 
@@ -127,14 +127,14 @@ class TestCandidatesImportPage:
 
 
 class TestFrenchWording:
-    def test_the_session_page_says_the_enrolment_is_confirmed_to_anyone(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_session_page_says_the_enrolment_is_confirmed_to_anyone(self, demo) -> None:
         session = demo.institution_session("a").session
         html = demo.client("candidat-a1").get(session.get_absolute_url()).content.decode()
         assert "Votre inscription à cette session est confirmée" in html
         assert "Vous êtes inscrit" not in html
         assert not re.search(r"\b(de|à) (Université|Sorbonne)", html)
 
-    def test_the_enrol_buttons_name_the_institution_without_a_broken_article(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_enrol_buttons_name_the_institution_without_a_broken_article(self, demo) -> None:
         session = demo.institution_session("a").session
         from c2i.enrolment.models import Session
 
@@ -144,7 +144,7 @@ class TestFrenchWording:
         assert re.search(r"aria-label=\"S(&#x27;|')inscrire ici : (Université|Sorbonne)", html)
         assert not re.search(r"(auprès de|\bde|\bà) (Université|Sorbonne)", html)
 
-    def test_enrolling_says_the_enrolment_is_confirmed(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_enrolling_says_the_enrolment_is_confirmed(self, demo) -> None:
         from c2i.enrolment.models import InstitutionSession
 
         target = InstitutionSession.objects.filter(session__framework__code="C2i2e").order_by("pk").first()
@@ -155,7 +155,7 @@ class TestFrenchWording:
         assert "Vous êtes inscrit" not in html
         assert not re.search(r"\b(de|à) (Université|Sorbonne)", html)
 
-    def test_a_submitted_portfolio_names_its_session_once(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_submitted_portfolio_names_its_session_once(self, demo) -> None:
         from c2i.portfolio.models import Submission
 
         submission = Submission.objects.filter(enrolment__candidate__user__username="candidat-a1").first()
@@ -163,7 +163,7 @@ class TestFrenchWording:
         assert "automne" in html or "printemps" in html
         assert not re.search(r"(C2i\w+) — \1 — ", html)
 
-    def test_the_admin_headings_are_french(self, demo, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_the_admin_headings_are_french(self, demo, settings) -> None:
         settings.C2I_REQUIRE_2FA = False
         admin = demo.client("admin")
         index = admin.get("/admin/").content.decode()
@@ -175,12 +175,12 @@ class TestFrenchWording:
         tasks = admin.get("/admin/django_tasks_database/dbtaskresult/").content.decode()
         assert "Task name" not in tasks and "Queue name" not in tasks
 
-    def test_the_login_asks_for_an_email_address_or_a_username(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_login_asks_for_an_email_address_or_a_username(self, demo) -> None:
         html = Client().get("/connexion/").content.decode()
         assert re.search(r'<label for="id_username" class="fr-label">\s*Adresse électronique ou identifiant', html)
         assert "Nom d’utilisateur" not in html and "Nom d'utilisateur" not in html
 
-    def test_a_person_logs_in_with_their_email_address_or_their_username(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_person_logs_in_with_their_email_address_or_their_username(self, demo) -> None:
         user = demo.user("candidat-a1")
         for name in (user.email, user.email.upper(), "candidat-a1"):
             client = Client()
@@ -188,12 +188,12 @@ class TestFrenchWording:
             assert response.status_code == 302, name
             assert client.get("/mon-espace/").status_code == 200
 
-    def test_a_wrong_password_is_told_in_the_fields_own_words(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_wrong_password_is_told_in_the_fields_own_words(self, demo) -> None:
         html = Client().post("/connexion/", {"username": "candidat-a2@c2i-demo.fr", "password": "x"}).content.decode()
         assert "Adresse électronique, identifiant ou mot de passe incorrect" in html
         assert "nom d’utilisateur" not in html.lower()
 
-    def test_demo_email_addresses_are_ascii(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_demo_email_addresses_are_ascii(self, demo) -> None:
         from c2i.accounts.models import User
         from c2i.enrolment.models import Candidate, Invitation
 

@@ -21,7 +21,7 @@ NEW = "Un-nouveau-mot-de-passe-2027"
 
 
 @pytest.fixture(autouse=True)
-def _site(settings) -> None:  # type: ignore[no-untyped-def]
+def _site(settings) -> None:
     settings.SITE_URL = "http://testserver"
 
 
@@ -39,7 +39,7 @@ def logs_in(username: str, password: str) -> bool:
 
 
 class TestForgottenPassword:
-    def test_the_link_sets_a_new_password_and_ends_the_other_sessions(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_link_sets_a_new_password_and_ends_the_other_sessions(self, demo) -> None:
         old_session = demo.client("candidat-a1")
         assert old_session.get("/mon-espace/").status_code == 200
         login_page = Client().get("/connexion/").content.decode()
@@ -69,11 +69,11 @@ class TestForgottenPassword:
         assert response.status_code == 200
         assert "Saisissez une adresse de courriel valide" in response.content.decode()
 
-    def test_a_forged_link_is_refused(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_forged_link_is_refused(self, demo) -> None:
         page = Client().get("/mot-de-passe/nouveau/MQ/lien-perime/").content.decode()
         assert "pas valide" in page and 'name="new_password1"' not in page
 
-    def test_requests_are_rate_limited_per_address(self, demo, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_requests_are_rate_limited_per_address(self, demo, settings) -> None:
         settings.C2I_VERIFY_LIMIT = 2
         client = Client()
         for _ in range(2):
@@ -84,7 +84,7 @@ class TestForgottenPassword:
 
 
 class TestChangePassword:
-    def test_the_owner_changes_it_and_their_other_sessions_end(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_owner_changes_it_and_their_other_sessions_end(self, demo) -> None:
         here, elsewhere = demo.client("tuteur-a"), demo.client("tuteur-a")
         assert 'href="/mon-espace/mot-de-passe/"' in here.get("/mon-espace/").content.decode()
         wrong = here.post(
@@ -102,7 +102,7 @@ class TestChangePassword:
         assert Session.objects.filter(user=demo.user("tuteur-a")).count() == 1
         assert logs_in("tuteur-a", NEW)
 
-    def test_a_too_simple_password_is_refused_next_to_its_field(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_too_simple_password_is_refused_next_to_its_field(self, demo) -> None:
         response = demo.client("tuteur-a").post(
             "/mon-espace/mot-de-passe/", {"old_password": "demo", "new_password1": "1234", "new_password2": "1234"}
         )
@@ -111,7 +111,7 @@ class TestChangePassword:
 
 
 class TestOutsideJuryMember:
-    def test_a_new_member_gets_the_link_of_their_first_password(self, demo, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    def test_a_new_member_gets_the_link_of_their_first_password(self, demo, django_capture_on_commit_callbacks) -> None:
         institution_session = demo.institution_session("a")
         with django_capture_on_commit_callbacks(execute=True):
             deliberation.add_jury_member(
@@ -127,7 +127,7 @@ class TestOutsideJuryMember:
         set_password_through(link[1])
         assert logs_in("expert.exterieur@example.fr", NEW)
 
-    def test_a_lost_first_link_can_be_asked_again(self, demo, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    def test_a_lost_first_link_can_be_asked_again(self, demo, django_capture_on_commit_callbacks) -> None:
         with django_capture_on_commit_callbacks(execute=True):
             deliberation.add_jury_member(
                 demo.institution_session("a"), "expert2@example.fr", False, demo.user("correspondant-a")
@@ -135,7 +135,7 @@ class TestOutsideJuryMember:
         Client().post("/mot-de-passe/oublie/", {"email": "expert2@example.fr"})
         assert len(mail.outbox) == 2 and LINK.search(mail.outbox[1].body)
 
-    def test_an_existing_account_gets_no_mail(self, demo, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    def test_an_existing_account_gets_no_mail(self, demo, django_capture_on_commit_callbacks) -> None:
         with django_capture_on_commit_callbacks(execute=True):
             deliberation.add_jury_member(
                 demo.institution_session("a"), demo.user("relecteur").email, False, demo.user("correspondant-a")

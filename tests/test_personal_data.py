@@ -97,7 +97,7 @@ def verification_page(client: Any, code: str) -> str:
 
 
 class TestDownload:
-    def test_a_candidate_downloads_everything_stored_about_them(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_candidate_downloads_everything_stored_about_them(self, demo) -> None:
         document = a1_full_record(demo)
         data, zf = archive_of(demo.client("candidat-a1"))
         assert data["account"]["username"] == "candidat-a1"
@@ -118,7 +118,7 @@ class TestDownload:
             assert hashlib.sha256(zf.read(f["archive_path"])).hexdigest() == f["sha256"]
         assert zf.read(enrolment["documents"][0]["archive_path"]).startswith(b"%PDF")
 
-    def test_the_archive_holds_no_secret_and_no_one_else(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_archive_holds_no_secret_and_no_one_else(self, demo) -> None:
         a1_full_record(demo)
         data, _zf = archive_of(demo.client("candidat-a1"))
         text = json.dumps(data)
@@ -128,7 +128,7 @@ class TestDownload:
         other, _zf = archive_of(demo.client("candidat-b1"))
         assert A1["email"] not in json.dumps(other)
 
-    def test_my_space_links_to_the_page_and_only_candidates_reach_it(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_my_space_links_to_the_page_and_only_candidates_reach_it(self, demo) -> None:
         space = demo.client("candidat-a1").get("/mon-espace/certification/").content.decode()
         assert "/mon-espace/donnees/" in space
         assert demo.client("candidat-a1").get("/mon-espace/donnees/").status_code == 200
@@ -137,14 +137,14 @@ class TestDownload:
 
 
 class TestErasure:
-    def test_it_waits_while_the_enrolment_is_under_way(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_waits_while_the_enrolment_is_under_way(self, demo) -> None:
         user = demo.user("candidat-a1")
         assert services.blockers(user)
         with pytest.raises(services.PrivacyError):
             services.erase(user, demo.user("admin"))
         assert Candidate.objects.get(user=user).email == A1["email"]
 
-    def test_it_waits_for_the_appeal_period(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_waits_for_the_appeal_period(self, demo) -> None:
         a1_full_record(demo)
         user = demo.user("candidat-a1")
         [reason] = services.blockers(user)
@@ -152,13 +152,13 @@ class TestErasure:
         age(Deliberation.objects.get(institution_session=demo.institution_session("a")), 62)
         assert services.blockers(user) == []
 
-    def test_a_staff_account_is_not_erased(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_staff_account_is_not_erased(self, demo) -> None:
         with pytest.raises(services.PrivacyError):
             services.erase(demo.user("correspondant-a"), None)
 
     def test_an_erasure_keeps_documents_verifiable_and_nothing_else(
         self, demo, django_capture_on_commit_callbacks
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         document = a1_full_record(demo)
         age(Deliberation.objects.get(institution_session=demo.institution_session("a")), 90)
         public = demo.client(None)
@@ -207,7 +207,7 @@ class TestErasure:
         assert AuditEntry.objects.filter(action="privacy.erase").exists()
         assert trail.verify().ok  # pruned details keep the chain whole
 
-    def test_the_candidate_reads_a_refusal(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_candidate_reads_a_refusal(self, demo) -> None:
         client = demo.client("candidat-a1")
         client.post("/mon-espace/donnees/")
         again = client.post("/mon-espace/donnees/", follow=True)
@@ -221,14 +221,14 @@ class TestErasure:
         admin.post(f"/administration/effacements/{request.pk}/", {"action": "refuse", "reason": "Session en cours."})
         assert "Session en cours." in client.get("/mon-espace/donnees/").content.decode()
 
-    def test_only_the_national_administrator_handles_requests(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_only_the_national_administrator_handles_requests(self, demo) -> None:
         request = services.request_erasure(demo.user("candidat-a1"))
         for username in ("correspondant-a", "candidat-a1"):
             client = demo.client(username)
             assert client.get("/administration/effacements/").status_code == 403
             assert client.post(f"/administration/effacements/{request.pk}/", {"action": "erase"}).status_code == 403
 
-    def test_the_command_erases_an_account(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_command_erases_an_account(self, demo) -> None:
         with pytest.raises(CommandError):
             call_command("erase_personal_data", user="candidat-a1", stdout=io.StringIO())
         Enrolment.objects.filter(candidate__user__username="candidat-a1").update(
@@ -255,7 +255,7 @@ class TestRetention:
     def old(self, days: int) -> dt.datetime:
         return timezone.now() - dt.timedelta(days=days)
 
-    def test_it_deletes_invitations_never_answered(self, demo, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_it_deletes_invitations_never_answered(self, demo, settings) -> None:
         institution_session = demo.institution_session("a")
         fresh, stale = (
             Invitation.objects.create(
@@ -276,7 +276,7 @@ class TestRetention:
         assert not Invitation.objects.filter(pk=stale.pk).exists()
         assert Invitation.objects.filter(pk=fresh.pk).exists()
 
-    def test_it_deletes_portfolios_never_submitted(self, demo, settings, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    def test_it_deletes_portfolios_never_submitted(self, demo, settings, django_capture_on_commit_callbacks) -> None:
         drafts = Portfolio.objects.filter(submissions__isnull=True, items__isnull=False).distinct()
         stale, fresh = list(drafts[:2])
         blobs = list(StoredFile.objects.filter(evidence_files__evidence__portfolio=stale))
@@ -291,7 +291,7 @@ class TestRetention:
         for blob in blobs:
             assert not storages["default"].exists(blob.storage_name)
 
-    def test_it_erases_candidates_withdrawn_long_ago(self, demo, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_it_erases_candidates_withdrawn_long_ago(self, demo, settings) -> None:
         user = demo.user("candidat-0692437z-13")
         candidate = user.candidate
         Enrolment.objects.filter(candidate=candidate).update(
@@ -307,7 +307,7 @@ class TestRetention:
         assert recent.last_name == "Muller" or recent.last_name.upper() == "MULLER"
         assert retention.apply(dry_run=True)["withdrawn_candidates"] == 0  # an erased record is not erased again
 
-    def test_it_empties_old_audit_details_and_the_chain_holds(self, demo, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_it_empties_old_audit_details_and_the_chain_holds(self, demo, settings) -> None:
         entry = AuditEntry.objects.exclude(details={}).order_by("id").first()
         settings.C2I_RETENTION_AUDIT_DETAILS_DAYS = 0  # every entry written before now is old enough
         call_command("apply_retention", stdout=io.StringIO())

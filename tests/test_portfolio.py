@@ -26,12 +26,12 @@ HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](jav
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+def media(settings, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
 
 
-def portfolio_of(demo, username: str = "candidat-a1") -> Portfolio:  # type: ignore[no-untyped-def]
+def portfolio_of(demo, username: str = "candidat-a1") -> Portfolio:
     return Portfolio.objects.get(candidate=demo.candidate(username), framework__code="C2i1")
 
 
@@ -65,7 +65,7 @@ def assert_inert(html: str) -> None:
 
 
 class TestPortfolio:
-    def test_it_adds_an_item_with_files_from_the_page(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_adds_an_item_with_files_from_the_page(self, demo) -> None:
         client = demo.client("candidat-a1")
         response = client.post(
             "/mon-espace/dossier/C2i1/elements/ajouter/",
@@ -79,13 +79,13 @@ class TestPortfolio:
         page = client.get(evidence.get_absolute_url()).content.decode()
         assert "expose.pdf" in page and "UE Recherche documentaire" in page
 
-    def test_the_candidate_opens_a_portfolio_for_a_framework_they_enrolled_in_only(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_candidate_opens_a_portfolio_for_a_framework_they_enrolled_in_only(self, demo) -> None:
         client = demo.client("candidat-a1")
         assert client.get("/mon-espace/dossier/C2i1/").status_code == 200
         assert client.get("/mon-espace/dossier/C2i2e/").status_code == 404
         assert client.get("/mon-espace/dossier/INCONNU/").status_code == 404
 
-    def test_the_portfolio_lives_across_sessions(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_portfolio_lives_across_sessions(self, demo) -> None:
         candidate = demo.candidate("candidat-a2")
         portfolio = portfolio_of(demo, "candidat-a2")
         Enrolment.objects.filter(candidate=candidate).update(
@@ -94,7 +94,7 @@ class TestPortfolio:
         response = demo.client("candidat-a2").get("/mon-espace/dossier/C2i1/")
         assert response.status_code == 200 and response.context["portfolio"] == portfolio
 
-    def test_kind_c_needs_the_candidates_commentary(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_kind_c_needs_the_candidates_commentary(self, demo) -> None:
         response = demo.client("candidat-a1").post(
             "/mon-espace/dossier/C2i1/elements/ajouter/",
             {**item_data(kind="c", reflection="", link="https://www.example.org/p")},
@@ -102,12 +102,12 @@ class TestPortfolio:
         assert response.status_code == 400
         assert "Une production extérieure doit être accompagnée de votre commentaire" in response.content.decode()
 
-    def test_an_item_needs_a_file_or_a_link(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_item_needs_a_file_or_a_link(self, demo) -> None:
         response = demo.client("candidat-a1").post("/mon-espace/dossier/C2i1/elements/ajouter/", item_data())
         assert response.status_code == 400
         assert "Ajoutez au moins un fichier ou un lien" in response.content.decode()
 
-    def test_competencies_must_be_current_ones_of_the_framework(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_competencies_must_be_current_ones_of_the_framework(self, demo) -> None:
         portfolio = portfolio_of(demo)
         foreign = Competency.objects.filter(domain__framework__code="C2i2e").first()
         with pytest.raises(services.PortfolioError) as error:
@@ -123,7 +123,7 @@ class TestPortfolio:
                 portfolio, None, kind="a", title="x", competencies=[retired], link="https://www.example.org/"
             )
 
-    def test_a_javascript_link_is_refused(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_javascript_link_is_refused(self, demo) -> None:
         response = demo.client("candidat-a1").post(
             "/mon-espace/dossier/C2i1/elements/ajouter/", item_data(link="javascript:alert(1)")
         )
@@ -134,7 +134,7 @@ class TestPortfolio:
 class TestFinalPracticalActivities:
     """R8: kind (d) only for continuing education or a particular curriculum."""
 
-    def test_r8_refuses_kind_d_to_a_student_with_a_clear_message(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_r8_refuses_kind_d_to_a_student_with_a_clear_message(self, demo) -> None:
         response = demo.client("candidat-a1").post(
             "/mon-espace/dossier/C2i1/elements/ajouter/",
             {**item_data(kind="d"), "files": [upload("apt.pdf", pdf_bytes())]},
@@ -144,7 +144,7 @@ class TestFinalPracticalActivities:
         assert "Les productions issues d&#x27;activités pratiques terminales (type d)" in text
         assert not Evidence.objects.filter(kind=EvidenceKind.FINAL_PRACTICAL, portfolio=portfolio_of(demo)).exists()
 
-    def test_r8_holds_when_an_item_is_changed_into_kind_d(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_r8_holds_when_an_item_is_changed_into_kind_d(self, demo) -> None:
         evidence = portfolio_of(demo).items.exclude(kind="b").first()
         with pytest.raises(services.PortfolioError) as error:
             services.update_evidence(
@@ -152,7 +152,7 @@ class TestFinalPracticalActivities:
             )
         assert error.value.code == "r8_final_practical" and "type d" in error.value.message
 
-    def test_kind_d_is_accepted_with_the_particular_curriculum_flag(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_kind_d_is_accepted_with_the_particular_curriculum_flag(self, demo) -> None:
         Enrolment.objects.filter(candidate=demo.candidate("candidat-a1")).update(special_curriculum=True)
         response = demo.client("candidat-a1").post(
             "/mon-espace/dossier/C2i1/elements/ajouter/",
@@ -161,7 +161,7 @@ class TestFinalPracticalActivities:
         assert response.status_code == 302
         assert Evidence.objects.filter(kind="d", portfolio=portfolio_of(demo)).exists()
 
-    def test_kind_d_is_accepted_for_continuing_education(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_kind_d_is_accepted_for_continuing_education(self, demo) -> None:
         candidate = demo.candidate("candidat-a1")
         candidate.status = CandidateStatus.CONTINUING
         candidate.save()
@@ -174,7 +174,7 @@ class TestFinalPracticalActivities:
 class TestTestResults:
     """Kind (b) is the platform's: candidates neither create nor change it."""
 
-    def test_the_platform_adds_a_test_result(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_platform_adds_a_test_result(self, demo) -> None:
         portfolio = portfolio_of(demo)
         evidence = services.add_test_result_evidence(
             portfolio, "Contrôle D1 : 64 %", codes("D1.1", "D1.2"), "Score 64 % sur 12 questions.", None
@@ -182,7 +182,7 @@ class TestTestResults:
         assert evidence.kind == EvidenceKind.TEST_RESULT and evidence.is_system
         assert AuditEntry.objects.filter(action="portfolio.evidence_create", object_id=str(evidence.pk)).exists()
 
-    def test_a_candidate_cannot_create_kind_b(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_candidate_cannot_create_kind_b(self, demo) -> None:
         response = demo.client("candidat-a1").post(
             "/mon-espace/dossier/C2i1/elements/ajouter/", item_data(kind="b", link="https://exemple.fr/")
         )
@@ -194,7 +194,7 @@ class TestTestResults:
             )
         assert error.value.code == "kind_b_system"
 
-    def test_a_candidate_cannot_change_or_delete_kind_b(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_candidate_cannot_change_or_delete_kind_b(self, demo) -> None:
         evidence = services.add_test_result_evidence(portfolio_of(demo), "Contrôle D1", codes("D1.1"), "64 %", None)
         client = demo.client("candidat-a1")
         assert client.get(f"/mon-espace/dossier/C2i1/elements/{evidence.pk}/modifier/").status_code == 403
@@ -203,7 +203,7 @@ class TestTestResults:
         with pytest.raises(services.PortfolioError):
             services.add_files(evidence, [services.Upload.from_bytes("x.pdf", pdf_bytes())], None)
 
-    def test_a_test_result_alone_does_not_cover_a_competency(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_test_result_alone_does_not_cover_a_competency(self, demo) -> None:
         portfolio = portfolio_of(demo)
         services.add_test_result_evidence(portfolio, "Contrôle D5", codes("D5.1"), "80 %", None)
         rows = {r.competency.code: r for d in portfolio_overview(portfolio).domains for r in d.rows}
@@ -212,7 +212,7 @@ class TestTestResults:
 
 
 class TestOverview:
-    def test_it_shows_every_domain_and_competency_with_a_picture(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_shows_every_domain_and_competency_with_a_picture(self, demo) -> None:
         response = demo.client("candidat-a1").get("/mon-espace/dossier/C2i1/")
         html = response.content.decode()
         for code in ("D1", "D2", "D3", "D4", "D5", "D1.1", "D3.5", "D5.3"):
@@ -222,11 +222,11 @@ class TestOverview:
         assert "D3.1 élément de preuve présent" in html and "D3.3 aucun élément de preuve" in html
         assert "Ce qui manque encore" in html
 
-    def test_it_shows_the_tutors_latest_positioning(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_shows_the_tutors_latest_positioning(self, demo) -> None:
         html = demo.client("candidat-a1").get("/mon-espace/dossier/C2i1/").content.decode()
         assert "Revu après la seconde version." in html and "Historique" in html
 
-    def test_carried_over_domains_are_shown_with_their_session(self, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_carried_over_domains_are_shown_with_their_session(self, demo, monkeypatch) -> None:
         from c2i.portfolio import progress
 
         monkeypatch.setattr(progress, "_carried", lambda keys: {k: {"D5": "C2i1 — automne 2025"} for k in keys})
@@ -236,7 +236,7 @@ class TestOverview:
         html = demo.client("candidat-a1").get("/mon-espace/dossier/C2i1/").content.decode()
         assert "capitalisé depuis C2i1 — automne 2025" in html and "(R14)" not in html
 
-    def test_there_is_no_carried_over_domain_without_a_credit(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_there_is_no_carried_over_domain_without_a_credit(self, demo) -> None:
         from c2i.portfolio.progress import carried_over_domains
 
         assert carried_over_domains(demo.candidate("candidat-a1"), portfolio_of(demo).framework) == {}
@@ -251,9 +251,7 @@ class TestHostileText:
             (HOSTILE[2], '<a rel="noopener noreferrer nofollow ugc">x</a>'),
         ],
     )
-    def test_reflections_comments_and_titles_reach_no_browser_as_markup(  # type: ignore[no-untyped-def]
-        self, demo, hostile: str, shown: str
-    ) -> None:
+    def test_reflections_comments_and_titles_reach_no_browser_as_markup(self, demo, hostile: str, shown: str) -> None:
         portfolio = portfolio_of(demo)
         evidence = services.create_evidence(
             portfolio,
@@ -277,7 +275,7 @@ class TestHostileText:
             assert_inert(response.content.decode())
         assert shown in pages[0].content.decode()  # the reflection and the comment, shown as text
 
-    def test_markdown_still_works(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_markdown_still_works(self, demo) -> None:
         evidence = services.create_evidence(
             portfolio_of(demo),
             None,
@@ -293,7 +291,7 @@ class TestHostileText:
 
 
 class TestAuditAndExport:
-    def test_every_item_write_is_audited(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_every_item_write_is_audited(self, demo) -> None:
         client = demo.client("candidat-a1")
         client.post(
             "/mon-espace/dossier/C2i1/elements/ajouter/", {**item_data(), "files": [upload("a.pdf", pdf_bytes())]}
@@ -311,7 +309,7 @@ class TestAuditAndExport:
         assert update.details["before"]["title"] == "Exposé sur la veille"
         assert AuditEntry.objects.filter(action="portfolio.file_add", details__evidence=evidence.pk).exists()
 
-    def test_the_export_holds_every_file_and_a_summary(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_export_holds_every_file_and_a_summary(self, demo) -> None:
         portfolio = portfolio_of(demo)
         data = pdf_bytes("Export")
         services.create_evidence(
@@ -339,5 +337,5 @@ class TestAuditAndExport:
         assert member in summary and "D3.4" in summary
         assert all(not n.startswith(("/", "..")) for n in names)
 
-    def test_only_the_candidate_exports(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_only_the_candidate_exports(self, demo) -> None:
         assert demo.client("tuteur-a").get("/mon-espace/dossier/C2i1/export/").status_code == 403

@@ -16,7 +16,7 @@ from tests.conftest import login, screenshot
 pytestmark = pytest.mark.browser
 
 
-def add_item(  # type: ignore[no-untyped-def]
+def add_item(
     page, title: str, kind: str, competencies: list[str], files: list[Path], reflection: str = "", shot: str = ""
 ) -> None:
     page.get_by_role("link", name="Ajouter un élément de preuve").first.click()
@@ -35,12 +35,12 @@ def add_item(  # type: ignore[no-untyped-def]
     assert f"L'élément « {title} » est ajouté." in alerts(page)
 
 
-def alerts(page) -> str:  # type: ignore[no-untyped-def]
+def alerts(page) -> str:
     """The messages shown after an action."""
     return " ".join(page.locator(".fr-alert").all_inner_texts())
 
 
-def new_page(browser, live_site, username: str):  # type: ignore[no-untyped-def]
+def new_page(browser, live_site, username: str):
     context = browser.new_context(base_url=live_site.url, locale="fr-FR", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15000)
@@ -49,7 +49,7 @@ def new_page(browser, live_site, username: str):  # type: ignore[no-untyped-def]
 
 
 class TestPortfolioJourney:
-    def test_a_candidate_builds_submits_and_the_tutor_and_jury_follow(  # type: ignore[no-untyped-def]
+    def test_a_candidate_builds_submits_and_the_tutor_and_jury_follow(
         self, page, browser, live_site, tmp_path: Path
     ) -> None:
         backup = tmp_path / "sauvegarde.pdf"

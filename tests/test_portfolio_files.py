@@ -34,16 +34,16 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+def media(settings, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
 
 
-def portfolio_of(demo, username: str = "candidat-a1") -> Portfolio:  # type: ignore[no-untyped-def]
+def portfolio_of(demo, username: str = "candidat-a1") -> Portfolio:
     return Portfolio.objects.get(candidate=demo.candidate(username), framework__code="C2i1")
 
 
-def new_item(demo, username: str = "candidat-a1") -> Evidence:  # type: ignore[no-untyped-def]
+def new_item(demo, username: str = "candidat-a1") -> Evidence:
     return services.create_evidence(
         portfolio_of(demo, username),
         demo.user(username),
@@ -146,7 +146,7 @@ class TestUploadRefusals:
         ],
         ids=["elf", "mz", "html", "empty", "mismatch"],
     )
-    def test_it_refuses_a_file_with_its_reason_and_stores_nothing(  # type: ignore[no-untyped-def]
+    def test_it_refuses_a_file_with_its_reason_and_stores_nothing(
         self, demo, media: Path, name: str, data: bytes, reason: str
     ) -> None:
         item = new_item(demo)
@@ -160,7 +160,7 @@ class TestUploadRefusals:
         assert (StoredFile.objects.count(), EvidenceFile.objects.count(), AuditEntry.objects.count()) == before
         assert stored_files(media) == []
 
-    def test_an_oversize_file_is_refused_before_it_is_read(self, demo, media: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_an_oversize_file_is_refused_before_it_is_read(self, demo, media: Path) -> None:
         item = new_item(demo)
         with override_settings(C2I_MAX_FILE_BYTES=1000):
             response = demo.client("candidat-a1").post(
@@ -171,7 +171,7 @@ class TestUploadRefusals:
         assert "plus que les 1000" in response.content.decode()
         assert not EvidenceFile.objects.filter(evidence=item).exists() and stored_files(media) == []
 
-    def test_the_portfolio_limit_holds_across_files(self, demo, media: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_the_portfolio_limit_holds_across_files(self, demo, media: Path) -> None:
         item = new_item(demo)
         data = pdf_bytes()
         with override_settings(C2I_MAX_PORTFOLIO_BYTES=item.portfolio.stored_bytes() + len(data) + 10):
@@ -182,7 +182,7 @@ class TestUploadRefusals:
         assert EvidenceFile.objects.filter(evidence=item).count() == 1 and len(stored_files(media)) == 1
 
     @pytest.mark.parametrize("name", ["../../etc/rapport.pdf", "..\\rapport.pdf", "rap\x1bport.pdf", "rap\nport.pdf"])
-    def test_names_with_a_path_or_control_characters_are_refused(self, demo, media: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+    def test_names_with_a_path_or_control_characters_are_refused(self, demo, media: Path, name: str) -> None:
         item = new_item(demo)
         with pytest.raises(services.FileRefused) as error:
             services.add_files(item, [services.Upload.from_bytes(name, pdf_bytes())], demo.user("candidat-a1"))
@@ -190,7 +190,7 @@ class TestUploadRefusals:
         assert "chemin" in error.value.message or "caractères de contrôle" in error.value.message
         assert not EvidenceFile.objects.filter(evidence=item).exists() and stored_files(media) == []
 
-    def test_over_http_a_path_in_the_name_never_reaches_the_disk(self, demo, media: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_over_http_a_path_in_the_name_never_reaches_the_disk(self, demo, media: Path) -> None:
         # Django's multipart parser keeps only the last component; the stored name is plain.
         item = new_item(demo)
         demo.client("candidat-a1").post(
@@ -202,7 +202,7 @@ class TestUploadRefusals:
         assert all(media in p.parents for p in stored_files(media))
         assert "rapport" not in stored.blob.storage_name
 
-    def test_one_bad_file_among_several_stores_none(self, demo, media: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_one_bad_file_among_several_stores_none(self, demo, media: Path) -> None:
         item = new_item(demo)
         response = demo.client("candidat-a1").post(
             f"/mon-espace/dossier/C2i1/elements/{item.pk}/fichiers/",
@@ -211,7 +211,7 @@ class TestUploadRefusals:
         assert response.status_code == 400
         assert not EvidenceFile.objects.filter(evidence=item).exists() and stored_files(media) == []
 
-    def test_a_failure_after_writing_removes_the_written_file(self, demo, media: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_a_failure_after_writing_removes_the_written_file(self, demo, media: Path, monkeypatch) -> None:
         item = new_item(demo)
 
         def broken(*args: object, **kwargs: object) -> None:
@@ -223,7 +223,7 @@ class TestUploadRefusals:
         assert not EvidenceFile.objects.filter(evidence=item).exists()
         assert stored_files(media) == []
 
-    def test_a_refused_file_at_creation_creates_no_item(self, demo, media: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_a_refused_file_at_creation_creates_no_item(self, demo, media: Path) -> None:
         count = Evidence.objects.count()
         response = demo.client("candidat-a1").post(
             "/mon-espace/dossier/C2i1/elements/ajouter/", {**item_data(), "files": [upload("x.pdf", HTML)]}
@@ -241,7 +241,7 @@ class TestUploadAccepted:
         ],
         ids=["pdf", "odt"],
     )
-    def test_a_valid_pdf_and_odt_are_stored_and_downloaded(  # type: ignore[no-untyped-def]
+    def test_a_valid_pdf_and_odt_are_stored_and_downloaded(
         self, demo, media: Path, name: str, data: bytes, content_type: str
     ) -> None:
         item = new_item(demo)
@@ -260,7 +260,7 @@ class TestUploadAccepted:
         assert download["Content-Disposition"].startswith("attachment;")
         assert f"filename*=UTF-8''{name}" in download["Content-Disposition"]
 
-    def test_the_download_name_keeps_accents_in_rfc_5987_form(self, demo, media: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_the_download_name_keeps_accents_in_rfc_5987_form(self, demo, media: Path) -> None:
         item = new_item(demo)
         (stored,) = services.add_files(item, [services.Upload.from_bytes("Synthèse « été ».pdf", pdf_bytes())], None)
         response = demo.client("candidat-a1").get(f"/dossiers/fichiers/{stored.pk}/")
@@ -268,12 +268,12 @@ class TestUploadAccepted:
         assert 'filename="Synthese ete .pdf"' in disposition
         assert "filename*=UTF-8''Synth%C3%A8se%20%C2%AB%20%C3%A9t%C3%A9%20%C2%BB.pdf" in disposition
 
-    def test_a_name_without_extension_gets_the_detected_one(self, demo, media: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_a_name_without_extension_gets_the_detected_one(self, demo, media: Path) -> None:
         item = new_item(demo)
         (stored,) = services.add_files(item, [services.Upload.from_bytes("scan", png_bytes())], None)
         assert stored.original_name == "scan.png" and stored.blob.filetype == "png"
 
-    def test_removing_a_file_deletes_its_bytes_when_nothing_else_refers_to_them(  # type: ignore[no-untyped-def]
+    def test_removing_a_file_deletes_its_bytes_when_nothing_else_refers_to_them(
         self, demo, media: Path, django_capture_on_commit_callbacks
     ) -> None:
         item = new_item(demo)
@@ -285,7 +285,7 @@ class TestUploadAccepted:
         assert not EvidenceFile.objects.filter(pk=stored.pk).exists() and not path.exists()
         assert AuditEntry.objects.filter(action="portfolio.file_remove", object_id=str(stored.pk)).exists()
 
-    def test_another_candidate_cannot_download_or_remove_it(self, demo, media: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_another_candidate_cannot_download_or_remove_it(self, demo, media: Path) -> None:
         item = new_item(demo)
         (stored,) = services.add_files(item, [services.Upload.from_bytes("a.pdf", pdf_bytes())], None)
         other = demo.client("candidat-b1")

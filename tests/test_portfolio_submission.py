@@ -27,24 +27,24 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+def media(settings, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
 
 
-def portfolio_of(demo, username: str = "candidat-a1") -> Portfolio:  # type: ignore[no-untyped-def]
+def portfolio_of(demo, username: str = "candidat-a1") -> Portfolio:
     return Portfolio.objects.get(candidate=demo.candidate(username), framework__code="C2i1")
 
 
-def enrolment_of(demo, username: str = "candidat-a1") -> Enrolment:  # type: ignore[no-untyped-def]
+def enrolment_of(demo, username: str = "candidat-a1") -> Enrolment:
     return Enrolment.objects.get(candidate=demo.candidate(username), status=EnrolmentStatus.ACTIVE)
 
 
-def current(demo, username: str = "candidat-a1") -> Submission:  # type: ignore[no-untyped-def]
+def current(demo, username: str = "candidat-a1") -> Submission:
     return Submission.objects.get(portfolio=portfolio_of(demo, username), status=SubmissionStatus.SUBMITTED)
 
 
-def with_file(demo, title: str = "Rapport final", data: bytes | None = None) -> Evidence:  # type: ignore[no-untyped-def]
+def with_file(demo, title: str = "Rapport final", data: bytes | None = None) -> Evidence:
     return services.create_evidence(
         portfolio_of(demo),
         demo.user("candidat-a1"),
@@ -56,14 +56,14 @@ def with_file(demo, title: str = "Rapport final", data: bytes | None = None) -> 
     )
 
 
-def pass_deadline(demo) -> None:  # type: ignore[no-untyped-def]
+def pass_deadline(demo) -> None:
     InstitutionSession.objects.filter(pk=demo.institution_session("a").pk).update(
         portfolio_deadline=timezone.now() - dt.timedelta(minutes=1)
     )
 
 
 class TestSubmission:
-    def test_the_candidate_submits_from_the_page(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_candidate_submits_from_the_page(self, demo) -> None:
         with_file(demo)
         client = demo.client("candidat-a1")
         before = current(demo)
@@ -77,7 +77,7 @@ class TestSubmission:
         assert "Rapport final" in titles and len(titles) == portfolio_of(demo).items.count()
         assert AuditEntry.objects.filter(action="portfolio.submit", object_id=str(submission.pk)).exists()
 
-    def test_the_snapshot_does_not_change_when_the_living_portfolio_does(  # type: ignore[no-untyped-def]
+    def test_the_snapshot_does_not_change_when_the_living_portfolio_does(
         self, demo, django_capture_on_commit_callbacks, media: Path
     ) -> None:
         data = pdf_bytes("Version déposée")
@@ -107,7 +107,7 @@ class TestSubmission:
         page = demo.client("jury-a").get(f"/jury/dossiers/{submission.pk}/").content.decode()
         assert "Rapport final" in page and "Titre changé" not in page
 
-    def test_snapshot_rows_refuse_any_update(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_snapshot_rows_refuse_any_update(self, demo) -> None:
         with_file(demo)
         submission = services.submit_portfolio(portfolio_of(demo), enrolment_of(demo), None)
         item = submission.items.first()
@@ -117,7 +117,7 @@ class TestSubmission:
         with pytest.raises(ValueError):
             item.files.first().save()
 
-    def test_it_withdraws_and_redoes_before_the_deadline(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_withdraws_and_redoes_before_the_deadline(self, demo) -> None:
         client = demo.client("candidat-a1")
         submission = current(demo)
         response = client.post(f"/mon-espace/dossier/C2i1/depots/{submission.pk}/retrait/", follow=True)
@@ -133,7 +133,7 @@ class TestSubmission:
         assert ("portfolio.withdraw_submission", str(submission.pk)) in actions
         assert ("portfolio.submit", str(again.pk)) in actions
 
-    def test_after_the_deadline_nothing_changes(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_after_the_deadline_nothing_changes(self, demo) -> None:
         submission = current(demo)
         pass_deadline(demo)
         client = demo.client("candidat-a1")
@@ -143,21 +143,21 @@ class TestSubmission:
         assert "est dépassée : le dépôt n&#x27;est plus possible" in response.content.decode()
         assert current(demo) == submission
 
-    def test_only_an_active_enrolment_submits(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_only_an_active_enrolment_submits(self, demo) -> None:
         enrolment = enrolment_of(demo)
         Enrolment.objects.filter(pk=enrolment.pk).update(status=EnrolmentStatus.WITHDRAWN, withdrawn_at=timezone.now())
         with pytest.raises(services.PortfolioError) as error:
             services.submit_portfolio(portfolio_of(demo), enrolment, None)
         assert error.value.code == "not_active"
 
-    def test_a_candidate_cannot_submit_to_someone_elses_enrolment(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_candidate_cannot_submit_to_someone_elses_enrolment(self, demo) -> None:
         other = enrolment_of(demo, "candidat-b1")
         response = demo.client("candidat-a1").post("/mon-espace/dossier/C2i1/depot/", {"enrolment": other.pk})
         assert response.status_code == 404
         with pytest.raises(services.PortfolioError):
             services.submit_portfolio(portfolio_of(demo), other, None)
 
-    def test_an_empty_portfolio_or_an_item_without_content_is_not_submitted(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_empty_portfolio_or_an_item_without_content_is_not_submitted(self, demo) -> None:
         portfolio = portfolio_of(demo)
         for evidence in portfolio.items.all():
             services.delete_evidence(evidence, None)
@@ -170,7 +170,7 @@ class TestSubmission:
             services.submit_portfolio(portfolio, enrolment_of(demo), None)
         assert error.value.code == "item_without_content" and "« Rapport final »" in error.value.message
 
-    def test_r8_is_checked_again_at_submission(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_r8_is_checked_again_at_submission(self, demo) -> None:
         enrolment = enrolment_of(demo)
         Enrolment.objects.filter(pk=enrolment.pk).update(special_curriculum=True)
         services.create_evidence(
@@ -185,7 +185,7 @@ class TestSubmission:
 class TestWhoSeesTheSnapshot:
     """R9: the candidate, the institution's staff, the jury of that session; only the current version for the jury."""
 
-    def test_jury_a_sees_the_submitted_snapshots_of_its_session_only(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_jury_a_sees_the_submitted_snapshots_of_its_session_only(self, demo) -> None:
         jury = demo.client("jury-a")
         listing = jury.get("/jury/dossiers/").content.decode()
         assert "Léa FONTAINE" in listing and "Inès CHEVALIER" not in listing
@@ -202,7 +202,7 @@ class TestWhoSeesTheSnapshot:
         living_file = portfolio.items.filter(files__isnull=False).first().files.first()
         assert jury.get(f"/dossiers/fichiers/{living_file.pk}/").status_code == 403
 
-    def test_other_institutions_and_candidates_are_refused(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_other_institutions_and_candidates_are_refused(self, demo) -> None:
         submission = current(demo)
         assert demo.client("candidat-b1").get(f"/jury/dossiers/{submission.pk}/").status_code == 404
         assert demo.client("correspondant-b").get(f"/jury/dossiers/{submission.pk}/").status_code == 404
@@ -211,7 +211,7 @@ class TestWhoSeesTheSnapshot:
         assert demo.client("candidat-a1").get(f"/jury/dossiers/{submission.pk}/").status_code == 200
         assert demo.client("correspondant-a").get(f"/jury/dossiers/{submission.pk}/").status_code == 200
 
-    def test_a_withdrawn_enrolment_leaves_the_jurys_list(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_withdrawn_enrolment_leaves_the_jurys_list(self, demo) -> None:
         submission = current(demo)
         Enrolment.objects.filter(pk=submission.enrolment_id).update(
             status=EnrolmentStatus.WITHDRAWN, withdrawn_at=timezone.now()

@@ -16,17 +16,17 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+def media(settings, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
 
 
-def portfolio_of(demo, username: str = "candidat-a1") -> Portfolio:  # type: ignore[no-untyped-def]
+def portfolio_of(demo, username: str = "candidat-a1") -> Portfolio:
     return Portfolio.objects.get(candidate=demo.candidate(username), framework__code="C2i1")
 
 
 class TestTutors:
-    def test_the_tutor_comments_an_item_and_the_candidate_sees_it(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_tutor_comments_an_item_and_the_candidate_sees_it(self, demo) -> None:
         portfolio = portfolio_of(demo)
         item = portfolio.items.first()
         response = demo.client("tuteur-a").post(
@@ -40,7 +40,7 @@ class TestTutors:
         assert "Précisez la <strong>source</strong> des données." in page and "Marc Besson" in page
         assert AuditEntry.objects.filter(action="portfolio.comment", object_id=str(comment.pk)).exists()
 
-    def test_an_empty_comment_is_refused(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_empty_comment_is_refused(self, demo) -> None:
         portfolio = portfolio_of(demo)
         item = portfolio.items.first()
         comments, audited = EvidenceComment.objects.count(), AuditEntry.objects.count()
@@ -51,7 +51,7 @@ class TestTutors:
         assert EvidenceComment.objects.count() == comments
         assert AuditEntry.objects.count() == audited
 
-    def test_positionings_keep_their_history_and_the_latest_is_shown(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_positionings_keep_their_history_and_the_latest_is_shown(self, demo) -> None:
         portfolio = portfolio_of(demo)
         competency = codes("D4.2")[0]
         client = demo.client("tuteur-a")
@@ -78,7 +78,7 @@ class TestTutors:
             == 2
         )
 
-    def test_a_positioning_needs_a_level(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_positioning_needs_a_level(self, demo) -> None:
         portfolio = portfolio_of(demo)
         positionings, audited = Positioning.objects.count(), AuditEntry.objects.count()
         response = demo.client("tuteur-a").post(
@@ -88,7 +88,7 @@ class TestTutors:
         assert Positioning.objects.count() == positionings
         assert AuditEntry.objects.count() == audited
 
-    def test_the_correspondent_reads_but_does_not_assess(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_correspondent_reads_but_does_not_assess(self, demo) -> None:
         portfolio = portfolio_of(demo)
         client = demo.client("correspondant-a")
         page = client.get(f"/gestion/dossiers/{portfolio.pk}/")
@@ -99,7 +99,7 @@ class TestTutors:
             == 403
         )
 
-    def test_outsiders_are_refused(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_outsiders_are_refused(self, demo) -> None:
         portfolio = portfolio_of(demo)
         item = portfolio.items.first()
         assert demo.client("correspondant-b").get(f"/gestion/dossiers/{portfolio.pk}/").status_code == 404
@@ -119,7 +119,7 @@ class TestTutors:
 
 
 class TestInstitutionList:
-    def test_it_lists_the_active_candidates_with_their_progress(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_lists_the_active_candidates_with_their_progress(self, demo) -> None:
         response = demo.client("tuteur-a").get("/gestion/dossiers/")
         rows = {r["enrolment"].candidate.full_name: r for r in response.context["rows"]}
         assert "Léa FONTAINE" in rows and "Inès CHEVALIER" not in rows
@@ -127,7 +127,7 @@ class TestInstitutionList:
         assert (lea["covered"], lea["total"]) == (4, 20) and lea["submission"] is not None
         assert all(r["enrolment"].status == "active" for r in rows.values())
 
-    def test_it_filters_by_session_progress_and_submission(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_filters_by_session_progress_and_submission(self, demo) -> None:
         client = demo.client("correspondant-a")
         everyone = client.get("/gestion/dossiers/").context["rows"]
         submitted = client.get("/gestion/dossiers/?submitted=yes").context["rows"]
@@ -144,7 +144,7 @@ class TestInstitutionList:
         other = demo.institution_session("a", "C2i2ms")
         assert client.get(f"/gestion/dossiers/?session={other.pk}").context["rows"] == []
 
-    def test_a_session_of_another_institution_is_not_a_filter(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_session_of_another_institution_is_not_a_filter(self, demo) -> None:
         response = demo.client("correspondant-a").get(f"/gestion/dossiers/?session={demo.institution_session('b').pk}")
         assert response.status_code == 200
         assert all(
@@ -152,6 +152,6 @@ class TestInstitutionList:
             for r in response.context["rows"]
         )
 
-    def test_the_list_shows_a_progress_picture(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_list_shows_a_progress_picture(self, demo) -> None:
         html = demo.client("tuteur-a").get("/gestion/dossiers/").content.decode()
         assert 'class="c2i-minibar" role="img" aria-label="4 compétences sur 20 avec un élément de preuve"' in html

@@ -59,7 +59,7 @@ def illustrated() -> QuerySet[Question]:
 
 
 class TestCreatingWithAnImage:
-    def test_a_refused_image_leaves_no_question_even_when_posted_twice(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_refused_image_leaves_no_question_even_when_posted_twice(self, demo) -> None:
         client = demo.client("correspondant-a")
         for _ in range(2):
             fake = SimpleUploadedFile("schema.png", b"ceci n'est pas une image", content_type="image/png")
@@ -69,14 +69,14 @@ class TestCreatingWithAnImage:
             assert "image doit être un fichier PNG ou JPEG" in response.content.decode()  # shown next to the field
         assert not illustrated().exists()
 
-    def test_an_oversized_image_leaves_no_question(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_an_oversized_image_leaves_no_question(self, demo) -> None:
         big = SimpleUploadedFile("grand.png", png_bytes() + b"\0" * services.MAX_IMAGE_BYTES, content_type="image/png")
         response = demo.client("correspondant-a").post(NEW, form_data(image=big))
         assert response.status_code == 400
         assert response.context["form"].errors["image"] == ["L'image dépasse 2 Mo."]
         assert not illustrated().exists()
 
-    def test_a_valid_image_creates_exactly_one_question_with_its_image(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_valid_image_creates_exactly_one_question_with_its_image(self, demo) -> None:
         picture = SimpleUploadedFile("schema.png", png_bytes(), content_type="image/png")
         response = demo.client("correspondant-a").post(NEW, form_data(image=picture))
         assert response.status_code == 302
@@ -84,7 +84,7 @@ class TestCreatingWithAnImage:
         assert question.image_type == "png"
         assert question.image.read() == png_bytes()
 
-    def test_the_service_checks_the_image_before_writing(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_service_checks_the_image_before_writing(self, demo) -> None:
         before = Question.objects.count()
         with pytest.raises(DomainError) as refused:
             services.create_question(
@@ -100,7 +100,7 @@ class TestCreatingWithAnImage:
 
 
 class TestChangingWithAnImage:
-    def test_a_refused_image_leaves_the_question_unchanged(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_refused_image_leaves_the_question_unchanged(self, demo) -> None:
         client = demo.client("correspondant-a")
         assert client.post(NEW, form_data()).status_code == 302
         [question] = illustrated()
@@ -114,7 +114,7 @@ class TestChangingWithAnImage:
         assert question.stem == "Que montre ce schéma ?"
         assert not question.image
 
-    def test_a_valid_image_and_the_text_are_saved_together(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_valid_image_and_the_text_are_saved_together(self, demo) -> None:
         client = demo.client("correspondant-a")
         assert client.post(NEW, form_data()).status_code == 302
         [question] = illustrated()

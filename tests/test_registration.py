@@ -28,7 +28,7 @@ FORM = {
 
 
 @pytest.fixture(autouse=True)
-def _site(settings) -> None:  # type: ignore[no-untyped-def]
+def _site(settings) -> None:
     settings.SITE_URL = "http://testserver"
     settings.C2I_REGISTRATIONS_PER_ADDRESS = 10
 
@@ -40,7 +40,7 @@ def the_code() -> str:
     return found[1]
 
 
-def register(client: Client, form: dict[str, str], url: str = "/inscription/"):  # type: ignore[no-untyped-def]
+def register(client: Client, form: dict[str, str], url: str = "/inscription/"):
     """Fill in the form, then type the code of the e-mail."""
     response = client.post(url, form)
     assert response.status_code == 302 and response["Location"] == "/inscription/code/"
@@ -48,7 +48,7 @@ def register(client: Client, form: dict[str, str], url: str = "/inscription/"): 
 
 
 class TestRegistration:
-    def test_it_creates_the_account_once_the_code_comes_back_and_logs_in(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_creates_the_account_once_the_code_comes_back_and_logs_in(self, demo) -> None:
         client = demo.client(None)
         response = client.post("/inscription/", FORM)
         assert response.status_code == 302 and response["Location"] == "/inscription/code/"
@@ -63,7 +63,7 @@ class TestRegistration:
         assert candidate.user.check_password("Un-mot-de-passe-long")
         assert client.get("/mon-espace/certification/").status_code == 200
 
-    def test_a_wrong_code_is_refused_and_five_start_over(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_wrong_code_is_refused_and_five_start_over(self, demo) -> None:
         client = demo.client(None)
         client.post("/inscription/", FORM)
         wrong = f"{(int(the_code()) + 1) % 1_000_000:06d}"
@@ -83,27 +83,27 @@ class TestRegistration:
             ("1111111111Z", "dix chiffres identiques"),
         ],
     )
-    def test_it_checks_the_ine(self, demo, ine: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    def test_it_checks_the_ine(self, demo, ine: str, message: str) -> None:
         response = demo.client(None).post("/inscription/", {**FORM, "ine": ine})
         assert response.status_code == 200
         assert message in response.content.decode()
         assert not Candidate.objects.filter(email="nina.petit@example.fr").exists()
 
-    def test_it_accepts_a_base36_ine_written_with_spaces(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_accepts_a_base36_ine_written_with_spaces(self, demo) -> None:
         register(demo.client(None), {**FORM, "ine": "0ddg5r 00015"})
         assert Candidate.objects.get(email="nina.petit@example.fr").ine == "0DDG5R00015"
 
-    def test_it_refuses_a_weak_password_next_to_its_field(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_refuses_a_weak_password_next_to_its_field(self, demo) -> None:
         response = demo.client(None).post("/inscription/", {**FORM, "password1": "123", "password2": "123"})
         assert response.status_code == 200 and "fr-input-group--error" in response.content.decode()
         assert mail.outbox == []
 
-    def test_it_never_redirects_off_site(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_never_redirects_off_site(self, demo) -> None:
         response = register(demo.client(None), FORM, "/inscription/?next=https://evil.example/")
         assert response.status_code == 302
         assert not response["Location"].startswith("https://evil.example")
 
-    def test_it_goes_back_where_the_person_came_from(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_goes_back_where_the_person_came_from(self, demo) -> None:
         response = register(demo.client(None), FORM, "/inscription/?next=/sessions/")
         assert response["Location"] == "/sessions/"
 
@@ -119,7 +119,7 @@ class TestNothingTold:
         page = page.replace(form["email"].lower(), "ADDRESS")  # the address is shown back, lower-cased
         return response.status_code, response["Location"], page
 
-    def test_a_taken_address_gets_the_same_answer_and_an_e_mail_saying_the_rest(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_taken_address_gets_the_same_answer_and_an_e_mail_saying_the_rest(self, demo) -> None:
         taken = {**FORM, "email": "Candidat-A1@c2i-demo.fr"}
         assert self.answer(taken) == self.answer(FORM)
         message = mail.outbox[0]
@@ -132,14 +132,14 @@ class TestNothingTold:
         assert User.objects.filter(email__iexact="candidat-a1@c2i-demo.fr").count() == 1
         assert not Candidate.objects.filter(first_names="Nina").exclude(email="nina.petit@example.fr").exists()
 
-    def test_a_taken_address_cannot_be_confirmed_whatever_the_code(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_taken_address_cannot_be_confirmed_whatever_the_code(self, demo) -> None:
         client = Client()
         client.post("/inscription/", {**FORM, "email": "candidat-a1@c2i-demo.fr"})
         for code in ("000000", "123456"):
             assert client.post("/inscription/code/", {"code": code}).status_code == 200
         assert not Candidate.objects.filter(first_names="Nina").exists()
 
-    def test_a_taken_ine_is_told_to_the_new_address_only(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_taken_ine_is_told_to_the_new_address_only(self, demo) -> None:
         ine = demo.candidate("candidat-a1").ine
         assert ine
         assert self.answer({**FORM, "email": "autre@example.fr", "ine": ine}) == self.answer(
@@ -151,7 +151,7 @@ class TestNothingTold:
         assert not re.search(r"^ +\d{6}$", message.body, re.M)
         assert not User.objects.filter(email="autre@example.fr").exists()
 
-    def test_registrations_are_rate_limited_per_client_address(self, demo, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_registrations_are_rate_limited_per_client_address(self, demo, settings) -> None:
         settings.C2I_REGISTRATIONS_PER_ADDRESS = 2
         client = Client(REMOTE_ADDR="203.0.113.20")
         for n in range(2):

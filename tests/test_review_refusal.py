@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 class TestRefusedReview:
-    def test_it_keeps_the_verdict_and_says_what_is_missing(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_it_keeps_the_verdict_and_says_what_is_missing(self, demo) -> None:
         question = new_question(demo.user("correspondant-a"), QuestionStatus.IN_REVIEW)
         response = demo.client("relecteur").post(
             f"/banque/questions/{question.pk}/avis/", {"verdict": "refuse", "remark": "  "}

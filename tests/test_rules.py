@@ -69,7 +69,7 @@ def texts(outcome: Outcome) -> list[str]:
     return [r.text for r in outcome.reasons] + [r.text for d in outcome.domains for r in d.reasons]
 
 
-def result(outcome: Outcome, code: str):  # type: ignore[no-untyped-def]
+def result(outcome: Outcome, code: str):
     return next(d for d in outcome.domains if d.code == code)
 
 
@@ -175,7 +175,7 @@ class TestCheckEvidence:
         assert check_evidence("D1.2", kinds) is None
 
     @pytest.mark.parametrize("kinds", [["b"], ["b", "b"], ("b" for _ in range(3))])
-    def test_it_refuses_the_knowledge_test_alone(self, kinds) -> None:  # type: ignore[no-untyped-def]
+    def test_it_refuses_the_knowledge_test_alone(self, kinds) -> None:
         assert check_evidence("D1.2", kinds) == Reason(
             "R10", "D1", ("D1.2",), "R10 : D1.2 ne peut être validée sur le seul contrôle de connaissances"
         )
@@ -464,7 +464,7 @@ class TestDeliberateErrors:
             (CandidateFile({}, {}, frozenset({"B4"})), "Domaines inconnus dans C2i1 : B4"),
             (CandidateFile({}, {"D1": 120.0}), "Pourcentage invalide pour D1"),
             (CandidateFile({}, {"D1": -1.0}), "Pourcentage invalide pour D1"),
-            (CandidateFile({"D1.1": "OK"}, {}), r"Décision invalide : 'OK' \(V ou NV\)"),  # type: ignore[dict-item]
+            (CandidateFile({"D1.1": "OK"}, {}), r"Décision invalide : 'OK' \(V ou NV\)"),
         ],
     )
     def test_it_refuses_a_file_of_another_framework(self, file: CandidateFile, message: str) -> None:
@@ -473,7 +473,7 @@ class TestDeliberateErrors:
 
     def test_it_accepts_plain_strings_as_decisions(self) -> None:
         decisions = {c: "V" for c in competencies(C2I1)}
-        outcome = deliberate(C2I1, CandidateFile(decisions, {d: 50.0 for d in ALL_C2I1}))  # type: ignore[arg-type]
+        outcome = deliberate(C2I1, CandidateFile(decisions, {d: 50.0 for d in ALL_C2I1}))
         assert outcome.certified
 
 
@@ -489,7 +489,7 @@ SETTINGS = settings(max_examples=200, deadline=None)
 
 
 @st.composite
-def cases(draw, policies=POLICIES):  # type: ignore[no-untyped-def]
+def cases(draw, policies=POLICIES):
     policy = draw(st.sampled_from(policies))
     undecided_weight = draw(st.sampled_from([0, 0, 1, 3]))
     choices = [V] * 6 + [NV] * 2 + [None] * undecided_weight
@@ -527,7 +527,7 @@ def reference_certified(policy: Policy, file: CandidateFile) -> bool | None:
 class TestProperties:
     @SETTINGS
     @given(cases())
-    def test_it_agrees_with_the_rules_restated(self, case) -> None:  # type: ignore[no-untyped-def]
+    def test_it_agrees_with_the_rules_restated(self, case) -> None:
         policy, file = case
         outcome = deliberate(policy, file)
         assert outcome.certified == reference_certified(policy, file)
@@ -535,7 +535,7 @@ class TestProperties:
 
     @SETTINGS
     @given(cases(), st.data())
-    def test_no_compensation(self, case, data) -> None:  # type: ignore[no-untyped-def]
+    def test_no_compensation(self, case, data) -> None:
         """A domain's result depends on nothing outside it: a domain with a not
         validated competency or a failed test stays not validated whatever
         happens in the other domains."""
@@ -561,7 +561,7 @@ class TestProperties:
 
     @SETTINGS
     @given(cases(), st.data())
-    def test_it_is_monotone(self, case, data) -> None:  # type: ignore[no-untyped-def]
+    def test_it_is_monotone(self, case, data) -> None:
         """Turning one NV into V, raising one test percentage or carrying one
         more domain over never turns certified into not certified, never
         un-validates a domain and never changes completeness."""
@@ -592,7 +592,7 @@ class TestProperties:
 
     @SETTINGS
     @given(cases())
-    def test_carry_over_is_always_applied(self, case) -> None:  # type: ignore[no-untyped-def]
+    def test_carry_over_is_always_applied(self, case) -> None:
         policy, file = case
         outcome = deliberate(policy, file)
         for code in file.carried_over:
@@ -606,7 +606,7 @@ class TestProperties:
 
     @SETTINGS
     @given(cases())
-    def test_incomplete_iff_a_live_competency_is_undecided(self, case) -> None:  # type: ignore[no-untyped-def]
+    def test_incomplete_iff_a_live_competency_is_undecided(self, case) -> None:
         policy, file = case
         undecided = [
             c
@@ -622,7 +622,7 @@ class TestProperties:
 
     @SETTINGS
     @given(cases())
-    def test_a_validated_domain_has_everything_validated(self, case) -> None:  # type: ignore[no-untyped-def]
+    def test_a_validated_domain_has_everything_validated(self, case) -> None:
         policy, file = case
         outcome = deliberate(policy, file)
         for spec, res in zip(policy.domains, outcome.domains, strict=True):

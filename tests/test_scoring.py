@@ -109,7 +109,7 @@ class TestQuestionScore:
             lambda n: st.tuples(st.just(n), st.sets(st.integers(0, n - 1), min_size=1), st.sets(st.integers(0, n - 1)))
         )
     )
-    def test_it_is_between_0_and_1(self, case) -> None:  # type: ignore[no-untyped-def]
+    def test_it_is_between_0_and_1(self, case) -> None:
         n, correct, ticked = case
         score = question_score(correct, ticked, n)
         assert 0.0 <= score <= 1.0
@@ -145,7 +145,7 @@ class TestDomainPercent:
 
     @SETTINGS
     @given(st.lists(st.sampled_from(subsets(5, range(1, 5))), min_size=12, max_size=30), st.data())
-    def test_it_is_exact_for_real_question_scores(self, keys, data) -> None:  # type: ignore[no-untyped-def]
+    def test_it_is_exact_for_real_question_scores(self, keys, data) -> None:
         exact = []
         scores = []
         for correct in keys:
@@ -332,7 +332,7 @@ class TestDraw:
         st.integers(12, 20),
         st.integers(0, 2**32),
     )
-    def test_it_always_draws_a_valid_spread_set(self, spec, per_domain, seed) -> None:  # type: ignore[no-untyped-def]
+    def test_it_always_draws_a_valid_spread_set(self, spec, per_domain, seed) -> None:
         spec = {d: {f"{d}.{c}": n for c, n in comps.items()} for d, comps in spec.items()}
         questions = bank(spec, n_options=4) + bank(spec, n_options=2, start=10_000)
         domains = sorted(spec)
@@ -431,7 +431,7 @@ class TestItemStatistics:
     @given(
         st.lists(st.tuples(st.sampled_from([0, 0.25, 0.5, 1 / 3, 1.0]), st.floats(0, 100)), min_size=12, max_size=60)
     )
-    def test_its_indices_are_bounded(self, responses) -> None:  # type: ignore[no-untyped-def]
+    def test_its_indices_are_bounded(self, responses) -> None:
         stats = item_statistics(responses)
         assert stats.difficulty is not None and 0 <= stats.difficulty <= 1
         assert stats.upper_lower is not None and -1 <= stats.upper_lower <= 1

@@ -110,20 +110,20 @@ class TestContentSecurityPolicy:
             ("admin", "/admin/"),
         ],
     )
-    def test_it_is_strict_on_every_page(self, demo, username: str | None, url: str) -> None:  # type: ignore[no-untyped-def]
+    def test_it_is_strict_on_every_page(self, demo, username: str | None, url: str) -> None:
         response = demo.client(username).get(url)
         assert response.status_code == 200
         assert_strict(response)
         assert inline_code(response.content.decode()) == []
 
-    def test_the_exam_page_has_no_inline_code(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_exam_page_has_no_inline_code(self, demo) -> None:
         attempt = start(demo)
         response = demo.client("candidat-a1").get(attempt.get_absolute_url())
         assert response.status_code == 200 and b"exam.js" in response.content
         assert_strict(response)
         assert inline_code(response.content.decode()) == []
 
-    def test_answers_and_errors_carry_it_too(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_answers_and_errors_carry_it_too(self, demo) -> None:
         assert_strict(Client().get("/no-such-page/"))
         assert_strict(Client().get("/api/referentiels"))
         assert demo_exam(demo) is not None
@@ -154,12 +154,12 @@ class TestContentSecurityPolicy:
 
 
 class TestPrivateResponses:
-    def test_a_signed_in_persons_pages_are_not_stored(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_signed_in_persons_pages_are_not_stored(self, demo) -> None:
         response = demo.client("candidat-a1").get("/mon-espace/")
         assert response.status_code == 200
         assert_not_stored(response)
 
-    def test_the_enrolment_export_is_not_stored(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_enrolment_export_is_not_stored(self, demo) -> None:
         institution_session = demo.institution_session("a")
         client = demo.client("correspondant-a")
         for export in ("csv", "xlsx"):
@@ -167,7 +167,7 @@ class TestPrivateResponses:
             assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
             assert_not_stored(response)
 
-    def test_the_personal_data_pages_and_archive_are_not_stored(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_personal_data_pages_and_archive_are_not_stored(self, demo) -> None:
         client = demo.client("candidat-a1")
         for url in ("/mon-espace/donnees/", "/mon-espace/donnees/archive.zip"):
             response = client.get(url)
@@ -177,13 +177,13 @@ class TestPrivateResponses:
         assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
         assert_not_stored(response)
 
-    def test_the_minutes_pdf_is_not_stored(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_minutes_pdf_is_not_stored(self, demo) -> None:
         institution_session = demo.institution_session("a")
         response = demo.client("admin").get(f"/jury/sessions/{institution_session.pk}/proces-verbal.pdf")
         assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
         assert_not_stored(response)
 
-    def test_the_login_answer_is_not_stored(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_login_answer_is_not_stored(self, demo) -> None:
         response = Client().post("/connexion/", {"username": "candidat-a1", "password": "demo"})
         assert response.status_code == 302 and "sessionid" in response.cookies
         assert_not_stored(response)

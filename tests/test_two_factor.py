@@ -25,7 +25,7 @@ OFF = "/mon-espace/double-authentification/desactiver/"
 
 
 @pytest.fixture(autouse=True)
-def _settings(settings) -> None:  # type: ignore[no-untyped-def]
+def _settings(settings) -> None:
     settings.C2I_REQUIRE_2FA = False
     settings.C2I_LOGIN_FAILURES_PER_ACCOUNT = 5
 
@@ -60,7 +60,7 @@ def signed_in(client: Client) -> bool:
 
 
 class TestSetUp:
-    def test_a_person_turns_it_on_from_my_space(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_person_turns_it_on_from_my_space(self, demo) -> None:
         client = demo.client("candidat-a1")
         assert f'href="{SETUP}"' in client.get("/mon-espace/").content.decode()
         html = client.get(SETUP).content.decode()
@@ -81,14 +81,14 @@ class TestSetUp:
         assert StaticToken.objects.filter(device__user__username="candidat-a1").count() == 10
         assert signed_in(client)  # this session was confirmed by the code
 
-    def test_turning_it_on_signs_the_other_sessions_out(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_turning_it_on_signs_the_other_sessions_out(self, demo) -> None:
         here, elsewhere = demo.client("tuteur-a"), demo.client("tuteur-a")
         assert signed_in(elsewhere)
         turn_on(here)
         assert signed_in(here) and not signed_in(elsewhere)
         assert Session.objects.filter(user=demo.user("tuteur-a")).count() == 1
 
-    def test_new_recovery_codes_replace_the_old_ones(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_new_recovery_codes_replace_the_old_ones(self, demo) -> None:
         client = demo.client("candidat-a1")
         old = turn_on(client)
         assert client.post(CODES, {"code": "123"}).status_code == 302
@@ -99,7 +99,7 @@ class TestSetUp:
 
 
 class TestLogin:
-    def test_the_code_is_asked_after_the_password(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_code_is_asked_after_the_password(self, demo) -> None:
         turn_on(demo.client("candidat-a1"))
         client = Client()
         response = password_step(client, "candidat-a1", "/mon-espace/certification/")
@@ -110,7 +110,7 @@ class TestLogin:
         assert response.status_code == 302 and response["Location"] == "/mon-espace/certification/"
         assert signed_in(client)
 
-    def test_a_wrong_code_is_refused(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_wrong_code_is_refused(self, demo) -> None:
         turn_on(demo.client("candidat-a1"))
         client = Client()
         password_step(client, "candidat-a1")
@@ -120,7 +120,7 @@ class TestLogin:
         assert response.status_code == 200 and 'id="id_code-desc-error"' in response.content.decode()
         assert not signed_in(client)
 
-    def test_a_recovery_code_works_once(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_recovery_code_works_once(self, demo) -> None:
         codes = turn_on(demo.client("candidat-a1"))
         first = Client()
         password_step(first, "candidat-a1")
@@ -135,7 +135,7 @@ class TestLogin:
         assert again.post("/connexion/code/", {"code": codes[1]}).status_code == 302
         assert StaticToken.objects.filter(device__user__username="candidat-a1").count() == 8
 
-    def test_wrong_codes_count_as_failed_logins(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_wrong_codes_count_as_failed_logins(self, demo) -> None:
         turn_on(demo.client("candidat-a1"))
         client = Client()
         password_step(client, "candidat-a1")
@@ -145,12 +145,12 @@ class TestLogin:
         response = client.post("/connexion/code/", {"code": current_code("candidat-a1")})
         assert response.status_code == 429 and not signed_in(client)
 
-    def test_the_code_page_needs_the_password_first(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_code_page_needs_the_password_first(self, demo) -> None:
         turn_on(demo.client("candidat-a1"))
         response = Client().post("/connexion/code/", {"code": current_code("candidat-a1")})
         assert response.status_code == 302 and response["Location"] == "/connexion/"
 
-    def test_turning_it_off_needs_a_code(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_turning_it_off_needs_a_code(self, demo) -> None:
         client = demo.client("candidat-a1")
         turn_on(client)
         client.post(OFF, {"code": "000000"})
@@ -159,16 +159,16 @@ class TestLogin:
         assert not TOTPDevice.objects.filter(user__username="candidat-a1").exists()
         assert not StaticToken.objects.filter(device__user__username="candidat-a1").exists()
         assert password_step(Client(), "candidat-a1").status_code == 302  # the password alone again
-        assert "/connexion/code/" not in password_step(Client(), "candidat-a1")["Location"]  # type: ignore[index]
+        assert "/connexion/code/" not in password_step(Client(), "candidat-a1")["Location"]
 
 
 class TestEnforcement:
     @pytest.fixture(autouse=True)
-    def _required(self, settings) -> None:  # type: ignore[no-untyped-def]
+    def _required(self, settings) -> None:
         settings.C2I_REQUIRE_2FA = True
 
     @pytest.mark.parametrize("username", ["admin", "jury-a"])
-    def test_a_required_person_without_a_factor_sets_it_up_first(self, demo, username: str) -> None:  # type: ignore[no-untyped-def]
+    def test_a_required_person_without_a_factor_sets_it_up_first(self, demo, username: str) -> None:
         client = Client()
         assert password_step(client, username, "/mon-espace/").status_code == 302
         response = client.get("/mon-espace/")
@@ -177,7 +177,7 @@ class TestEnforcement:
         turn_on(client)
         assert signed_in(client)
 
-    def test_the_admin_site_too(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_the_admin_site_too(self, demo) -> None:
         client = Client()
         password_step(client, "admin", "/admin/")
         response = client.get("/admin/")
@@ -185,7 +185,7 @@ class TestEnforcement:
         turn_on(client)
         assert client.get("/admin/").status_code == 200
 
-    def test_a_session_opened_without_the_code_is_asked_for_it(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_a_session_opened_without_the_code_is_asked_for_it(self, demo) -> None:
         turn_on(demo.client("admin"))
         client = demo.client("admin")  # e.g. opened before the factor was required
         response = client.get("/admin/")
@@ -193,7 +193,7 @@ class TestEnforcement:
         response = client.post("/connexion/code/?next=/admin/", {"code": current_code("admin")})
         assert response["Location"] == "/admin/" and client.get("/admin/").status_code == 200
 
-    def test_turning_it_off_sends_to_set_it_up_again(self, demo) -> None:  # type: ignore[no-untyped-def]
+    def test_turning_it_off_sends_to_set_it_up_again(self, demo) -> None:
         client = Client()
         password_step(client, "jury-a")
         turn_on(client)
@@ -201,12 +201,12 @@ class TestEnforcement:
         assert client.get("/mon-espace/")["Location"].startswith(SETUP)
 
     @pytest.mark.parametrize("username", ["candidat-a1", "correspondant-a", "tuteur-a", "relecteur"])
-    def test_others_are_not_forced(self, demo, username: str) -> None:  # type: ignore[no-untyped-def]
+    def test_others_are_not_forced(self, demo, username: str) -> None:
         client = Client()
         assert password_step(client, username).status_code == 302
         assert signed_in(client)
 
-    def test_off_in_development_the_demo_accounts_log_in_with_their_password(self, demo, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_off_in_development_the_demo_accounts_log_in_with_their_password(self, demo, settings) -> None:
         settings.C2I_REQUIRE_2FA = False
         client = Client()
         password_step(client, "admin")
