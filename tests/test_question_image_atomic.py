@@ -2,25 +2,19 @@
 leaves no orphan draft (so a resubmission does not duplicate it), and a
 refused image on a change leaves the question as it was."""
 
-import io
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import QuerySet
-from PIL import Image
 
 from c2i.assessment import services
 from c2i.assessment.models import Question
-from c2i.frameworks.models import Competency, Framework
+from c2i.frameworks.models import Framework
 from c2i.lib.errors import DomainError
+from tests.test_assessment_bank import competency, png_bytes
 
 pytestmark = pytest.mark.django_db
 
 NEW = "/banque/questions/nouvelle/"
-
-
-def competency() -> Competency:
-    return Competency.objects.get(code="D1.2", domain__framework__code="C2i1")
 
 
 def form_data(**extra: object) -> dict:
@@ -37,12 +31,6 @@ def form_data(**extra: object) -> dict:
     }
     data.update(extra)
     return data
-
-
-def png_bytes() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), (0, 0, 145)).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def options() -> list[services.OptionInput]:
