@@ -11,30 +11,10 @@ import re
 import pytest
 
 from c2i.deliberation.models import CompetencyDecision
-from c2i.enrolment.models import EnrolmentStatus
 from tests.deliberation_support import submit
+from tests.test_deliberation_grid import enrolment, form, grid_url
 
 pytestmark = pytest.mark.django_db
-
-
-def enrolment(demo, username: str):
-    return demo.candidate(username).enrolments.get(status=EnrolmentStatus.ACTIVE)
-
-
-def grid_url(demo) -> str:
-    return f"/jury/sessions/{demo.institution_session('a').pk}/grille/"
-
-
-def untouched(demo) -> dict[str, str]:
-    """What the page posts when nothing is changed."""
-    page = demo.client("jury-a").get(grid_url(demo))
-    data = {}
-    for row in page.context["rows"]:
-        for cell in row["cells"]:
-            key = f"{row['enrolment'].pk}-{cell['code']}"
-            data[f"c-{key}"] = data[f"o-{key}"] = cell["value"]
-            data[f"s-{key}"] = str(cell["id"])
-    return data
 
 
 def cell_html(page: str, enrolment_id: int, code: str) -> str:
@@ -54,7 +34,7 @@ class TestRefusedGrid:
         a1, a2 = enrolment(demo, "candidat-a1"), enrolment(demo, "candidat-a2")
         submit(a1, {"D1.1": "a"})
         submit(a2, {"D3.2": "b"})  # a test result only: R10 refuses a V
-        data = untouched(demo)
+        data = form(demo)
         data[f"c-{a1.pk}-D1.1"] = "V"
         data[f"c-{a1.pk}-D1.2"] = "NV"
         data[f"c-{a2.pk}-D3.2"] = "V"
