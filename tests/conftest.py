@@ -277,3 +277,13 @@ def login(page, username: str, password: str = "demo") -> None:  # noqa: S107 - 
     page.fill("input[name=password]", password)
     page.click("main button[type=submit]")
     page.wait_for_load_state()
+
+
+def open_link(page, link) -> None:
+    """Click the link `link` (a Locator) and wait until its page is loaded:
+    `click()` returns before the navigation ends, and a locator counted right
+    after it would still count the page that is being left."""
+    href = str(link.get_attribute("href"))
+    link.click()
+    page.wait_for_url(lambda url: url.split("#")[0].endswith(href.split("#")[0]))
+    page.wait_for_load_state()

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import login, screenshot
+from tests.conftest import login, open_link, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,7 @@ class TestExamJourney:
     def test_a_candidate_sits_the_test_and_sees_the_published_results(self, page) -> None:
         login(page, "candidat-a1")
         page.goto("/mon-espace/epreuves/")
-        page.locator("main table a").first.click()
+        open_link(page, page.locator("main table a").first)
         screenshot(page, "exam-before-start")
         page.click("#start")
         page.wait_for_selector("#c2i-timer")
@@ -81,7 +81,7 @@ class TestExamJourney:
         page.context.clear_cookies()
         login(page, "candidat-a1")
         page.goto("/mon-espace/epreuves/")
-        page.locator("main table a").first.click()
+        open_link(page, page.locator("main table a").first)
         rows = page.locator("tr.c2i-result")
         assert rows.count() == 5
         text = page.locator("main").inner_text()

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import Site, login, screenshot
+from tests.conftest import Site, login, open_link, screenshot
 from tests.test_credentials_browser import SEED
 
 pytestmark = pytest.mark.browser
@@ -24,7 +24,7 @@ ITEM = "Rapport de stage structuré avec styles et table des matières"  # candi
 def test_a_candidate_deletes_an_evidence_item_after_confirming(page: Any, live_site: Site) -> None:
     login(page, "candidat-a1")
     page.goto("/mon-espace/dossier/C2i1/")
-    page.get_by_role("link", name=ITEM).first.click()
+    open_link(page, page.get_by_role("link", name=ITEM).first)
     item_url = page.url
     page.get_by_role("link", name="Supprimer l'élément").click()
 

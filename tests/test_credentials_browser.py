@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import Site, login, screenshot
+from tests.conftest import Site, login, open_link, screenshot
 from tests.credentials_support import PREPARE_CANDIDATES
 
 pytestmark = pytest.mark.browser
@@ -76,7 +76,7 @@ def test_documents_journey(page: Any, live_site: Site) -> None:
     assert "non certifié" in text and "certifié" in text.replace("non certifié", "")
     # The chair closes, then publishes; the worker produces the documents.
     # each asks for confirmation first (its own page); closing before the calendar is over, the reason
-    page.get_by_role("link", name="Clore la délibération").click()
+    open_link(page, page.get_by_role("link", name="Clore la délibération"))
     if page.locator("#id_reason").count():
         page.fill("#id_reason", "Jury avancé : calendrier de l'établissement.")
     page.get_by_role("button", name="Confirmer la clôture").click()

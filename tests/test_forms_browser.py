@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.conftest import login, screenshot
+from tests.conftest import login, open_link, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -72,6 +72,7 @@ def state(control: Locator) -> dict[str, Any]:
 
 def controls(scope: Locator) -> list[Locator]:
     found = scope.locator(CONTROLS)
+    expect(found.first).to_be_attached()  # the page is there: count what it has
     return [found.nth(i) for i in range(found.count())]
 
 
@@ -181,7 +182,7 @@ class TestFormsAsDsfrDrawsThem:
     def test_the_tutors_positioning(self, page: Page) -> None:
         login(page, "tuteur-a")
         page.goto("/gestion/dossiers/")
-        page.locator("main a[href^='/gestion/dossiers/']").first.click()
+        open_link(page, page.locator("main a[href^='/gestion/dossiers/']").first)
         form = page.locator("form[action$='/positionnements/']")
         full_check(page, form)
         level = controls(form)[1].get_attribute("id") or ""
@@ -194,7 +195,7 @@ class TestFormsAsDsfrDrawsThem:
     def test_the_exam_definition_and_the_question_form(self, page: Page) -> None:
         login(page, "correspondant-a")
         page.goto("/correspondant/epreuves/")
-        page.locator("main a[href^='/correspondant/epreuves/']").filter(has_text=re.compile(".")).first.click()
+        open_link(page, page.locator("main a[href^='/correspondant/epreuves/']").filter(has_text=re.compile(".")).first)
         page.goto(page.url.split("#")[0].rstrip("/") + "/modifier/")
         form = page.locator("main form").first
         full_check(page, form)
@@ -232,12 +233,12 @@ class TestFormsAsDsfrDrawsThem:
         """The candidates' import (only the valid lines) and the jury's composition (chair)."""
         login(page, "correspondant-a")
         page.goto("/gestion/sessions/")
-        page.locator("main table a").first.click()
+        open_link(page, page.locator("main table a").first)
         forms = [f for f in page.locator("main form").all() if f.locator(CONTROLS).count()]
         assert forms, "the import form has its checkbox"
         for form in forms:
             full_check(page, form)
-        page.locator("main a[href$='/jury/']").first.click()
+        open_link(page, page.locator("main a[href$='/jury/']").first)
         form = page.locator("main form").last
         full_check(page, form)
         chair = [str(c.get_attribute("id")) for c in controls(form)]
@@ -264,7 +265,7 @@ class TestFormsAsDsfrDrawsThem:
         """The reviewer's verdict on a question waiting for it."""
         login(page, "relecteur")
         page.goto("/banque/questions/?to_review=on")
-        page.locator("main table a[href^='/banque/questions/']").first.click()
+        open_link(page, page.locator("main table a[href^='/banque/questions/']").first)
         form = page.locator("main form[action$='/avis/']")
         full_check(page, form)
         verdict = str(controls(form)[-1].get_attribute("id"))  # refuse
@@ -284,15 +285,15 @@ class TestFormsAsDsfrDrawsThem:
         page.context.clear_cookies()
         login(page, "jury-a")
         page.goto("/jury/")
-        page.locator("main a[href^='/jury/sessions/']").first.click()
+        open_link(page, page.locator("main a[href^='/jury/sessions/']").first)
         session = page.url
-        page.locator("main a[href*='/candidats/']", has_text="FONTAINE").first.click()
+        open_link(page, page.locator("main a[href*='/candidats/']", has_text="FONTAINE").first)
         forms = [f for f in page.locator("main form").all() if f.locator(CONTROLS).count()]
         assert forms, "the evidence a juror cites"
         for form in forms[:2]:
             full_check(page, form)
         page.goto(session)
-        page.locator("main a[href$='/grille/']").first.click()
+        open_link(page, page.locator("main a[href$='/grille/']").first)
         cells = page.locator("select.c2i-cell")
         names = [cells.nth(i).get_attribute("name") or "" for i in range(6)]
         # a V without any submitted evidence (R10), beside three NV that are fine

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Site, login, screenshot
+from tests.conftest import Site, login, open_link, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +54,7 @@ class TestFoundationJourneys:
         assert "Sorbonne Université" in page.locator("main").inner_text()
         screenshot(page, "foundation-my-space")
         # R5: a second institution for the same session is refused, naming the first
-        page.get_by_role("link", name=re.compile(r"^C2i1 — ")).first.click()
+        open_link(page, page.get_by_role("link", name=re.compile(r"^C2i1 — ")).first)
         assert page.get_by_role("button", name="S'inscrire ici : Université Claude Bernard Lyon 1").count() == 0
 
     def test_the_r5_refusal_names_the_other_institution(self, page) -> None:
