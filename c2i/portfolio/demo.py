@@ -416,9 +416,7 @@ def _upload(sample: Sample, author: str) -> list[services.Upload]:
 
 
 def _add(portfolio: Portfolio, sample: Sample, actor: User | None, competencies: dict[str, Competency]) -> None:
-    services.create_evidence(
-        portfolio,
-        actor,
+    draft = services.EvidenceDraft(
         kind=sample.kind,
         title=sample.title,
         context=sample.context,
@@ -426,8 +424,8 @@ def _add(portfolio: Portfolio, sample: Sample, actor: User | None, competencies:
         competencies=[competencies[c] for c in sample.competencies],
         link=sample.link,
         reflection=sample.reflection,
-        uploads=_upload(sample, portfolio.candidate.full_name),
     )
+    services.create_evidence(portfolio, actor, draft, uploads=_upload(sample, portfolio.candidate.full_name))
 
 
 def load_portfolio_demo() -> None:

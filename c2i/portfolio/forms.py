@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from c2i.frameworks.models import Competency, Domain, Framework
 from c2i.lib.forms import DateInput, Form
 from c2i.portfolio.models import EvidenceKind, PositioningLevel
+from c2i.portfolio.services import EvidenceDraft
 
 
 class MultipleFileInput(forms.FileInput):
@@ -114,6 +115,19 @@ class EvidenceForm(Form):
         )
         if with_files:
             self.fields["files"] = MultipleFileField(label=_("Files"), required=False, help_text=upload_help())
+
+    def draft(self) -> EvidenceDraft:
+        """The cleaned fields, as the services take them."""
+        data = self.cleaned_data
+        return EvidenceDraft(
+            kind=data["kind"],
+            title=data["title"],
+            competencies=list(data["competencies"]),
+            context=data.get("context") or "",
+            activity_date=data.get("activity_date"),
+            link=data.get("link") or "",
+            reflection=data.get("reflection") or "",
+        )
 
     def competency_groups(self) -> list[tuple[Domain, list[Any]]]:
         """The competency checkboxes, by domain."""

@@ -5,6 +5,7 @@ message. Access is decided before, by `c2i.portfolio.access`."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -287,15 +288,38 @@ def r8_refusal() -> PortfolioError:
 # --- evidence items -----------------------------------------------------------
 
 
-def _check_item(
-    portfolio: Portfolio,
-    *,
-    kind: str,
-    title: str,
-    competencies: Sequence[Competency],
-    reflection: str,
-    link: str,
-) -> None:
+@dataclass(frozen=True)
+class EvidenceDraft:
+    """What a candidate writes about an item of kind a, c or d: the same
+    fields for a new item and for an edit. Checked by the service, not here."""
+
+    kind: str
+    title: str
+    competencies: Sequence[Competency]
+    context: str = ""
+    activity_date: dt.date | None = None
+    link: str = ""
+    reflection: str = ""
+
+    def __post_init__(self) -> None:
+        # Any sequence (a list, a queryset) is accepted and kept as a tuple.
+        object.__setattr__(self, "competencies", tuple(self.competencies))
+
+    def competency_codes(self) -> list[str]:
+        return sorted(c.code for c in self.competencies)
+
+    def apply_to(self, evidence: Evidence) -> None:
+        """The item's own fields, trimmed as they are stored (competencies aside)."""
+        evidence.kind = self.kind
+        evidence.title = self.title.strip()
+        evidence.context = self.context.strip()
+        evidence.activity_date = self.activity_date
+        evidence.link = self.link
+        evidence.reflection = self.reflection.strip()
+
+
+def _check_item(portfolio: Portfolio, draft: EvidenceDraft) -> None:
+    kind = draft.kind
     if kind not in EvidenceKind.values:
         raise PortfolioError("kind_unknown", _("Unknown kind of evidence."))
     if kind == EvidenceKind.TEST_RESULT:
@@ -305,15 +329,15 @@ def _check_item(
         )
     if kind == EvidenceKind.FINAL_PRACTICAL and not final_practical_allowed(portfolio):
         raise r8_refusal()
-    if not title.strip():
+    if not draft.title.strip():
         raise PortfolioError("title_required", _("Give the item a title."))
-    _check_competencies(portfolio, competencies)
-    if kind == EvidenceKind.EXTERNAL and not reflection.strip():
+    _check_competencies(portfolio, draft.competencies)
+    if kind == EvidenceKind.EXTERNAL and not draft.reflection.strip():
         raise PortfolioError(
             "reflection_required",
             _("An external production needs your commentary: say what you did and what it shows."),
         )
-    if link and not link.lower().startswith(("https://", "http://")):
+    if draft.link and not draft.link.lower().startswith(("https://", "http://")):
         raise PortfolioError("link_scheme", _("The link must start with https:// or http://."))
 
 
@@ -330,45 +354,27 @@ def _check_competencies(portfolio: Portfolio, competencies: Sequence[Competency]
 
 
 def create_evidence(
-    portfolio: Portfolio,
-    actor: User | None,
-    *,
-    kind: str,
-    title: str,
-    competencies: Sequence[Competency],
-    context: str = "",
-    activity_date: Any = None,
-    link: str = "",
-    reflection: str = "",
-    uploads: Sequence[Upload] = (),
+    portfolio: Portfolio, actor: User | None, draft: EvidenceDraft, uploads: Sequence[Upload] = ()
 ) -> Evidence:
     """A candidate's new item (kinds a, c, d), with its files: all or nothing."""
-    competencies = list(competencies)
     checked = [check_upload(u) for u in uploads]
     with _cleanup_on_error() as written, transaction.atomic():
         portfolio = _lock(portfolio)
-        _check_item(portfolio, kind=kind, title=title, competencies=competencies, reflection=reflection, link=link)
-        if not checked and not link:
+        _check_item(portfolio, draft)
+        if not checked and not draft.link:
             raise PortfolioError("content_required", _("Add at least one file or a link to the production."))
-        evidence = Evidence.objects.create(
-            portfolio=portfolio,
-            kind=kind,
-            title=title.strip(),
-            context=context.strip(),
-            activity_date=activity_date,
-            link=link,
-            reflection=reflection.strip(),
-            created_by=actor,
-        )
-        evidence.competencies.set(competencies)
+        evidence = Evidence(portfolio=portfolio, created_by=actor)
+        draft.apply_to(evidence)
+        evidence.save()
+        evidence.competencies.set(draft.competencies)
         audit(
             actor,
             "portfolio.evidence_create",
             evidence,
             portfolio=portfolio.pk,
-            kind=kind,
+            kind=draft.kind,
             title=evidence.title,
-            competencies=sorted(c.code for c in competencies),
+            competencies=draft.competency_codes(),
         )
         _store(evidence, checked, actor, written)
         portfolio.save(update_fields=["updated_at"])
@@ -384,17 +390,7 @@ def _check_editable(evidence: Evidence) -> None:
 
 @transaction.atomic
 def update_evidence(
-    evidence: Evidence,
-    actor: User | None,
-    *,
-    kind: str,
-    title: str,
-    competencies: Sequence[Competency],
-    context: str = "",
-    activity_date: Any = None,
-    link: str = "",
-    reflection: str = "",
-    version: int | None = None,
+    evidence: Evidence, actor: User | None, draft: EvidenceDraft, version: int | None = None
 ) -> Evidence:
     """Change the living item; submitted snapshots keep their own copy (R9).
     `version` is the item's version the form was filled from: if the item
@@ -405,25 +401,19 @@ def update_evidence(
     _check_editable(evidence)
     if version is not None and version != evidence.version:
         raise StaleEvidence(evidence)
-    competencies = list(competencies)
-    _check_item(portfolio, kind=kind, title=title, competencies=competencies, reflection=reflection, link=link)
+    _check_item(portfolio, draft)
     before = {"kind": evidence.kind, "title": evidence.title, "competencies": evidence_codes(evidence)}
-    evidence.kind = kind
-    evidence.title = title.strip()
-    evidence.context = context.strip()
-    evidence.activity_date = activity_date
-    evidence.link = link
-    evidence.reflection = reflection.strip()
+    draft.apply_to(evidence)
     evidence.version += 1
     evidence.save()
-    evidence.competencies.set(competencies)
+    evidence.competencies.set(draft.competencies)
     audit(
         actor,
         "portfolio.evidence_update",
         evidence,
         portfolio=portfolio.pk,
         before=before,
-        after={"kind": kind, "title": evidence.title, "competencies": sorted(c.code for c in competencies)},
+        after={"kind": draft.kind, "title": evidence.title, "competencies": draft.competency_codes()},
     )
     portfolio.save(update_fields=["updated_at"])
     return evidence

@@ -102,18 +102,6 @@ def _evidence_form_page(
     )
 
 
-def _item_fields(data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "kind": data["kind"],
-        "title": data["title"],
-        "competencies": list(data["competencies"]),
-        "context": data.get("context") or "",
-        "activity_date": data.get("activity_date"),
-        "link": data.get("link") or "",
-        "reflection": data.get("reflection") or "",
-    }
-
-
 @role_required(*CANDIDATE)
 def evidence_add(request: AuthenticatedRequest, code: str) -> HttpResponse:
     portfolio = access.get_own_portfolio(request.user, code)
@@ -124,10 +112,7 @@ def evidence_add(request: AuthenticatedRequest, code: str) -> HttpResponse:
         if form.is_valid():
             try:
                 evidence = services.create_evidence(
-                    portfolio,
-                    request.user,
-                    uploads=_uploads(form.cleaned_data.get("files") or []),
-                    **_item_fields(form.cleaned_data),
+                    portfolio, request.user, form.draft(), uploads=_uploads(form.cleaned_data.get("files") or [])
                 )
             except services.FileRefused as error:
                 form.add_error("files", error.message)
@@ -185,9 +170,7 @@ def evidence_edit(request: AuthenticatedRequest, code: str, pk: int) -> HttpResp
         status = 400
         if form.is_valid():
             try:
-                services.update_evidence(
-                    evidence, request.user, version=form.cleaned_data.get("version"), **_item_fields(form.cleaned_data)
-                )
+                services.update_evidence(evidence, request.user, form.draft(), version=form.cleaned_data.get("version"))
             except services.StaleEvidence as error:
                 # The candidate's text stays in the form, now based on the
                 # saved version, which the page shows beside it.
