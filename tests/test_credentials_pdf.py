@@ -18,8 +18,9 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, BooleanObject, DictionaryObject, IndirectObject
 
 from c2i.credentials import pdf as pdf_module
-from c2i.credentials.document import DocumentData, DomainLine, french_date
+from c2i.credentials.document import DocumentData, DomainLine
 from c2i.credentials.pdf import LEGAL_BASIS, render_pdf
+from c2i.lib.dates import french_date
 
 URL = "https://c2i.example.fr/verifier/7KQ2H-XD94M-RC0W7"
 

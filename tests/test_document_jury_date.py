@@ -58,7 +58,7 @@ class TestJuryDate:
         assert "Date du jury : 2 décembre 2026" in text
         assert "30 janvier 2027" not in text
         today = timezone.localdate()
-        from c2i.credentials.document import french_date
+        from c2i.lib.dates import french_date
 
         assert f"le {french_date(today)}." in text  # « Fait à …, le » the issue date
 

@@ -42,8 +42,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 
-from c2i.credentials.document import DocumentData, french_date
+from c2i.credentials.document import DocumentData
 from c2i.credentials.keys import base58btc_decode, base58btc_encode
+from c2i.lib.dates import french_date
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_V3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"

@@ -14,21 +14,6 @@ CERTIFICATE = "certificate"
 ATTESTATION = "attestation"
 KINDS = (CERTIFICATE, ATTESTATION)
 
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
 
 @dataclass(frozen=True)
 class DomainLine:
@@ -85,9 +70,3 @@ class DocumentData:
         n = len(self.validated_domains)
         plural = "s" if n > 1 else ""
         return f"{n} domaine{plural} validé{plural} sur {self.all_domains_count}"
-
-
-def french_date(d: date) -> str:
-    """« 1er juin 2026 », « 14 juillet 2011 »."""
-    day = "1er" if d.day == 1 else str(d.day)
-    return f"{day} {MONTHS[d.month - 1]} {d.year}"

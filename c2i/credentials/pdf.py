@@ -41,7 +41,8 @@ from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from c2i.credentials.document import DocumentData, french_date
+from c2i.credentials.document import DocumentData
+from c2i.lib.dates import french_date
 
 LEGAL_BASIS = "Circulaire n° 2011-0012 du 9-6-2011"
 LANG = "fr-FR"

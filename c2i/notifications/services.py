@@ -29,11 +29,12 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from c2i.lib import mail
+from c2i.lib.dates import french_date, french_time
 from c2i.lib.mail import Message, absolute
 from c2i.notifications.models import NotificationKind, SentNotification
 
@@ -96,23 +97,16 @@ def _sent_ids(kind: str, object_ids: Iterable[int], step: int = 0) -> set[int]:
     )
 
 
-def _french() -> bool:
-    return (translation.get_language() or "").startswith("fr")
-
-
 def _day(value: dt.date | dt.datetime) -> str:
     """« 1er janvier 2027 », « 16 janvier 2027 » in French."""
     if isinstance(value, dt.datetime):
         value = timezone.localtime(value)
-    if value.day == 1 and _french():
-        return f"1er {formats.date_format(value, 'F Y')}"
-    return formats.date_format(value, "j F Y")
+    return french_date(value)
 
 
 def _moment(value: dt.datetime) -> str:
     local = timezone.localtime(value)
-    time = f"{local.hour} h {local.minute:02d}" if _french() else formats.time_format(local, "H:i")
-    return _("%(day)s at %(time)s") % {"day": _day(local), "time": time}
+    return _("%(day)s at %(time)s") % {"day": _day(local), "time": french_time(local)}
 
 
 def _hello(name: str) -> str:
