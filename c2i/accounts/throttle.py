@@ -31,6 +31,8 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.translation import ngettext
 
+from c2i.lib.net import client_ip
+
 PREFIX = "c2i-throttle"
 
 
@@ -68,8 +70,6 @@ def hit(key: str, limit: int, window: int) -> int:
 
 
 def address_key(request: HttpRequest, scope: str) -> str:
-    from c2i.assessment.access import client_ip
-
     address = client_ip(request)
     try:
         ip = ipaddress.ip_address(address)

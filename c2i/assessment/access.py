@@ -15,14 +15,14 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
 from c2i.accounts.access import roles
 from c2i.accounts.models import User
 from c2i.assessment.models import Attempt, Exam, Question
 from c2i.enrolment.models import Enrolment, EnrolmentStatus
+from c2i.lib.net import client_ip  # noqa: F401  (moved; re-exported while others move code)
 
 # --- the bank -----------------------------------------------------------------
 
@@ -142,15 +142,6 @@ def get_attempt_for_candidate(user: User, pk: int) -> Attempt:
 # attempt id -> its allowed ranges, cached in the candidate's session by the
 # test page, so that saving an answer checks the address without a query.
 NETWORKS_KEY = "c2i_exam_networks"
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The client's address; behind a trusted proxy, the last address of the
-    header named by C2I_CLIENT_IP_HEADER (the one that proxy appended)."""
-    header = settings.C2I_CLIENT_IP_HEADER
-    if header and request.META.get(header):
-        return str(request.META[header]).split(",")[-1].strip()
-    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 def address_allowed(networks: list[str], address: str) -> bool:

@@ -15,6 +15,7 @@ from ninja.security import django_auth
 
 from c2i.assessment import access, services
 from c2i.assessment.models import Attempt, AttemptQuestion
+from c2i.lib.net import client_ip
 
 router = Router(auth=django_auth, tags=["épreuves"])
 
@@ -81,7 +82,7 @@ def _save(request: HttpRequest, attempt_id: int, position: int, ticked: list[int
     networks = _networks(request, attempt_id)
     if networks is None:
         return 404, {"status": services.NOT_FOUND, "detail": str(ERRORS[services.NOT_FOUND][1])}
-    if networks and not access.address_allowed(networks, access.client_ip(request)):
+    if networks and not access.address_allowed(networks, client_ip(request)):
         return 403, {"status": "network", "detail": str(_("Not from the rooms set for this test."))}
     result = services.save_answer(attempt_id, int(request.user.pk or 0), position, ticked, seq)
     if result.status in ERRORS:

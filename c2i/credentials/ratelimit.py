@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from c2i.assessment.access import client_ip
+from c2i.lib.net import client_ip
 
 
 def allow(request: HttpRequest, scope: str = "verify") -> bool:
