@@ -40,6 +40,7 @@ from django.utils import timezone
 from c2i.assessment import access, answer_queue, services
 from c2i.assessment.api import valid_answer
 from c2i.assessment.models import Exam
+from c2i.lib.net import client_ip
 
 NETWORKS_TTL_S = 60.0
 NETWORKS_CACHED = 10_000
@@ -102,7 +103,7 @@ class AnswerFastPath:
         if valid is None:
             return None
         networks = self._networks(attempt_id)
-        if networks is None or (networks and not access.address_allowed(list(networks), access.client_ip(request))):
+        if networks is None or (networks and not access.address_allowed(list(networks), client_ip(request))):
             return None
         ticked, seq = valid
         shown = sorted(set(ticked))
