@@ -32,7 +32,7 @@ def run() -> dict[str, object]:
     from django.core.management import call_command
     from django.test import Client
 
-    from c2i.enrolment.demo import load_demo
+    from c2i.demo.load import load_demo
 
     call_command("migrate", verbosity=0)
     call_command("load_frameworks", verbosity=0)

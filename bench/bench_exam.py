@@ -223,7 +223,7 @@ def prepare(count: int) -> dict[str, object]:
     from c2i.accounts.models import User
     from c2i.assessment import services
     from c2i.assessment.models import Exam, QuestionStatus
-    from c2i.enrolment.demo import INSTITUTIONS
+    from c2i.demo.enrolment import INSTITUTIONS
     from c2i.enrolment.models import Candidate, CandidateStatus, Enrolment, EnrolmentStatus, InstitutionSession
     from c2i.frameworks.models import Framework
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "c2i.credentials",
     "c2i.privacy",
     "c2i.notifications",
+    "c2i.demo",  # the demonstration data's commands (load_demo), on top of every app
 ]
 
 MIDDLEWARE = [

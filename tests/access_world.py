@@ -82,7 +82,7 @@ def _user(username: str):
 
 
 def _institution_session(key: str, framework: str = "C2i1"):
-    from c2i.enrolment.demo import INSTITUTIONS
+    from c2i.demo.enrolment import INSTITUTIONS
     from c2i.enrolment.models import InstitutionSession
 
     uai = next(i.uai for i in INSTITUTIONS if i.key == key)

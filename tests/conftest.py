@@ -45,7 +45,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def ensure_loaded(communes: bool = False) -> None:
     from c2i.accounts.models import User
-    from c2i.enrolment.demo import load_demo
+    from c2i.demo.load import load_demo
     from c2i.frameworks.models import Framework
     from c2i.institutions.models import Commune
 
@@ -83,7 +83,7 @@ class Demo:
         return client
 
     def institution(self, key: str):
-        from c2i.enrolment.demo import INSTITUTIONS
+        from c2i.demo.enrolment import INSTITUTIONS
         from c2i.institutions.models import Institution
 
         uai = next(i.uai for i in INSTITUTIONS if i.key == key)

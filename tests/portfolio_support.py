@@ -11,7 +11,7 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from c2i.frameworks.models import Competency
-from c2i.portfolio.demo import odt_file, pdf_file, png_chart
+from c2i.demo.portfolio import odt_file, pdf_file, png_chart
 
 
 def pdf_bytes(title: str = "Rapport") -> bytes:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from c2i.enrolment.demo import INSTITUTIONS
+from c2i.demo.enrolment import INSTITUTIONS
 from tests.a11y_support import watching
 from tests.conftest import login, screenshot
 

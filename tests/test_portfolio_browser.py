@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from c2i.portfolio.demo import odt_file, pdf_file, png_tree
+from c2i.demo.portfolio import odt_file, pdf_file, png_tree
 from tests.conftest import login, screenshot
 
 pytestmark = pytest.mark.browser

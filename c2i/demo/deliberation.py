@@ -1,5 +1,5 @@
 """Demonstration data of the jury: the jury of A's C2i1 session is set by
-`enrolment/demo.py` (jury-a chairs it); here a closed older C2i1 session at
+`demo/enrolment.py` (jury-a chairs it); here a closed older C2i1 session at
 Lille gives one candidate, now enrolled at A, a carried-over domain
 (R14) so that carry-over shows in the jury view and the candidate's space.
 candidat-a1 and candidat-a2 are left undecided for the browser journey."""

@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from c2i.enrolment.demo import ACCOUNTS, DEMO_PASSWORD
+from c2i.demo.enrolment import ACCOUNTS, DEMO_PASSWORD
 
 
 class Command(BaseCommand):

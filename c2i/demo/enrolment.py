@@ -11,7 +11,6 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
 from django.utils import timezone
 
 from c2i.accounts.models import Membership, Role, User
@@ -298,12 +297,6 @@ def bea_ine(n: int) -> str:
     return digits + BEA_ALPHABET[int(digits) % 23]
 
 
-@dataclass
-class DemoSummary:
-    created: bool
-    accounts: list[tuple[str, str]]
-
-
 ACCOUNTS = [
     ("admin", "national administrator"),
     ("correspondant-a", "C2i correspondent, Université Claude Bernard Lyon 1 (A)"),
@@ -453,11 +446,9 @@ class Builder:
         )
 
 
-@transaction.atomic
-def load_demo(today: dt.date | None = None) -> DemoSummary:
-    if User.objects.filter(username="admin").exists():
-        return DemoSummary(False, ACCOUNTS)
-    b = Builder(today or timezone.localdate())
+def load_enrolment_demo(today: dt.date) -> None:
+    """The institutions, their staff, the sessions, the candidates and the jury of A's C2i1 session."""
+    b = Builder(today)
     b.user("admin", "Nadia", "Benali", is_staff=True, is_superuser=True)
     Membership.objects.create(user=User.objects.get(username="admin"), role=Role.NATIONAL_ADMIN)
     b.institutions_and_staff()
@@ -501,13 +492,3 @@ def load_demo(today: dt.date | None = None) -> DemoSummary:
             if i == 2 and ins is a_c2i1:
                 enrolment.special_curriculum = True
                 enrolment.save(update_fields=["special_curriculum"])
-    from c2i.portfolio.demo import load_portfolio_demo
-
-    load_portfolio_demo()
-    from c2i.deliberation.demo import load_deliberation_demo
-
-    load_deliberation_demo()
-    from c2i.assessment.demo import load_assessment_demo
-
-    load_assessment_demo()
-    return DemoSummary(True, ACCOUNTS)

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from c2i.enrolment.demo import load_demo
+from c2i.demo.load import load_demo
 
 
 class Command(BaseCommand):

@@ -1,5 +1,5 @@
 """Demonstration data of the knowledge test: the validated question banks of
-C2i1 and C2i2ms (imported from `demo_questions/*.gift` through the importer
+C2i1 and C2i2ms (imported from `questions/*.gift` through the importer
 itself), a few questions waiting for review, and an exam open now for the
 C2i1 session of institution A, which candidat-a1 can sit."""
 
@@ -14,11 +14,12 @@ from c2i.accounts.models import User
 from c2i.assessment import services
 from c2i.assessment.interchange import import_questions
 from c2i.assessment.models import Exam, QuestionStatus, ReviewVerdict
+from c2i.demo.enrolment import INSTITUTIONS
 from c2i.enrolment.models import InstitutionSession
 from c2i.frameworks.models import Competency, Framework
 from c2i.lib.errors import DomainError
 
-BANKS = Path(__file__).resolve().parent / "demo_questions"
+BANKS = Path(__file__).resolve().parent / "questions"
 
 # Questions a correspondent wrote, waiting for the reviewers (relecteur).
 PENDING = [
@@ -105,8 +106,6 @@ def load_assessment_demo(today: dt.date | None = None) -> None:
 
 def _demo_exam(author: User) -> Exam:
     """The C2i1 test of institution A, open now (within the session's test window)."""
-    from c2i.enrolment.demo import INSTITUTIONS
-
     uai = next(i.uai for i in INSTITUTIONS if i.key == "a")
     institution_session = InstitutionSession.objects.select_related("session__framework").get(
         institution__uai=uai, session__framework__code="C2i1"
