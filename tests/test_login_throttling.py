@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from c2i.accounts import throttle
+from c2i.lib import ratelimit
 
 pytestmark = pytest.mark.django_db
 
@@ -93,8 +93,8 @@ class TestLoginThrottling:
         for _ in range(5):
             attempt(Client(), "candidat-a1", "mauvais")
         assert attempt(Client(), "candidat-a1", "demo").status_code == 429
-        later = throttle.now() + 901
-        monkeypatch.setattr(throttle, "now", lambda: later)
+        later = ratelimit.now() + 901
+        monkeypatch.setattr(ratelimit, "now", lambda: later)
         assert attempt(Client(), "candidat-a1", "demo").status_code == 302
 
 

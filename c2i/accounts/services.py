@@ -17,9 +17,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from c2i.accounts import throttle
 from c2i.accounts.models import User, audit
 from c2i.enrolment.models import Candidate
+from c2i.lib import ratelimit
 from c2i.lib.errors import DomainError
 
 REGISTRATION_CODE_SECONDS = 30 * 60  # the e-mail says "within 30 minutes"
@@ -51,8 +51,8 @@ def start_registration(*, email: str, password: str, **identity: Any) -> dict[st
         mail, context = "registration_ine_taken", {"ine": ine}
     else:
         mail, context = "registration_code", {"code": code}
-    if not throttle.hit(
-        throttle.name_key("registration-mail", email),
+    if not ratelimit.hit(
+        ratelimit.name_key("registration-mail", email),
         REGISTRATION_MAILS_PER_RECIPIENT,
         settings.C2I_REGISTRATION_WINDOW,
     ):
@@ -62,14 +62,14 @@ def start_registration(*, email: str, password: str, **identity: Any) -> dict[st
         "password": password_hash,
         "identity": {**identity, "birth_date": identity["birth_date"].isoformat()},
         "code": _code_digest(email, code) if mail == "registration_code" else "",
-        "until": throttle.now() + REGISTRATION_CODE_SECONDS,
+        "until": ratelimit.now() + REGISTRATION_CODE_SECONDS,
         "tries": 0,
     }
 
 
 def finish_registration(pending: dict[str, Any], code: str) -> User:
     """Self-registration, second step: the code of the e-mail creates the account."""
-    if pending["until"] < throttle.now():
+    if pending["until"] < ratelimit.now():
         raise DomainError("code_expired", _("This code has expired: please fill in the registration form again."))
     digest = _code_digest(pending["email"], "".join(c for c in code if c.isdigit()))
     if not pending["code"] or not constant_time_compare(pending["code"], digest):

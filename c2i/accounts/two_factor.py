@@ -33,9 +33,9 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from c2i.accounts import throttle
 from c2i.accounts.access import roles
 from c2i.accounts.models import Session, User, audit
+from c2i.lib import ratelimit
 
 RECOVERY_CODES = 10
 LOGIN_CODE_SECONDS = 600  # between the password and the code
@@ -168,13 +168,13 @@ def begin_login(request: HttpRequest, user: User, username: str, backend: str, n
         "username": username,
         "backend": backend,
         "next": next_url,
-        "until": throttle.now() + LOGIN_CODE_SECONDS,
+        "until": ratelimit.now() + LOGIN_CODE_SECONDS,
     }
 
 
 def pending_login(request: HttpRequest) -> dict[str, Any] | None:
     pending = request.session.get(LOGIN_KEY)
-    if not isinstance(pending, dict) or pending.get("until", 0) < throttle.now():
+    if not isinstance(pending, dict) or pending.get("until", 0) < ratelimit.now():
         return None
     return pending
 

@@ -35,6 +35,7 @@ from c2i.accounts.services import (
     finish_registration,
     start_registration,
 )
+from c2i.lib import ratelimit
 from c2i.lib.errors import DomainError
 from c2i.lib.pages import page, page_context
 
@@ -136,8 +137,6 @@ class PasswordResetView(_Page, auth_views.PasswordResetView):
     }
 
     def form_valid(self, form: Any) -> HttpResponse:
-        from c2i.credentials import ratelimit
-
         if not ratelimit.allow(self.request, "password"):
             form.add_error(None, _("Too many requests from your connection: please try again in a few minutes."))
             return self.form_invalid(form)
@@ -209,13 +208,13 @@ def register(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:dashboard")
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        wait = throttle.hit(
-            throttle.address_key(request, "registration"),
+        wait = ratelimit.hit(
+            ratelimit.address_key(request, "registration"),
             settings.C2I_REGISTRATIONS_PER_ADDRESS,
             settings.C2I_REGISTRATION_WINDOW,
         )
         if wait:
-            minutes = max(1, -(-wait // 60))
+            minutes = ratelimit.minutes(wait)
             form.add_error(
                 None,
                 ngettext(

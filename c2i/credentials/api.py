@@ -8,7 +8,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from c2i.credentials import ratelimit, services
+from c2i.credentials import services
+from c2i.lib import ratelimit
 
 router = Router(tags=["vérification"])
 
@@ -68,7 +69,7 @@ CREDENTIAL_BODY = {
 def verify_credential(request: HttpRequest) -> Status:
     """Check an Open Badges 3.0 credential issued by the platform: its signature
     (eddsa-rdfc-2022, any key the platform ever used) and its document's status."""
-    if not ratelimit.allow(request):
+    if not ratelimit.allow(request, "verify"):
         return _limited()
     try:
         credential: Any = json.loads(request.body)
@@ -90,7 +91,7 @@ def verify_credential(request: HttpRequest) -> Status:
 def verify_code(request: HttpRequest, code: str) -> Status:
     """The public facts of the document with this verification code, and its status
     (valid, revoked, replaced — then the replacing code)."""
-    if not ratelimit.allow(request):
+    if not ratelimit.allow(request, "verify"):
         return _limited()
     result = services.lookup(code)
     return Status(STATUS_CODES.get(result.status, 200), services.public_fields(result))

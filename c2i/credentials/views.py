@@ -13,10 +13,11 @@ from django.views.decorators.http import require_http_methods
 
 from c2i.accounts import access
 from c2i.accounts.access import AuthenticatedRequest, role_required
-from c2i.credentials import confirmations, keys, ratelimit, services
+from c2i.credentials import confirmations, keys, services
 from c2i.credentials.access import get_document_for_holder, get_document_for_user
 from c2i.credentials.forms import CredentialForm, VerifyForm
 from c2i.credentials.models import IssuedDocument
+from c2i.lib import ratelimit
 from c2i.lib.confirm import CONFIRM_METHODS, confirmation_page
 from c2i.lib.pages import page
 
@@ -152,7 +153,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         credential_form = CredentialForm(request.POST, request.FILES)
         if credential_form.is_valid():
-            if not ratelimit.allow(request):
+            if not ratelimit.allow(request, "verify"):
                 return _too_many(request)
             try:
                 credential: Any = json.loads(credential_form.cleaned_data["credential"].read().decode("utf-8"))
@@ -174,7 +175,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 
 def verify_code(request: HttpRequest, code: str) -> HttpResponse:
-    if not ratelimit.allow(request):
+    if not ratelimit.allow(request, "verify"):
         return _too_many(request)
     result = services.lookup(code)
     return page(
