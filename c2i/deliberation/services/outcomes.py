@@ -1,0 +1,189 @@
+"""Reading the current state of a session's deliberation: its candidates, the
+current decisions (append-only rows, the latest wins), the domains carried
+over from earlier sessions (R14 ledger), and each candidate's outcome as the
+pure engine `rules.py` computes it, stored through `outcome_store`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from c2i.deliberation import sources
+from c2i.deliberation.models import CompetencyDecision, DomainCredit
+from c2i.deliberation.rules import CandidateFile, Decision, Outcome, deliberate
+from c2i.deliberation.services.outcome_store import BATCH, StoredOutcome, upsert_outcomes
+from c2i.deliberation.services.policy import policy_for
+from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession
+from c2i.frameworks.models import Framework
+
+DECISIONS = {d.value: d for d in Decision}
+
+
+def active_enrolments(institution_session: InstitutionSession) -> QuerySet[Enrolment]:
+    return institution_session.enrolments.filter(status=EnrolmentStatus.ACTIVE)
+
+
+def current_decision_rows(enrolment_ids: Iterable[int]) -> dict[tuple[int, str], CompetencyDecision]:
+    """The current row (superseded by none) per (enrolment, competency)."""
+    rows = CompetencyDecision.objects.filter(enrolment_id__in=list(enrolment_ids), superseded_by__isnull=True)
+    return {(r.enrolment_id, r.competency_code): r for r in rows}
+
+
+def decision_stream(institution_session_id: int) -> Iterator[tuple[int, str, str]]:
+    """Every decision row of the session in id order: a later row overrides
+    an earlier one, so the last value seen is the current one."""
+    return (
+        CompetencyDecision.objects.filter(institution_session_id=institution_session_id)
+        .order_by("id")
+        .values_list("enrolment_id", "competency_code", "value")
+        .iterator(chunk_size=BATCH)
+    )
+
+
+def carried_over_many(
+    framework_id: int, enrolments: Sequence[tuple[int, str]], institution_session_id: int | None = None
+) -> dict[int, dict[str, str]]:
+    """R14: {enrolment id: {domain code: name of the session where it was
+    validated}} from the ledger, for (enrolment id, identity key) pairs (all
+    the active enrolments of `institution_session_id` when given). A credit
+    earned by the enrolment itself is not a carry-over."""
+    keys: Any = {key for _id, key in enrolments}
+    if not keys:
+        return {}
+    if institution_session_id is not None:
+        keys = Enrolment.objects.filter(
+            institution_session_id=institution_session_id, status=EnrolmentStatus.ACTIVE
+        ).values("identity_key")
+    credits: dict[str, list[tuple[int, str, str]]] = {}
+    rows = (
+        DomainCredit.objects.filter(framework_id=framework_id, identity_key__in=keys, revoked_at__isnull=True)
+        .order_by("created_at", "id")
+        .values_list("identity_key", "enrolment_id", "domain_code", "institution_session__session__name")
+    )
+    for key, enrolment_id, code, session_name in rows:
+        credits.setdefault(key, []).append((enrolment_id, code, session_name))
+    result: dict[int, dict[str, str]] = {}
+    for enrolment_id, key in enrolments:
+        mine: dict[str, str] = {}
+        for source, code, session_name in credits.get(key, ()):
+            if source != enrolment_id:
+                mine.setdefault(code, session_name)
+        if mine:
+            result[enrolment_id] = mine
+    return result
+
+
+def carried_over_for(candidate: Any, framework: Framework, exclude_enrolment: int | None = None) -> dict[str, str]:
+    """{domain code: session name} carried over for a candidate in a framework."""
+    return carried_over_many(framework.pk, [(exclude_enrolment or 0, candidate.identity_key)]).get(
+        exclude_enrolment or 0, {}
+    )
+
+
+@dataclass(frozen=True)
+class Computed:
+    outcome: Outcome
+    carried_over: Mapping[str, str]
+    test_percent: Mapping[str, float]
+
+
+def _decision_texts(institution_session_id: int, enrolment_ids: list[int] | None) -> dict[int, str]:
+    """Each enrolment's decision rows as one text « code:value,… » in id order
+    (a later row overrides an earlier one; an empty value withdraws). On
+    PostgreSQL the database aggregates (10,000 texts cross the wire instead of
+    280,000 rows); elsewhere the rows are streamed and joined here."""
+    if connection.vendor == "postgresql":
+        table = CompetencyDecision._meta.db_table
+        sql = (
+            f"SELECT enrolment_id, string_agg(competency_code || ':' || value, ',' ORDER BY id) "  # noqa: S608
+            f"FROM {table} WHERE institution_session_id = %s"
+        )
+        params: list[Any] = [institution_session_id]
+        if enrolment_ids is not None:
+            sql += " AND enrolment_id = ANY(%s)"
+            params.append(enrolment_ids)
+        with connection.cursor() as cursor:
+            cursor.execute(sql + " GROUP BY enrolment_id", params)
+            return dict(cursor.fetchall())
+    parts: dict[int, list[str]] = {}
+    rows: Iterable[tuple[int, str, str]] = decision_stream(institution_session_id)
+    if enrolment_ids is not None:
+        rows = (
+            CompetencyDecision.objects.filter(enrolment_id__in=enrolment_ids)
+            .order_by("id")
+            .values_list("enrolment_id", "competency_code", "value")
+        )
+    for enrolment_id, code, value in rows:
+        parts.setdefault(enrolment_id, []).append(f"{code}:{value}")
+    return {pk: ",".join(p) for pk, p in parts.items()}
+
+
+def _parse_decisions(text: str, known: set[str]) -> dict[str, Decision]:
+    decisions: dict[str, Decision] = {}
+    for pair in text.split(",") if text else ():
+        code, _sep, value = pair.partition(":")
+        if code not in known:
+            continue
+        if value:
+            decisions[code] = DECISIONS[value]
+        else:
+            decisions.pop(code, None)
+    return decisions
+
+
+def compute_outcomes(
+    institution_session: InstitutionSession, enrolment_ids: Iterable[int] | None = None
+) -> dict[int, Computed]:
+    """Compute and store the outcome of the session's active enrolments (all,
+    or those given): one query for the decisions (aggregated per enrolment),
+    one for the enrolments, one for the test results, one for the ledger; the
+    engine once per distinct candidate file; then a bulk upsert of
+    `CandidateOutcome` (the chair's deferral mark is kept)."""
+    framework = institution_session.session.framework
+    policy = policy_for(framework)
+    known = {c for d in policy.domains for c in d.competencies}
+    enrolments_qs = active_enrolments(institution_session)
+    wanted = None if enrolment_ids is None else list(enrolment_ids)
+    if wanted is not None:
+        enrolments_qs = enrolments_qs.filter(pk__in=wanted)
+    enrolments = list(enrolments_qs.values_list("pk", "identity_key"))
+    texts = _decision_texts(institution_session.pk, wanted)
+    if wanted is None:  # the whole session: filter by session, not by 10,000 ids
+        tests = sources.test_percentages_for_session(institution_session.pk)
+        carried = carried_over_many(framework.pk, enrolments, institution_session_id=institution_session.pk)
+    else:
+        tests = sources.test_percentages_many(wanted)
+        carried = carried_over_many(framework.pk, enrolments)
+    now = timezone.now()
+    parsed: dict[str, dict[str, Decision]] = {}
+    memo: dict[Any, tuple[Outcome, StoredOutcome]] = {}
+    results: dict[int, Computed] = {}
+    rows: list[tuple[int, StoredOutcome, str]] = []
+    carried_json: dict[frozenset[str], str] = {}
+    for enrolment_id, _key in enrolments:
+        text = texts.get(enrolment_id, "")
+        mine = parsed.get(text)
+        if mine is None:
+            mine = parsed[text] = _parse_decisions(text, known)
+        percents = tests.get(enrolment_id, {})
+        carry = carried.get(enrolment_id, {})
+        carry_set = frozenset(carry)
+        # Many candidates share the same file (all validated, one given
+        # competency not validated…): deliberate and serialise once per file.
+        memo_key = (text, frozenset(percents.items()) if percents else None, carry_set)
+        known_outcome = memo.get(memo_key)
+        if known_outcome is None:
+            outcome = deliberate(policy, CandidateFile(mine, percents, carry_set))
+            known_outcome = memo[memo_key] = (outcome, StoredOutcome.of(outcome))
+        if carry_set not in carried_json:
+            carried_json[carry_set] = json.dumps(sorted(carry_set))
+        results[enrolment_id] = Computed(known_outcome[0], carry, percents)
+        rows.append((enrolment_id, known_outcome[1], carried_json[carry_set]))
+    upsert_outcomes(institution_session.pk, rows, now)
+    return results
