@@ -105,12 +105,12 @@ def prepare(username, percents):
     e = Enrolment.objects.get(candidate__user__username=username, status="active", session__framework__code="C2i1")
     user, framework = e.candidate.user, e.session.framework
     mine = portfolio.open_portfolio(e.candidate, framework, user)
-    portfolio.create_evidence(
-        mine, user, kind="a", title="Projet tutoré : site web du club de théâtre",
+    portfolio.create_evidence(mine, user, portfolio.EvidenceDraft(
+        kind="a", title="Projet tutoré : site web du club de théâtre",
         competencies=list(Competency.objects.filter(domain__framework=framework, retired=False)),
         context="L2 Informatique — projet tutoré", link="https://example.fr/projet-theatre",
         reflection="Ce projet a mobilisé l'ensemble des compétences du référentiel.",
-    )
+    ))
     portfolio.submit_portfolio(mine, e, user)
     exam = Exam.objects.get(institution_session=e.institution_session)
     attempt = Attempt.objects.filter(exam=exam, enrolment=e).first() or Attempt.objects.create(

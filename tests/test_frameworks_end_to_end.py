@@ -108,11 +108,13 @@ def build_and_submit(user: User, candidate: Candidate, framework: Framework, enr
         portfolio_services.create_evidence(
             portfolio,
             user,
-            kind="a",
-            title=f"Production du domaine {code}",
-            competencies=competencies,
-            context="Unité d'enseignement",
-            reflection="Ce que cette production montre.",
+            portfolio_services.EvidenceDraft(
+                kind="a",
+                title=f"Production du domaine {code}",
+                competencies=competencies,
+                context="Unité d'enseignement",
+                reflection="Ce que cette production montre.",
+            ),
             uploads=[portfolio_services.Upload.from_bytes(f"{code}.pdf", pdf_bytes(code))],
         )
     return portfolio_services.submit_portfolio(portfolio, enrolment, user)

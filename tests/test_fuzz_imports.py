@@ -237,10 +237,9 @@ def evidence(demo):
     return portfolio.create_evidence(
         item_portfolio,
         candidate.user,
-        kind="a",
-        title="Veille",
-        competencies=competencies("D4.1"),
-        link="https://www.example.org/p",
+        portfolio.EvidenceDraft(
+            kind="a", title="Veille", competencies=competencies("D4.1"), link="https://www.example.org/p"
+        ),
     )
 
 

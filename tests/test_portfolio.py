@@ -112,7 +112,9 @@ class TestPortfolio:
         foreign = Competency.objects.filter(domain__framework__code="C2i2e").first()
         with pytest.raises(services.PortfolioError) as error:
             services.create_evidence(
-                portfolio, None, kind="a", title="x", competencies=[foreign], link="https://www.example.org/"
+                portfolio,
+                None,
+                services.EvidenceDraft(kind="a", title="x", competencies=[foreign], link="https://www.example.org/"),
             )
         assert error.value.code == "competency_foreign"
         retired = codes("D1.1")[0]
@@ -120,7 +122,9 @@ class TestPortfolio:
         retired.refresh_from_db()
         with pytest.raises(services.PortfolioError):
             services.create_evidence(
-                portfolio, None, kind="a", title="x", competencies=[retired], link="https://www.example.org/"
+                portfolio,
+                None,
+                services.EvidenceDraft(kind="a", title="x", competencies=[retired], link="https://www.example.org/"),
             )
 
     def test_a_javascript_link_is_refused(self, demo) -> None:
@@ -148,7 +152,9 @@ class TestFinalPracticalActivities:
         evidence = portfolio_of(demo).items.exclude(kind="b").first()
         with pytest.raises(services.PortfolioError) as error:
             services.update_evidence(
-                evidence, None, kind="d", title=evidence.title, competencies=list(evidence.competencies.all())
+                evidence,
+                None,
+                services.EvidenceDraft(kind="d", title=evidence.title, competencies=list(evidence.competencies.all())),
             )
         assert error.value.code == "r8_final_practical" and "type d" in error.value.message
 
@@ -166,7 +172,9 @@ class TestFinalPracticalActivities:
         candidate.status = CandidateStatus.CONTINUING
         candidate.save()
         evidence = services.create_evidence(
-            portfolio_of(demo), None, kind="d", title="APT", competencies=codes("D3.1"), link="https://exemple.fr/apt"
+            portfolio_of(demo),
+            None,
+            services.EvidenceDraft(kind="d", title="APT", competencies=codes("D3.1"), link="https://exemple.fr/apt"),
         )
         assert evidence.kind == EvidenceKind.FINAL_PRACTICAL
 
@@ -190,7 +198,9 @@ class TestTestResults:
         assert not portfolio_of(demo).items.filter(kind="b", title="Exposé sur la veille").exists()
         with pytest.raises(services.PortfolioError) as error:
             services.create_evidence(
-                portfolio_of(demo), None, kind="b", title="x", competencies=codes("D1.1"), link="https://e.fr/"
+                portfolio_of(demo),
+                None,
+                services.EvidenceDraft(kind="b", title="x", competencies=codes("D1.1"), link="https://e.fr/"),
             )
         assert error.value.code == "kind_b_system"
 
@@ -256,12 +266,14 @@ class TestHostileText:
         evidence = services.create_evidence(
             portfolio,
             None,
-            kind="c",
-            title=f"Titre {hostile}",
-            context=hostile,
-            competencies=codes("D1.1"),
-            reflection=f"Mon analyse {hostile}",
-            link="https://www.example.org/",
+            services.EvidenceDraft(
+                kind="c",
+                title=f"Titre {hostile}",
+                context=hostile,
+                competencies=codes("D1.1"),
+                reflection=f"Mon analyse {hostile}",
+                link="https://www.example.org/",
+            ),
         )
         services.add_comment(evidence, demo.user("tuteur-a"), f"Commentaire {hostile}")
         services.position(portfolio, codes("D1.1")[0], "acquired", f"Positionnement {hostile}", demo.user("tuteur-a"))
@@ -279,11 +291,13 @@ class TestHostileText:
         evidence = services.create_evidence(
             portfolio_of(demo),
             None,
-            kind="a",
-            title="Markdown",
-            competencies=codes("D1.1"),
-            reflection="**important** et [source](https://www.example.org/source)",
-            link="https://www.example.org/",
+            services.EvidenceDraft(
+                kind="a",
+                title="Markdown",
+                competencies=codes("D1.1"),
+                reflection="**important** et [source](https://www.example.org/source)",
+                link="https://www.example.org/",
+            ),
         )
         html = demo.client("candidat-a1").get(evidence.get_absolute_url()).content.decode()
         assert "<strong>important</strong>" in html
@@ -315,10 +329,12 @@ class TestAuditAndExport:
         services.create_evidence(
             portfolio,
             None,
-            kind="a",
-            title="Pour l'export <script>alert(1)</script>",
-            competencies=codes("D3.4"),
-            reflection="Analyse **en gras**",
+            services.EvidenceDraft(
+                kind="a",
+                title="Pour l'export <script>alert(1)</script>",
+                competencies=codes("D3.4"),
+                reflection="Analyse **en gras**",
+            ),
             uploads=[services.Upload.from_bytes("tableau.pdf", data)],
         )
         response = demo.client("candidat-a1").get("/mon-espace/dossier/C2i1/export/")

@@ -47,10 +47,9 @@ def new_item(demo, username: str = "candidat-a1") -> Evidence:
     return services.create_evidence(
         portfolio_of(demo, username),
         demo.user(username),
-        kind="a",
-        title="Un exposé",
-        competencies=codes("D1.1"),
-        link="https://www.example.org/expose",
+        services.EvidenceDraft(
+            kind="a", title="Un exposé", competencies=codes("D1.1"), link="https://www.example.org/expose"
+        ),
     )
 
 

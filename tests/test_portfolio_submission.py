@@ -48,10 +48,9 @@ def with_file(demo, title: str = "Rapport final", data: bytes | None = None) -> 
     return services.create_evidence(
         portfolio_of(demo),
         demo.user("candidat-a1"),
-        kind="a",
-        title=title,
-        competencies=codes("D3.1"),
-        reflection="Première version de l'analyse.",
+        services.EvidenceDraft(
+            kind="a", title=title, competencies=codes("D3.1"), reflection="Première version de l'analyse."
+        ),
         uploads=[services.Upload.from_bytes("rapport.pdf", data or pdf_bytes(title))],
     )
 
@@ -89,11 +88,13 @@ class TestSubmission:
         services.update_evidence(
             evidence,
             None,
-            kind="a",
-            title="Titre changé",
-            competencies=codes("D3.2"),
-            reflection="Analyse réécrite.",
-            link="https://www.example.org/",
+            services.EvidenceDraft(
+                kind="a",
+                title="Titre changé",
+                competencies=codes("D3.2"),
+                reflection="Analyse réécrite.",
+                link="https://www.example.org/",
+            ),
         )
         with django_capture_on_commit_callbacks(execute=True):
             services.remove_file(evidence.files.get(), None)
@@ -174,7 +175,9 @@ class TestSubmission:
         enrolment = enrolment_of(demo)
         Enrolment.objects.filter(pk=enrolment.pk).update(special_curriculum=True)
         services.create_evidence(
-            portfolio_of(demo), None, kind="d", title="APT", competencies=codes("D4.1"), link="https://exemple.fr/"
+            portfolio_of(demo),
+            None,
+            services.EvidenceDraft(kind="d", title="APT", competencies=codes("D4.1"), link="https://exemple.fr/"),
         )
         Enrolment.objects.filter(pk=enrolment.pk).update(special_curriculum=False)
         with pytest.raises(services.PortfolioError) as error:
