@@ -6,22 +6,19 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-import markdown
 from django.utils.html import linebreaks
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from c2i.assessment.formats.model import external_images, plain_text, sanitize_html
+from c2i.lib import markdown
 
 
 def render_stem(text: str, text_format: str) -> SafeString:
     if text_format in ("html", "moodle"):
         return mark_safe(sanitize_html(text))
     if text_format == "markdown":
-        md = markdown.Markdown(extensions=["sane_lists"], output_format="html")
-        md.preprocessors.deregister("html_block")
-        md.inlinePatterns.deregister("html")
-        return mark_safe(sanitize_html(md.convert(text)))
+        return markdown.render(text, sanitize_html)
     return mark_safe(linebreaks(html.escape(text)))
 
 
