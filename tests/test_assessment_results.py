@@ -14,6 +14,7 @@ from c2i.assessment import services
 from c2i.assessment.models import DomainResult
 from c2i.portfolio.models import Evidence, EvidenceKind
 from tests.assessment_support import correct_positions, demo_exam, items, new_candidates, shown, start, start_for
+from tests.persona_support import new_candidate
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +85,8 @@ class TestPublication:
 
 class TestExports:
     def test_the_correspondent_exports_csv_and_xlsx(self, demo) -> None:
-        attempt = start(demo)
+        person = new_candidate(demo.institution_session("a"), first_names="Agathe", last_name="Delorme")
+        attempt = start_for(person.user, demo_exam(demo))
         sit(attempt, 1.0, random.Random(4))
         client = demo.client("correspondant-a")
         response = client.get(f"/correspondant/epreuves/{attempt.exam_id}/resultats/?format=csv")
@@ -92,7 +94,7 @@ class TestExports:
         rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
         assert rows[0][:3] == ["nom", "prenoms", "ine"] and "D1_pourcentage" in rows[0]
         line = rows[1]
-        assert line[0] == "Fontaine" and line[rows[0].index("D5_pourcentage")] == "100"
+        assert line[:2] == ["Delorme", "Agathe"] and line[rows[0].index("D5_pourcentage")] == "100"
         assert line[rows[0].index("D5_positif")] == "oui"
         response = client.get(f"/correspondant/epreuves/{attempt.exam_id}/resultats/?format=xlsx")
         sheet = load_workbook(io.BytesIO(response.content)).active

@@ -29,6 +29,7 @@ from c2i.portfolio.models import Evidence, EvidenceKind, Portfolio
 from tests.concurrency_support import race
 from tests.deliberation_support import submit
 
+from tests.persona_support import new_candidate
 
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path: Path) -> Path:
@@ -37,7 +38,9 @@ def media(settings, tmp_path: Path) -> Path:
 
 
 def a2(demo):
-    return demo.candidate("candidat-a2").enrolments.get(status=EnrolmentStatus.ACTIVE)
+    """A candidate of A's C2i1 session, whom jury-a and jury-a-membre judge."""
+    person = new_candidate(demo.institution_session("a"), first_names="Bruno", last_name="Saunier")
+    return person.enrolments.get(status=EnrolmentStatus.ACTIVE)
 
 
 def candidate_url(enrolment: Any) -> str:
@@ -123,7 +126,8 @@ class TestTwoJurorsOnTheCandidatePage:
         second = member.post(candidate_url(enrolment), {"competency": "D1.1", "value": "NV", "seen": seen_by_member})
         assert second.status_code == 409
         page = html.unescape(second.content.decode())
-        assert "Sophie Marchand a enregistré entre-temps une décision sur D1.1 (validée" in page
+        chair_name = demo.user("jury-a").get_full_name()
+        assert f"{chair_name} a enregistré entre-temps une décision sur D1.1 (validée" in page
         assert "la vôtre n'a pas été enregistrée" in page
         decision = current(enrolment, "D1.1")
         assert (decision.value, decision.decided_by) == ("V", demo.user("jury-a"))
@@ -180,7 +184,8 @@ class TestTwoJurorsOnTheGrid:
         )
         assert response.status_code == 409
         page = html.unescape(response.content.decode())
-        assert "Hugo PERRIN », D1.1 : Sophie Marchand a enregistré entre-temps une décision sur D1.1" in page
+        chair_name = demo.user("jury-a").get_full_name()
+        assert f"« Bruno SAUNIER », D1.1 : {chair_name} a enregistré entre-temps une décision sur D1.1" in page
         assert "Rien n'a été enregistré" in page
         # all or nothing: D1.2, which nobody else touched, is not recorded either…
         assert current(enrolment, "D1.1").value == "NV"

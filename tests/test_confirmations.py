@@ -20,6 +20,7 @@ from c2i.enrolment.models import Enrolment, EnrolmentStatus, Invitation, Invitat
 from c2i.portfolio import services as portfolio_services
 from c2i.portfolio.models import Evidence, EvidenceFile, Portfolio, Submission, SubmissionStatus
 from tests.deliberation_support import codes, submit_all, tests_at
+from tests.persona_support import new_candidate
 from tests.portfolio_support import codes as competencies
 from tests.portfolio_support import pdf_bytes
 
@@ -403,14 +404,15 @@ class TestErasure:
     def test_erasing_a_persons_data_asks_first(self, demo) -> None:
         from c2i.privacy.models import ErasureRequest, ErasureStatus
 
-        demo.client("candidat-a1").post("/mon-espace/donnees/")
-        request = ErasureRequest.objects.get(user__username="candidat-a1")
+        person = new_candidate(demo.institution_session("a"), first_names="Agathe", last_name="Delorme")
+        demo.client(person.user.username).post("/mon-espace/donnees/")
+        request = ErasureRequest.objects.get(user=person.user)
         response = demo.client("admin").post(f"/administration/effacements/{request.pk}/", {"action": "erase"})
         assert response.status_code == 200
         body = text(response)
-        assert "Effacer les données de Léa Fontaine ?" in body
+        assert "Effacer les données de Agathe Delorme ?" in body
         assert "Le compte est fermé ; l'identité, le portfolio et les portfolios soumis sont effacés" in body
-        # candidat-a1's enrolment is running: the reason, and no button to confirm
+        # the person's enrolment is running: the reason, and no button to confirm
         assert "Les données ne peuvent pas encore être effacées" in body and "est en cours" in body
         assert 'id="confirm-button"' not in body
         assert ErasureRequest.objects.get(pk=request.pk).status == ErasureStatus.PENDING

@@ -18,6 +18,7 @@ from c2i.enrolment.models import Candidate, CandidateStatus, Enrolment, Enrolmen
 from c2i.portfolio import services as portfolio_services
 from c2i.portfolio.models import EvidenceComment, Portfolio, Positioning, Submission, SubmissionStatus
 from tests.deliberation_support import submit
+from tests.persona_support import new_candidate, submitted_portfolio
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +37,15 @@ def seat_directly(demo, username: str) -> JuryMember:
     """A seat taken before the person enrolled (or before this check existed):
     the row is there, the services must still refuse."""
     return JuryMember.objects.create(institution_session=demo.institution_session("a"), user=demo.user(username))
+
+
+def fellow(demo) -> Enrolment:
+    """Another candidate of A's C2i1 session, with a submitted portfolio: what
+    the seated candidate must not reach."""
+    person = new_candidate(demo.institution_session("a"), first_names="Bruno", last_name="Saunier")
+    enrolment = person.enrolments.get(status=EnrolmentStatus.ACTIVE)
+    submitted_portfolio(enrolment)
+    return enrolment
 
 
 def decision_url(enrolment: Enrolment) -> str:
@@ -98,7 +108,7 @@ class TestASeatedCandidate:
 
     def test_the_session_and_its_candidates_are_out_of_reach(self, demo) -> None:
         seat_directly(demo, "candidat-a1")
-        a2 = enrolment_of(demo, "candidat-a2")
+        a2 = fellow(demo)
         client = demo.client("candidat-a1")
         for path in (
             f"/jury/sessions/{a2.institution_session_id}/",
@@ -108,7 +118,7 @@ class TestASeatedCandidate:
         ):
             response = client.get(path)
             assert response.status_code in (403, 404), path
-            assert "Perrin" not in response.content.decode(), path
+            assert "Saunier" not in response.content.decode(), path
 
     def test_the_jury_home_says_why_the_seat_is_void(self, demo) -> None:
         seat_directly(demo, "candidat-a1")
@@ -117,7 +127,7 @@ class TestASeatedCandidate:
 
     def test_the_other_candidates_submitted_portfolios_are_out_of_reach(self, demo) -> None:
         seat_directly(demo, "candidat-a1")
-        a2 = enrolment_of(demo, "candidat-a2")
+        a2 = fellow(demo)
         snapshot = Submission.objects.get(enrolment=a2, status=SubmissionStatus.SUBMITTED)
         client = demo.client("candidat-a1")
         assert client.get(f"/jury/dossiers/{snapshot.pk}/").status_code == 404
@@ -125,7 +135,7 @@ class TestASeatedCandidate:
         for file_id in file_ids[:2]:
             assert client.get(f"/jury/dossiers/{snapshot.pk}/fichiers/{file_id}/").status_code == 404
         listing = client.get("/jury/dossiers/")
-        assert "Perrin" not in listing.content.decode()
+        assert "Saunier" not in listing.content.decode()
 
     def test_decisions_through_the_pages_are_refused(self, demo) -> None:
         seat_directly(demo, "candidat-a1")

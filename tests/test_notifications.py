@@ -33,8 +33,9 @@ from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession,
 from c2i.notifications import services
 from c2i.notifications.models import NotificationKind, SentNotification
 from c2i.portfolio.models import SubmissionStatus
-from tests.assessment_support import start
+from tests.assessment_support import demo_exam, start, start_for
 from tests.credentials_support import ALL, SITE, enrolment_of, isolated, publish, set_outcome
+from tests.persona_support import new_candidate
 from tests.test_assessment_results import sit
 from tests.test_registration import FORM, the_code
 
@@ -143,23 +144,24 @@ class TestResults:
     def test_each_candidate_receives_their_own_results(
         self, demo: Any, django_capture_on_commit_callbacks: Any
     ) -> None:
-        attempt = start(demo)
+        exam = demo_exam(demo)
+        me = new_candidate(exam.institution_session, first_names="Agathe", last_name="Delorme")
+        other = new_candidate(exam.institution_session, first_names="Bruno", last_name="Saunier")
+        attempt = start_for(me.user, exam)
         sit(attempt, 0.8, random.Random(1))
-        other = start(demo, "candidat-a2", exam=attempt.exam)
-        sit(other, 0.2, random.Random(2))
+        sit(start_for(other.user, exam), 0.2, random.Random(2))
         with django_capture_on_commit_callbacks(execute=True):
-            assessment.publish_results(attempt.exam, demo.user("correspondant-a"))
-        a1, a2 = demo.candidate("candidat-a1"), demo.candidate("candidat-a2")
-        [message] = to(a1.email)
+            assessment.publish_results(exam, demo.user("correspondant-a"))
+        [message] = to(me.email)
         assert len(mail.outbox) == 2
         text, html = parts(message)
-        assert message.subject == f"C2i : vos résultats à « {attempt.exam.title} » sont publiés"
-        assert text.startswith("Bonjour Léa FONTAINE,")
+        assert message.subject == f"C2i : vos résultats à « {exam.title} » sont publiés"
+        assert text.startswith("Bonjour Agathe DELORME,")
         for result in attempt.domain_results.select_related("domain"):
             line = f"Domaine {result.domain.code} « {result.domain.title} » : {format_percent(result.percent)}, "
             assert line + ("positif" if result.positive else "non positif") in text
-        assert "Hugo" not in text and "PERRIN" not in text  # nobody else's
-        assert a2.last_name.upper() not in html
+        assert "Bruno" not in text and "SAUNIER" not in text.upper()  # nobody else's
+        assert "SAUNIER" not in html.upper()
         assert f"{SITE}/mon-espace/epreuves/{attempt.exam_id}/" in text
         assert "positif à partir de 50 %" in text
 

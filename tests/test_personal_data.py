@@ -26,8 +26,8 @@ from django.utils import timezone
 from c2i.accounts.models import AuditEntry
 from c2i.credentials import services as credentials
 from c2i.credentials.models import IssuedDocument
-from c2i.deliberation.models import CandidateOutcome, CompetencyDecision, Deliberation
-from c2i.enrolment.models import Candidate, Enrolment, EnrolmentStatus, Invitation
+from c2i.deliberation.models import CandidateOutcome, CompetencyDecision, Deliberation, OutcomeStatus
+from c2i.enrolment.models import Candidate, CandidateStatus, Enrolment, EnrolmentStatus, Invitation
 from c2i.portfolio.models import (
     Evidence,
     EvidenceComment,
@@ -41,11 +41,12 @@ from c2i.privacy import audit as trail
 from c2i.privacy import retention, services
 from c2i.privacy.models import ErasureRequest, ErasureStatus
 from tests import assessment_support as qcm
-from tests.credentials_support import certified_and_not
+from tests.credentials_support import ALL, publish, set_outcome
+from tests.persona_support import new_candidate, submitted_portfolio
 
 pytestmark = pytest.mark.django_db
 
-A1 = {"name": "FONTAINE", "email": "candidat-a1@c2i-demo.fr"}
+ME = {"first_names": "Agathe", "last_name": "Delorme", "email": "agathe.delorme@example.fr", "ine": "2200000017S"}
 
 
 @pytest.fixture(autouse=True)
@@ -58,20 +59,31 @@ def _own_files(settings: Any, tmp_path: Any) -> None:
     cache.clear()
 
 
-def a1_full_record(demo: Any) -> IssuedDocument:
-    """candidat-a1 with a bit of everything: a comment on an item, a sitting,
-    a jury decision, a published outcome and a certificate."""
-    a1 = demo.candidate("candidat-a1")
-    item = Evidence.objects.filter(portfolio__candidate=a1).first()
+def me(demo: Any) -> Candidate:
+    """The person whose data it is: a student of A's C2i1 session, enrolment under way."""
+    return new_candidate(demo.institution_session("a"), status=CandidateStatus.STUDENT, **ME)
+
+
+def full_record(demo: Any) -> tuple[Candidate, IssuedDocument]:
+    """The person with a bit of everything: a submitted portfolio, a comment
+    on its item, a sitting, a jury decision, a published outcome and a
+    certificate; beside them a fellow candidate of the session, not certified."""
+    person = me(demo)
+    enrolment = person.enrolments.get(status=EnrolmentStatus.ACTIVE)
+    submitted_portfolio(enrolment)
+    item = Evidence.objects.filter(portfolio__candidate=person).first()
     EvidenceComment.objects.create(evidence=item, author=demo.user("tuteur-a"), body="Très bonne analyse.")
-    qcm.start(demo, "candidat-a1")
-    enrolment, _a2 = certified_and_not(demo)
+    qcm.start_for(person.user, qcm.demo_exam(demo))
+    fellow = new_candidate(enrolment.institution_session, first_names="Bruno", last_name="Saunier")
+    set_outcome(enrolment, OutcomeStatus.CERTIFIED, ALL)
+    set_outcome(fellow.enrolments.get(), OutcomeStatus.NOT_CERTIFIED, ["D1", "D3"])
+    publish(enrolment.institution_session)
     CompetencyDecision.objects.create(
         enrolment=enrolment, competency_code="D1.1", value="V", decided_by=demo.user("jury-a"), comment="Solide."
     )
     document = credentials.produce_document(enrolment, None, notify=False)[1]
     assert document is not None
-    return document
+    return person, document
 
 
 def archive_of(client: Any) -> tuple[dict[str, Any], zipfile.ZipFile]:
@@ -98,10 +110,10 @@ def verification_page(client: Any, code: str) -> str:
 
 class TestDownload:
     def test_a_candidate_downloads_everything_stored_about_them(self, demo) -> None:
-        document = a1_full_record(demo)
-        data, zf = archive_of(demo.client("candidat-a1"))
-        assert data["account"]["username"] == "candidat-a1"
-        assert data["candidate"]["last_name"] == "Fontaine" or data["candidate"]["last_name"].upper() == A1["name"]
+        person, document = full_record(demo)
+        data, zf = archive_of(demo.client(person.user.username))
+        assert data["account"]["username"] == ME["email"]
+        assert data["candidate"]["last_name"] == "Delorme" and data["candidate"]["ine"] == ME["ine"]
         [enrolment] = [e for e in data["enrolments"] if e["status"] == EnrolmentStatus.ACTIVE]
         assert enrolment["submissions"] and enrolment["submissions"][0]["items"]
         assert enrolment["exam_attempts"][0]["questions"]
@@ -119,14 +131,14 @@ class TestDownload:
         assert zf.read(enrolment["documents"][0]["archive_path"]).startswith(b"%PDF")
 
     def test_the_archive_holds_no_secret_and_no_one_else(self, demo) -> None:
-        a1_full_record(demo)
-        data, _zf = archive_of(demo.client("candidat-a1"))
-        text = json.dumps(data)
+        person, _document = full_record(demo)
+        data, _zf = archive_of(demo.client(person.user.username))
+        text = json.dumps(data, ensure_ascii=False)
         assert '"password"' not in text and "pbkdf2" not in text and "md5$" not in text
-        assert "candidat-a2" not in text and "PERRIN" not in text.upper()  # a2, a fellow candidate
+        assert "bruno.saunier" not in text and "SAUNIER" not in text.upper()  # a fellow candidate
         assert "fraction" not in text  # no answer key of the question bank
         other, _zf = archive_of(demo.client("candidat-b1"))
-        assert A1["email"] not in json.dumps(other)
+        assert ME["email"] not in json.dumps(other)
 
     def test_my_space_links_to_the_page_and_only_candidates_reach_it(self, demo) -> None:
         space = demo.client("candidat-a1").get("/mon-espace/certification/").content.decode()
@@ -138,15 +150,14 @@ class TestDownload:
 
 class TestErasure:
     def test_it_waits_while_the_enrolment_is_under_way(self, demo) -> None:
-        user = demo.user("candidat-a1")
+        user = me(demo).user
         assert services.blockers(user)
         with pytest.raises(services.PrivacyError):
             services.erase(user, demo.user("admin"))
-        assert Candidate.objects.get(user=user).email == A1["email"]
+        assert Candidate.objects.get(user=user).email == ME["email"]
 
     def test_it_waits_for_the_appeal_period(self, demo) -> None:
-        a1_full_record(demo)
-        user = demo.user("candidat-a1")
+        user = full_record(demo)[0].user
         [reason] = services.blockers(user)
         assert "appeal" in reason or "recours" in reason
         age(Deliberation.objects.get(institution_session=demo.institution_session("a")), 62)
@@ -159,19 +170,18 @@ class TestErasure:
     def test_an_erasure_keeps_documents_verifiable_and_nothing_else(
         self, demo, django_capture_on_commit_callbacks
     ) -> None:
-        document = a1_full_record(demo)
+        a1, document = full_record(demo)
         age(Deliberation.objects.get(institution_session=demo.institution_session("a")), 90)
         public = demo.client(None)
         before_page = verification_page(public, document.code)
         before = credentials.public_fields(credentials.lookup(document.code))
-        a1 = demo.candidate("candidat-a1")
         enrolments = list(a1.enrolments.values_list("pk", flat=True))
         blobs = list(StoredFile.objects.filter(evidence_files__evidence__portfolio__candidate=a1).distinct())
         assert blobs
 
-        candidate_client = demo.client("candidat-a1")
+        candidate_client = demo.client(a1.user.username)
         candidate_client.post("/mon-espace/donnees/")
-        request = ErasureRequest.objects.get(user__username="candidat-a1")
+        request = ErasureRequest.objects.get(user=a1.user)
         with django_capture_on_commit_callbacks(execute=True):
             admin = demo.client("admin")
             asked = admin.post(f"/administration/effacements/{request.pk}/", {"action": "erase"})
@@ -187,7 +197,7 @@ class TestErasure:
         assert verification_page(public, document.code) == before_page
         # the identity is gone everywhere but on the issued documents
         dump = everything_but_documents()
-        for value in (A1["email"], "2100007919D", "candidat-a1", "Léa FONTAINE"):
+        for value in (ME["email"], ME["ine"], "Agathe Delorme", "Agathe DELORME", "Delorme"):
             assert value not in dump, value
         a1.refresh_from_db()
         assert a1.user.is_active is False and not a1.user.has_usable_password()
@@ -229,14 +239,15 @@ class TestErasure:
             assert client.post(f"/administration/effacements/{request.pk}/", {"action": "erase"}).status_code == 403
 
     def test_the_command_erases_an_account(self, demo) -> None:
+        username = me(demo).user.username
         with pytest.raises(CommandError):
-            call_command("erase_personal_data", user="candidat-a1", stdout=io.StringIO())
-        Enrolment.objects.filter(candidate__user__username="candidat-a1").update(
+            call_command("erase_personal_data", user=username, stdout=io.StringIO())
+        Enrolment.objects.filter(candidate__user__username=username).update(
             status=EnrolmentStatus.WITHDRAWN, withdrawn_at=timezone.now()
         )
         out = io.StringIO()
-        call_command("erase_personal_data", user="candidat-a1", stdout=out)
-        assert not Candidate.objects.filter(email=A1["email"]).exists()
+        call_command("erase_personal_data", user=username, stdout=out)
+        assert not Candidate.objects.filter(email=ME["email"]).exists()
 
 
 def everything_but_documents() -> str:
