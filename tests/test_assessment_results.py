@@ -10,7 +10,7 @@ import random
 import pytest
 from openpyxl import load_workbook
 
-from c2i.assessment import services
+from c2i.assessment import scoring, services
 from c2i.assessment.models import DomainResult
 from c2i.portfolio.models import Evidence, EvidenceKind
 from tests.assessment_support import correct_positions, demo_exam, items, new_candidates, shown, start, start_for
@@ -42,7 +42,7 @@ class TestPublication:
         html = page.content.decode()
         assert html.count('class="c2i-result"') == 5
         for result in DomainResult.objects.filter(attempt=attempt):
-            assert services.scoring.format_percent(result.percent) in html
+            assert scoring.format_percent(result.percent) in html
 
     def test_each_domain_result_enters_the_portfolio_as_kind_b(self, demo) -> None:
         attempt = start(demo)

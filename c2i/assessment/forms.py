@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from c2i.assessment import scoring
 from c2i.assessment.interchange import FORMATS
 from c2i.assessment.models import Exam, QuestionStatus, ReviewVerdict, parse_networks
-from c2i.assessment.services import AssessmentError, check_bank, default_domains
+from c2i.assessment.services.errors import AssessmentError
+from c2i.assessment.services.exams import check_bank, default_domains
 from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession
 from c2i.frameworks.models import Competency, Domain, Framework
 from c2i.lib.forms import DateTimeInput, DsfrModelForm, Form

@@ -32,7 +32,8 @@ from c2i.assessment.formats.model import (
 )
 from c2i.assessment.formats.moodle_xml import dump_moodle_xml, parse_moodle_xml
 from c2i.assessment.models import Question, QuestionKind, QuestionStatus
-from c2i.assessment.services import AssessmentError, OptionInput, create_question
+from c2i.assessment.services.errors import AssessmentError
+from c2i.assessment.services.questions import OptionInput, create_question
 from c2i.assessment.text import foreign_image
 from c2i.frameworks.models import Competency, Framework
 

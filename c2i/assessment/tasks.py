@@ -14,7 +14,7 @@ from django_tasks import task
 @task()
 def finalise_attempt_task(attempt_id: int) -> bool:
     from c2i.assessment.models import Attempt
-    from c2i.assessment.services import finalise_attempt
+    from c2i.assessment.services.results import finalise_attempt
 
     attempt = Attempt.objects.filter(pk=attempt_id).first()
     if attempt is None or attempt.closed_at is not None or not attempt.is_over():
@@ -25,6 +25,6 @@ def finalise_attempt_task(attempt_id: int) -> bool:
 
 @task()
 def close_expired_attempts_task() -> int:
-    from c2i.assessment.services import close_expired_attempts
+    from c2i.assessment.services.results import close_expired_attempts
 
     return close_expired_attempts()

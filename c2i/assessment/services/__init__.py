@@ -1,4 +1,121 @@
-"""Knowledge-test workflows (RULES.md R16–R19), being split into modules
-named after what they hold."""
+"""Knowledge-test workflows (RULES.md R16–R19), one module per part: the
+question bank (`questions`), its review (`review`), exams and the deadline
+rule (`exams`), sitting the test and saving answers (`sitting`), scoring and
+results (`results`). Each workflow runs in a transaction, writes its audit
+entry and raises `AssessmentError` (`errors`) with a code and a French
+message; access is decided before, by `c2i.assessment.access`.
 
-from c2i.assessment.services.sitting import *  # noqa: F403
+This module only re-exports the public names, for the callers that import
+the package itself."""
+
+from c2i.assessment.services.errors import AssessmentError
+from c2i.assessment.services.exams import (
+    EXAM_FIELDS,
+    bank_for,
+    check_bank,
+    check_not_deliberated,
+    create_exam,
+    deadline_for,
+    default_domains,
+    extra_minutes,
+    update_exam,
+)
+from c2i.assessment.services.questions import (
+    MAX_IMAGE_BYTES,
+    OptionInput,
+    check_editable,
+    check_image,
+    check_images,
+    check_options,
+    create_question,
+    fractions_for,
+    update_question,
+)
+from c2i.assessment.services.results import (
+    ItemRow,
+    Publication,
+    ResultRow,
+    close_expired_attempts,
+    exam_progress,
+    finalise_attempt,
+    item_statistics,
+    publish_results,
+    result_rows,
+)
+from c2i.assessment.services.review import (
+    latest_refusal,
+    required_approvals,
+    retire_question,
+    review_question,
+    submit_for_review,
+)
+from c2i.assessment.services.sitting import (
+    BAD_OPTION,
+    CODE_TRIES_WINDOW,
+    MAX_CODE_TRIES,
+    NOT_FOUND,
+    OVER,
+    SAVED,
+    STALE,
+    SaveResult,
+    clock_seq,
+    finish_attempt,
+    redraw,
+    reopen_attempt,
+    save_answer,
+    save_answers_in_sessions,
+    set_extra_time,
+    start_attempt,
+)
+
+__all__ = [
+    "BAD_OPTION",
+    "CODE_TRIES_WINDOW",
+    "EXAM_FIELDS",
+    "MAX_CODE_TRIES",
+    "MAX_IMAGE_BYTES",
+    "NOT_FOUND",
+    "OVER",
+    "SAVED",
+    "STALE",
+    "AssessmentError",
+    "ItemRow",
+    "OptionInput",
+    "Publication",
+    "ResultRow",
+    "SaveResult",
+    "bank_for",
+    "check_bank",
+    "check_editable",
+    "check_image",
+    "check_images",
+    "check_not_deliberated",
+    "check_options",
+    "clock_seq",
+    "close_expired_attempts",
+    "create_exam",
+    "create_question",
+    "deadline_for",
+    "default_domains",
+    "exam_progress",
+    "extra_minutes",
+    "finalise_attempt",
+    "finish_attempt",
+    "fractions_for",
+    "item_statistics",
+    "latest_refusal",
+    "publish_results",
+    "redraw",
+    "reopen_attempt",
+    "required_approvals",
+    "result_rows",
+    "retire_question",
+    "review_question",
+    "save_answer",
+    "save_answers_in_sessions",
+    "set_extra_time",
+    "start_attempt",
+    "submit_for_review",
+    "update_exam",
+    "update_question",
+]

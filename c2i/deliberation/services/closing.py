@@ -125,7 +125,7 @@ def close_blockers(institution_session: InstitutionSession, now: Any = None) -> 
 
 def _end_running_sittings(institution_session: InstitutionSession, actor: User, now: Any) -> int:
     """A sitting still running when the jury closes ends then, scored as it stands."""
-    from c2i.assessment.services import finish_attempt
+    from c2i.assessment.services.sitting import finish_attempt
 
     ended = 0
     for attempt in _running_sittings(institution_session, now):

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from c2i.assessment.services import close_expired_attempts
+from c2i.assessment.services.results import close_expired_attempts
 
 
 class Command(BaseCommand):

@@ -1,0 +1,241 @@
+"""Results (R18): a sitting scored once over, the results published into the
+candidates' portfolios (R7), the exam's tables and item statistics."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from c2i.accounts.models import User, audit
+from c2i.assessment import scoring
+from c2i.assessment.models import (
+    CLOSED,
+    Attempt,
+    AttemptQuestion,
+    DomainResult,
+    Exam,
+    Option,
+    Question,
+)
+from c2i.assessment.services.errors import AssessmentError
+from c2i.notifications import services as notifications
+
+
+@transaction.atomic
+def finalise_attempt(attempt: Attempt, now: dt.datetime | None = None) -> Attempt:
+    """Score a sitting that is over (R18); idempotent. Answers in flight are
+    either committed before this (row locks) or refused after it (`CLOSED`)."""
+    now = now or timezone.now()
+    attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+    if attempt.closed_at is not None:
+        return attempt
+    if not attempt.is_over(now):
+        raise AssessmentError("running", _("This sitting is still running."))
+    AttemptQuestion.objects.filter(attempt=attempt).update(open_until=CLOSED)
+    items = list(attempt.items.all())
+    correct: dict[int, set[int]] = defaultdict(set)
+    for question_id, position in Option.objects.filter(
+        question_id__in=[i.question_id for i in items], fraction__gt=0
+    ).values_list("question_id", "position"):
+        correct[question_id].add(position)
+    by_domain: dict[int, list[float]] = defaultdict(list)
+    for item in items:
+        item.score = scoring.question_score(correct[item.question_id], item.ticked_positions(), item.n_options)
+        by_domain[item.domain_id].append(item.score)
+    AttemptQuestion.objects.bulk_update(items, ["score"])
+    DomainResult.objects.filter(attempt=attempt).delete()
+    DomainResult.objects.bulk_create(
+        DomainResult(
+            attempt=attempt,
+            domain_id=domain_id,
+            questions=len(scores),
+            percent=(percent := scoring.domain_percent(scores)),
+            positive=scoring.is_positive(percent),
+        )
+        for domain_id, scores in by_domain.items()
+    )
+    attempt.score = scoring.domain_percent([i.score for i in items if i.score is not None]) if items else None
+    attempt.closed_at = now
+    attempt.save(update_fields=["score", "closed_at"])
+    audit(
+        None,
+        "assessment.attempt_close",
+        attempt,
+        score=attempt.score,
+        answered=sum(1 for i in items if i.ticked is not None),
+    )
+    if attempt.exam.results_published_at is not None and _publish_attempt(attempt, None):
+        transaction.on_commit(lambda: notifications.results_published(attempt.exam_id))  # a late sitting's e-mail
+    return attempt
+
+
+def close_expired_attempts(now: dt.datetime | None = None) -> int:
+    """Score every sitting whose deadline has passed (the periodic task and
+    `manage.py close_expired_attempts`); the number scored."""
+    now = now or timezone.now()
+    closed = 0
+    for attempt in Attempt.objects.filter(closed_at__isnull=True).filter(
+        Q(deadline__lte=now) | Q(submitted_at__isnull=False)
+    ):
+        finalise_attempt(attempt, now=now)
+        closed += 1
+    return closed
+
+
+def _publish_attempt(attempt: Attempt, actor: User | None) -> int:
+    """Each domain result enters the candidate's portfolio as evidence of
+    kind (b) (R7), once."""
+    from c2i.portfolio.services import add_test_result_evidence, open_portfolio
+
+    results = list(
+        attempt.domain_results.filter(evidence__isnull=True).select_related("domain").order_by("domain__position")
+    )
+    if not results:
+        return 0
+    enrolment = attempt.enrolment
+    exam = attempt.exam
+    framework = exam.institution_session.session.framework
+    portfolio = open_portfolio(enrolment.candidate, framework, actor)
+    when = timezone.localtime(attempt.started_at).strftime("%d/%m/%Y")
+    for result in results:
+        outcome = _("positive") if result.positive else _("not positive")
+        title = _("Knowledge test %(domain)s: %(percent)s (%(outcome)s)") % {
+            "domain": result.domain.code,
+            "percent": scoring.format_percent(result.percent),
+            "outcome": outcome,
+        }
+        summary = _(
+            "%(exam)s, %(institution)s, %(date)s. Domain %(domain)s « %(title)s »: %(percent)s over "
+            "%(questions)s questions, %(outcome)s (R18: positive at 50 %% or more). A test result never "
+            "validates a competency on its own (R10)."
+        ) % {
+            "exam": exam.title,
+            "institution": exam.institution_session.institution.name,
+            "date": when,
+            "domain": result.domain.code,
+            "title": result.domain.title,
+            "percent": scoring.format_percent(result.percent),
+            "questions": result.questions,
+            "outcome": outcome,
+        }
+        competencies = list(result.domain.competencies.filter(retired=False))
+        evidence = add_test_result_evidence(portfolio, title, competencies, summary, actor)
+        result.evidence = evidence
+        result.save(update_fields=["evidence"])
+    return len(results)
+
+
+@dataclass(frozen=True)
+class Publication:
+    published: int  # sittings whose results entered the portfolios now
+    running: int  # sittings still running: published when they end
+
+
+@transaction.atomic
+def publish_results(exam: Exam, actor: User | None) -> Publication:
+    """Show the results to the candidates and put them in their portfolios.
+    Sittings still running are published as they end."""
+    exam = Exam.objects.select_for_update().get(pk=exam.pk)
+    now = timezone.now()
+    for attempt in exam.attempts.filter(closed_at__isnull=True):
+        if attempt.is_over(now):
+            finalise_attempt(attempt, now=now)
+    closed = list(exam.attempts.filter(closed_at__isnull=False).select_related("enrolment__candidate"))
+    if not closed:
+        raise AssessmentError("nothing_to_publish", _("No sitting of this test has ended yet: nothing to publish."))
+    first = exam.results_published_at is None
+    if first:
+        exam.results_published_at = now
+        exam.save(update_fields=["results_published_at"])
+    published = sum(1 for attempt in closed if _publish_attempt(attempt, actor))
+    running = exam.attempts.filter(closed_at__isnull=True).count()
+    audit(actor, "assessment.results_publish", exam, published=published, running=running, first=first)
+    if published:
+        transaction.on_commit(lambda: notifications.results_published(exam.pk))  # e-mails, by the worker
+    return Publication(published, running)
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    attempt: Attempt
+    by_domain: dict[str, DomainResult]
+
+
+def result_rows(exam: Exam) -> list[ResultRow]:
+    attempts = list(
+        exam.attempts.select_related("enrolment__candidate").order_by(
+            "enrolment__candidate__last_name", "enrolment__candidate__first_names"
+        )
+    )
+    results: dict[int, dict[str, DomainResult]] = defaultdict(dict)
+    for result in DomainResult.objects.filter(attempt__exam=exam).select_related("domain"):
+        results[result.attempt_id][result.domain.code] = result
+    return [ResultRow(a, results[a.pk]) for a in attempts]
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    question_id: int
+    name: str
+    competency: str
+    stats: scoring.ItemStats
+
+    @property
+    def flags(self) -> list[str]:
+        """Why the question deserves a look (empty below 12 sittings)."""
+        s = self.stats
+        found: list[str] = []
+        if s.discrimination is None and s.upper_lower is None:
+            return found
+        if s.difficulty is not None and s.difficulty < 0.2:
+            found.append(_("very hard"))
+        if s.difficulty is not None and s.difficulty > 0.9:
+            found.append(_("very easy"))
+        if (s.discrimination is not None and s.discrimination < 0.2) or (
+            s.upper_lower is not None and s.upper_lower < 0.2
+        ):
+            found.append(_("does not discriminate"))
+        return found
+
+
+def item_statistics(attempts: Any, question_ids: Iterable[int] | None = None) -> list[ItemRow]:
+    """Per question, over the scored sittings given: difficulty (mean score),
+    point-biserial correlation with the rest of the test, upper–lower index
+    (`scoring.item_statistics`; no discrimination below 12 sittings)."""
+    wanted = set(question_ids) if question_ids is not None else None
+    rows = list(
+        AttemptQuestion.objects.filter(
+            attempt__in=attempts, attempt__closed_at__isnull=False, score__isnull=False
+        ).values_list("attempt_id", "question_id", "score")
+    )
+    totals: dict[int, float] = defaultdict(float)
+    for attempt_id, _question_id, score in rows:
+        totals[attempt_id] += float(score or 0)
+    pairs: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    for attempt_id, question_id, score in rows:
+        if wanted is None or question_id in wanted:
+            pairs[question_id].append((float(score or 0), totals[attempt_id] - float(score or 0)))  # rest score
+    questions = {q.pk: q for q in Question.objects.filter(pk__in=list(pairs)).select_related("competency")}
+    result = [
+        ItemRow(pk, questions[pk].name, questions[pk].competency.code, scoring.item_statistics(values))
+        for pk, values in pairs.items()
+    ]
+    return sorted(result, key=lambda r: (r.competency, r.question_id))
+
+
+def exam_progress(exam: Exam) -> dict[str, int]:
+    now = timezone.now()
+    counts = exam.attempts.aggregate(
+        started=Count("id"),
+        closed=Count("id", filter=Q(closed_at__isnull=False)),
+        running=Count("id", filter=Q(closed_at__isnull=True, submitted_at__isnull=True, deadline__gt=now)),
+    )
+    return {k: int(v or 0) for k, v in counts.items()}
