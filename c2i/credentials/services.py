@@ -133,7 +133,7 @@ def document_data(enrolment: Enrolment, memo: dict[str, Any] | None = None) -> D
     them in. `memo` shares the framework's domains across the documents of a
     batch."""
     from c2i.deliberation.models import OutcomeStatus
-    from c2i.deliberation.services import carried_over_many
+    from c2i.deliberation.services.outcomes import carried_over_many
 
     memo = {} if memo is None else memo
     final = _final_outcome(enrolment, memo)

@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from c2i.credentials import services as credentials_services
-from c2i.deliberation import services
 from c2i.deliberation.models import CandidateOutcome, DeliberationStatus, JuryMember, OutcomeStatus
+from c2i.deliberation.services.closing import close_blockers
+from c2i.deliberation.services.guards import get_deliberation
+from c2i.deliberation.services.outcomes import active_enrolments
 from c2i.enrolment.models import InstitutionSession
 from c2i.lib.confirm import Confirmation, Reason
 
@@ -29,7 +31,7 @@ class ClosingCounts:
 
 
 def closing_counts(institution_session: InstitutionSession) -> ClosingCounts:
-    enrolments = list(services.active_enrolments(institution_session).values_list("pk", flat=True))
+    enrolments = list(active_enrolments(institution_session).values_list("pk", flat=True))
     outcomes = {
         o.enrolment_id: o
         for o in CandidateOutcome.objects.filter(enrolment_id__in=enrolments).only(
@@ -84,7 +86,7 @@ def close(
     institution_session: InstitutionSession, reason: str = "", error: str = "", reason_error: str = ""
 ) -> Confirmation:
     counts = closing_counts(institution_session)
-    blockers = list(services.close_blockers(institution_session))
+    blockers = list(close_blockers(institution_session))
     consequences = [_decided_line(counts), _outcomes_line(counts)]
     warnings = list(blockers)
     if counts.undecided:
@@ -105,9 +107,7 @@ def close(
         _("The minutes are drawn up with the closing date; the results are not shown to candidates until published."),
     ]
     return Confirmation(
-        blocked=""
-        if services.get_deliberation(institution_session).is_open
-        else _("This deliberation is closed already."),
+        blocked="" if get_deliberation(institution_session).is_open else _("This deliberation is closed already."),
         title=_("Close the deliberation of %(session)s?") % {"session": institution_session},
         lead=ngettext(
             "%(n)s active candidate in this session.", "%(n)s active candidates in this session.", counts.candidates
@@ -180,7 +180,7 @@ def issuance_lines(counts: dict[str, int]) -> list[str]:
 
 def publish(institution_session: InstitutionSession) -> Confirmation:
     counts = credentials_services.issuance_counts(institution_session)
-    status = services.get_deliberation(institution_session).status
+    status = get_deliberation(institution_session).status
     blocked = ""
     if status == DeliberationStatus.OPEN:
         blocked = _("Close the deliberation first: only a closed deliberation is published.")
@@ -211,7 +211,7 @@ def remove_member(member: JuryMember) -> Confirmation:
         consequences.append(_("The jury then has no chair: name one before the deliberation is closed."))
     return Confirmation(
         blocked=""
-        if services.get_deliberation(member.institution_session).is_open
+        if get_deliberation(member.institution_session).is_open
         else _("The deliberation is closed: its jury no longer changes."),
         title=_("Remove %(name)s from the jury?") % {"name": name},
         consequences=consequences,

@@ -25,8 +25,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from c2i.assessment.scoring import format_percent
-from c2i.deliberation import rules, services, sources
+from c2i.deliberation import rules, sources
 from c2i.deliberation.models import CandidateOutcome, Deliberation, DeliberationStatus, OutcomeStatus
+from c2i.deliberation.services.outcomes import carried_over_many, current_decision_rows
+from c2i.deliberation.services.policy import policy_for
 from c2i.enrolment.models import Enrolment, EnrolmentStatus, Session
 
 VALIDATED, NOT_VALIDATED, CARRIED_OVER, UNDECIDED = "validated", "not_validated", "carried_over", "undecided"
@@ -239,17 +241,15 @@ def candidate_result(enrolment: Enrolment) -> CandidateResult:
     if state != PUBLISHED or outcome is None or deliberation is None:
         return empty
 
-    policy = services.policy_for(framework)
+    policy = policy_for(framework)
     known = {c for d in policy.domains for c in d.competencies}
-    rows = {code: row for (_e, code), row in services.current_decision_rows([enrolment.pk]).items() if code in known}
+    rows = {code: row for (_e, code), row in current_decision_rows([enrolment.pk]).items() if code in known}
     decisions = {code: rules.Decision(row.value) for code, row in rows.items() if row.value}
     domain_codes = {d.code for d in policy.domains}
     percents = {code: p for code, p in sources.test_percentages(enrolment).items() if code in domain_codes}
     carried = frozenset(outcome.carried_over) & domain_codes
     engine = rules.deliberate(policy, rules.CandidateFile(decisions, percents, carried))
-    carried_from = services.carried_over_many(framework.pk, [(enrolment.pk, enrolment.identity_key)]).get(
-        enrolment.pk, {}
-    )
+    carried_from = carried_over_many(framework.pk, [(enrolment.pk, enrolment.identity_key)]).get(enrolment.pk, {})
     titles = {d.code: d.title for d in framework.domains.all()}
     competency_titles = dict(framework.domains.values_list("competencies__code", "competencies__title"))
     specs = {d.code: d for d in policy.domains}

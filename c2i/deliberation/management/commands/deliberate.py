@@ -16,8 +16,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from c2i.deliberation import grid, services
+from c2i.deliberation import grid
 from c2i.deliberation.rules import deliberate
+from c2i.deliberation.services.decisions import import_grid
+from c2i.deliberation.services.jury import command_actor
+from c2i.deliberation.services.outcomes import active_enrolments, compute_outcomes
+from c2i.deliberation.services.policy import policy_for
 from c2i.enrolment.models import InstitutionSession
 from c2i.frameworks.models import Framework
 from c2i.lib.errors import DomainError
@@ -44,7 +48,7 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Fichier illisible : {path} ({error.strerror}).") from error
         try:
-            policy = services.policy_for(framework)
+            policy = policy_for(framework)
             rows = grid.read_grid(data, path.name, policy)
             if options["session"] is None:
                 results = [(row.candidate, deliberate(policy, row.file())) for row in rows]
@@ -65,12 +69,10 @@ class Command(BaseCommand):
         )
         if institution_session is None or institution_session.session.framework_id != framework.pk:
             raise CommandError(f"Session d'établissement {session_id} introuvable pour {framework.code}.")
-        actor = services.command_actor(institution_session)
-        written = services.import_grid(institution_session, data, name, actor)
+        actor = command_actor(institution_session)
+        written = import_grid(institution_session, data, name, actor)
         self.stderr.write(f"{written} décision(s) enregistrée(s).")
-        candidates = services.active_enrolments(institution_session).values_list(
-            "pk", "candidate__ine", "candidate__email"
-        )
+        candidates = active_enrolments(institution_session).values_list("pk", "candidate__ine", "candidate__email")
         matched = grid.match_candidates(rows, candidates)
-        computed = services.compute_outcomes(institution_session, set(matched.values()))
+        computed = compute_outcomes(institution_session, set(matched.values()))
         return [(row.candidate, computed[matched[row.line]].outcome) for row in rows]
