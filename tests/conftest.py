@@ -107,6 +107,14 @@ def demo_with_communes(db: None) -> Demo:
     return Demo()
 
 
+@pytest.fixture
+def media(settings, tmp_path: Path) -> Path:
+    """Uploaded files of one test, in a folder of its own (a test that counts
+    the files on disk sees only its own)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 # --- a real server for the browser journeys ---------------------------------
 
 

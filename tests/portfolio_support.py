@@ -1,17 +1,22 @@
 """Helpers shared by the portfolio tests: real files of each accepted type,
-and the form data of an evidence item."""
+the form data of an evidence item, a demo candidate's portfolio and items
+made through the service. (The `media` fixture, a folder of uploads for one
+test, is in conftest.py.)"""
 
 from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from c2i.frameworks.models import Competency
 from c2i.demo.portfolio import odt_file, pdf_file, png_chart
+from c2i.frameworks.models import Competency
+from c2i.portfolio import services
+from c2i.portfolio.models import Evidence, Portfolio
 
 
 def pdf_bytes(title: str = "Rapport") -> bytes:
@@ -80,3 +85,24 @@ def item_data(**overrides: Any) -> dict[str, Any]:
 
 def stored_files(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()]
+
+
+LINK = "https://www.example.org/expose"
+
+
+def portfolio_of(demo: Any, username: str = "candidat-a1") -> Portfolio:
+    """The C2i1 portfolio the demo gives that candidate."""
+    return Portfolio.objects.get(candidate=demo.candidate(username), framework__code="C2i1")
+
+
+def draft(**fields: Any) -> services.EvidenceDraft:
+    """An item of kind (a) titled « Un exposé », citing D1.1; any field changed."""
+    values: dict[str, Any] = {"kind": "a", "title": "Un exposé", "competencies": codes("D1.1"), **fields}
+    return services.EvidenceDraft(**values)
+
+
+def new_item(portfolio: Portfolio, files: Sequence[tuple[str, bytes]] = (), **fields: Any) -> Evidence:
+    """An item the candidate adds through the service: `draft(**fields)`
+    with these files (name, bytes). It needs a file or a link."""
+    uploads = [services.Upload.from_bytes(name, data) for name, data in files]
+    return services.create_evidence(portfolio, portfolio.candidate.user, draft(**fields), uploads)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import zipfile
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -16,23 +15,13 @@ from c2i.accounts.models import AuditEntry
 from c2i.enrolment.models import CandidateStatus, Enrolment, EnrolmentStatus
 from c2i.frameworks.models import Competency
 from c2i.portfolio import services
-from c2i.portfolio.models import Evidence, EvidenceKind, Portfolio
+from c2i.portfolio.models import Evidence, EvidenceKind
 from c2i.portfolio.progress import State, portfolio_overview
-from tests.portfolio_support import codes, item_data, odt_bytes, pdf_bytes, upload
+from tests.portfolio_support import LINK, codes, item_data, new_item, odt_bytes, pdf_bytes, portfolio_of, upload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))"]
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-def portfolio_of(demo, username: str = "candidat-a1") -> Portfolio:
-    return Portfolio.objects.get(candidate=demo.candidate(username), framework__code="C2i1")
 
 
 class MarkupProbe(HTMLParser):
@@ -263,17 +252,13 @@ class TestHostileText:
     )
     def test_reflections_comments_and_titles_reach_no_browser_as_markup(self, demo, hostile: str, shown: str) -> None:
         portfolio = portfolio_of(demo)
-        evidence = services.create_evidence(
+        evidence = new_item(
             portfolio,
-            None,
-            services.EvidenceDraft(
-                kind="c",
-                title=f"Titre {hostile}",
-                context=hostile,
-                competencies=codes("D1.1"),
-                reflection=f"Mon analyse {hostile}",
-                link="https://www.example.org/",
-            ),
+            kind="c",
+            title=f"Titre {hostile}",
+            context=hostile,
+            reflection=f"Mon analyse {hostile}",
+            link=LINK,
         )
         services.add_comment(evidence, demo.user("tuteur-a"), f"Commentaire {hostile}")
         services.position(portfolio, codes("D1.1")[0], "acquired", f"Positionnement {hostile}", demo.user("tuteur-a"))
@@ -288,16 +273,11 @@ class TestHostileText:
         assert shown in pages[0].content.decode()  # the reflection and the comment, shown as text
 
     def test_markdown_still_works(self, demo) -> None:
-        evidence = services.create_evidence(
+        evidence = new_item(
             portfolio_of(demo),
-            None,
-            services.EvidenceDraft(
-                kind="a",
-                title="Markdown",
-                competencies=codes("D1.1"),
-                reflection="**important** et [source](https://www.example.org/source)",
-                link="https://www.example.org/",
-            ),
+            title="Markdown",
+            reflection="**important** et [source](https://www.example.org/source)",
+            link=LINK,
         )
         html = demo.client("candidat-a1").get(evidence.get_absolute_url()).content.decode()
         assert "<strong>important</strong>" in html
@@ -326,16 +306,12 @@ class TestAuditAndExport:
     def test_the_export_holds_every_file_and_a_summary(self, demo) -> None:
         portfolio = portfolio_of(demo)
         data = pdf_bytes("Export")
-        services.create_evidence(
+        new_item(
             portfolio,
-            None,
-            services.EvidenceDraft(
-                kind="a",
-                title="Pour l'export <script>alert(1)</script>",
-                competencies=codes("D3.4"),
-                reflection="Analyse **en gras**",
-            ),
-            uploads=[services.Upload.from_bytes("tableau.pdf", data)],
+            files=[("tableau.pdf", data)],
+            title="Pour l'export <script>alert(1)</script>",
+            competencies=codes("D3.4"),
+            reflection="Analyse **en gras**",
         )
         response = demo.client("candidat-a1").get("/mon-espace/dossier/C2i1/export/")
         assert response.status_code == 200 and response["Content-Type"] == "application/zip"

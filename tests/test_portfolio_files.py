@@ -13,44 +13,26 @@ from django.test import override_settings
 
 from c2i.accounts.models import AuditEntry
 from c2i.portfolio import filetypes, services
-from c2i.portfolio.models import Evidence, EvidenceFile, Portfolio, StoredFile
+from c2i.portfolio.models import Evidence, EvidenceFile, StoredFile
 from tests.portfolio_support import (
     ELF,
     HTML,
+    LINK,
     MZ,
-    codes,
     item_data,
     jpeg_bytes,
+    new_item,
     odt_bytes,
     ooxml_bytes,
     pdf_bytes,
     png_bytes,
+    portfolio_of,
     stored_files,
     upload,
     zip_bytes,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-def portfolio_of(demo, username: str = "candidat-a1") -> Portfolio:
-    return Portfolio.objects.get(candidate=demo.candidate(username), framework__code="C2i1")
-
-
-def new_item(demo, username: str = "candidat-a1") -> Evidence:
-    return services.create_evidence(
-        portfolio_of(demo, username),
-        demo.user(username),
-        services.EvidenceDraft(
-            kind="a", title="Un exposé", competencies=codes("D1.1"), link="https://www.example.org/expose"
-        ),
-    )
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 
 def compressed_mimetype_odt() -> bytes:
@@ -148,7 +130,7 @@ class TestUploadRefusals:
     def test_it_refuses_a_file_with_its_reason_and_stores_nothing(
         self, demo, media: Path, name: str, data: bytes, reason: str
     ) -> None:
-        item = new_item(demo)
+        item = new_item(portfolio_of(demo), link=LINK)
         before = (StoredFile.objects.count(), EvidenceFile.objects.count(), AuditEntry.objects.count())
         response = demo.client("candidat-a1").post(
             f"/mon-espace/dossier/C2i1/elements/{item.pk}/fichiers/", {"files": upload(name, data)}
@@ -160,7 +142,7 @@ class TestUploadRefusals:
         assert stored_files(media) == []
 
     def test_an_oversize_file_is_refused_before_it_is_read(self, demo, media: Path) -> None:
-        item = new_item(demo)
+        item = new_item(portfolio_of(demo), link=LINK)
         with override_settings(C2I_MAX_FILE_BYTES=1000):
             response = demo.client("candidat-a1").post(
                 f"/mon-espace/dossier/C2i1/elements/{item.pk}/fichiers/",
@@ -171,7 +153,7 @@ class TestUploadRefusals:
         assert not EvidenceFile.objects.filter(evidence=item).exists() and stored_files(media) == []
 
     def test_the_portfolio_limit_holds_across_files(self, demo, media: Path) -> None:
-        item = new_item(demo)
+        item = new_item(portfolio_of(demo), link=LINK)
         data = pdf_bytes()
         with override_settings(C2I_MAX_PORTFOLIO_BYTES=item.portfolio.stored_bytes() + len(data) + 10):
             services.add_files(item, [services.Upload.from_bytes("un.pdf", data)], None)
@@ -182,7 +164,7 @@ class TestUploadRefusals:
 
     @pytest.mark.parametrize("name", ["../../etc/rapport.pdf", "..\\rapport.pdf", "rap\x1bport.pdf", "rap\nport.pdf"])
     def test_names_with_a_path_or_control_characters_are_refused(self, demo, media: Path, name: str) -> None:
-        item = new_item(demo)
+        item = new_item(portfolio_of(demo), link=LINK)
         with pytest.raises(services.FileRefused) as error:
             services.add_files(item, [services.Upload.from_bytes(name, pdf_bytes())], demo.user("candidat-a1"))
         assert "est refusé" in error.value.message
@@ -191,7 +173,7 @@ class TestUploadRefusals:
 
     def test_over_http_a_path_in_the_name_never_reaches_the_disk(self, demo, media: Path) -> None:
         # Django's multipart parser keeps only the last component; the stored name is plain.
-        item = new_item(demo)
+        item = new_item(portfolio_of(demo), link=LINK)
         demo.client("candidat-a1").post(
             f"/mon-espace/dossier/C2i1/elements/{item.pk}/fichiers/",
             {"files": upload("../../x/rapport.pdf", pdf_bytes())},
@@ -202,7 +184,7 @@ class TestUploadRefusals:
         assert "rapport" not in stored.blob.storage_name
 
     def test_one_bad_file_among_several_stores_none(self, demo, media: Path) -> None:
-        item = new_item(demo)
+        item = new_item(portfolio_of(demo), link=LINK)
         response = demo.client("candidat-a1").post(
             f"/mon-espace/dossier/C2i1/elements/{item.pk}/fichiers/",
             {"files": [upload("bon.pdf", pdf_bytes()), upload("mauvais.pdf", ELF)]},
@@ -211,7 +193,7 @@ class TestUploadRefusals:
         assert not EvidenceFile.objects.filter(evidence=item).exists() and stored_files(media) == []
 
     def test_a_failure_after_writing_removes_the_written_file(self, demo, media: Path, monkeypatch) -> None:
-        item = new_item(demo)
+        item = new_item(portfolio_of(demo), link=LINK)
 
         def broken(*args: object, **kwargs: object) -> None:
             raise RuntimeError("database gone")
@@ -243,7 +225,7 @@ class TestUploadAccepted:
     def test_a_valid_pdf_and_odt_are_stored_and_downloaded(
         self, demo, media: Path, name: str, data: bytes, content_type: str
     ) -> None:
-        item = new_item(demo)
+        item = new_item(portfolio_of(demo), link=LINK)
         client = demo.client("candidat-a1")
         response = client.post(f"/mon-espace/dossier/C2i1/elements/{item.pk}/fichiers/", {"files": upload(name, data)})
         assert response.status_code == 302
@@ -260,7 +242,7 @@ class TestUploadAccepted:
         assert f"filename*=UTF-8''{name}" in download["Content-Disposition"]
 
     def test_the_download_name_keeps_accents_in_rfc_5987_form(self, demo, media: Path) -> None:
-        item = new_item(demo)
+        item = new_item(portfolio_of(demo), link=LINK)
         (stored,) = services.add_files(item, [services.Upload.from_bytes("Synthèse « été ».pdf", pdf_bytes())], None)
         response = demo.client("candidat-a1").get(f"/dossiers/fichiers/{stored.pk}/")
         disposition = response["Content-Disposition"]
@@ -268,14 +250,14 @@ class TestUploadAccepted:
         assert "filename*=UTF-8''Synth%C3%A8se%20%C2%AB%20%C3%A9t%C3%A9%20%C2%BB.pdf" in disposition
 
     def test_a_name_without_extension_gets_the_detected_one(self, demo, media: Path) -> None:
-        item = new_item(demo)
+        item = new_item(portfolio_of(demo), link=LINK)
         (stored,) = services.add_files(item, [services.Upload.from_bytes("scan", png_bytes())], None)
         assert stored.original_name == "scan.png" and stored.blob.filetype == "png"
 
     def test_removing_a_file_deletes_its_bytes_when_nothing_else_refers_to_them(
         self, demo, media: Path, django_capture_on_commit_callbacks
     ) -> None:
-        item = new_item(demo)
+        item = new_item(portfolio_of(demo), link=LINK)
         (stored,) = services.add_files(item, [services.Upload.from_bytes("a.pdf", pdf_bytes())], None)
         path = media / stored.blob.storage_name
         with django_capture_on_commit_callbacks(execute=True):
@@ -285,7 +267,7 @@ class TestUploadAccepted:
         assert AuditEntry.objects.filter(action="portfolio.file_remove", object_id=str(stored.pk)).exists()
 
     def test_another_candidate_cannot_download_or_remove_it(self, demo, media: Path) -> None:
-        item = new_item(demo)
+        item = new_item(portfolio_of(demo), link=LINK)
         (stored,) = services.add_files(item, [services.Upload.from_bytes("a.pdf", pdf_bytes())], None)
         other = demo.client("candidat-b1")
         assert other.get(f"/dossiers/fichiers/{stored.pk}/").status_code == 404

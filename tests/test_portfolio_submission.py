@@ -15,25 +15,14 @@ from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession
 from c2i.portfolio import services
 from c2i.portfolio.models import (
     Evidence,
-    Portfolio,
     Submission,
     SubmissionStatus,
     SubmittedEvidence,
     SubmittedFile,
 )
-from tests.portfolio_support import codes, pdf_bytes
+from tests.portfolio_support import codes, new_item, pdf_bytes, portfolio_of
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-def portfolio_of(demo, username: str = "candidat-a1") -> Portfolio:
-    return Portfolio.objects.get(candidate=demo.candidate(username), framework__code="C2i1")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 
 def enrolment_of(demo, username: str = "candidat-a1") -> Enrolment:
@@ -45,13 +34,13 @@ def current(demo, username: str = "candidat-a1") -> Submission:
 
 
 def with_file(demo, title: str = "Rapport final", data: bytes | None = None) -> Evidence:
-    return services.create_evidence(
+    """candidat-a1's item for D3.1, its reflection and one PDF (as the snapshot tests check them)."""
+    return new_item(
         portfolio_of(demo),
-        demo.user("candidat-a1"),
-        services.EvidenceDraft(
-            kind="a", title=title, competencies=codes("D3.1"), reflection="Première version de l'analyse."
-        ),
-        uploads=[services.Upload.from_bytes("rapport.pdf", data or pdf_bytes(title))],
+        files=[("rapport.pdf", data or pdf_bytes(title))],
+        title=title,
+        competencies=codes("D3.1"),
+        reflection="Première version de l'analyse.",
     )
 
 

@@ -4,25 +4,13 @@ sees, the history kept, and nobody outside the institution (R9)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from c2i.accounts.models import AuditEntry, Membership, Role, User
-from c2i.portfolio.models import EvidenceComment, Portfolio, Positioning, PositioningLevel
-from tests.portfolio_support import codes
+from c2i.portfolio.models import EvidenceComment, Positioning, PositioningLevel
+from tests.portfolio_support import codes, portfolio_of
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-def portfolio_of(demo, username: str = "candidat-a1") -> Portfolio:
-    return Portfolio.objects.get(candidate=demo.candidate(username), framework__code="C2i1")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 
 class TestTutors:
