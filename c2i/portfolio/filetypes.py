@@ -16,6 +16,8 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 
+from c2i.lib import images
+
 
 @dataclass(frozen=True)
 class FileType:
@@ -151,10 +153,9 @@ def _text_extension_ok(ext: str) -> bool:
 def _detect_content(data: bytes) -> FileType:
     if data.startswith(b"%PDF-"):
         return PDF
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return PNG
-    if data.startswith(b"\xff\xd8\xff"):
-        return JPEG
+    image = images.sniff(data)  # the one place that tells PNG and JPEG
+    if image is not None:
+        return BY_KEY[image]
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
         return _detect_zip(data)
     if any(data.startswith(magic) for magic in EXECUTABLE_MAGIC):

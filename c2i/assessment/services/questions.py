@@ -3,7 +3,6 @@ one transaction each, every check first."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ from c2i.assessment.models import (
 from c2i.assessment.services.errors import AssessmentError
 from c2i.assessment.text import foreign_image
 from c2i.frameworks.models import Competency, Framework
+from c2i.lib import images
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 
@@ -188,26 +188,17 @@ def update_question(
 
 
 def check_image(data: bytes) -> str:
-    """PNG or JPEG, decided from the bytes (and decoded by Pillow); the type key."""
+    """PNG or JPEG, decided from the bytes (`c2i.lib.images`, as portfolio
+    uploads) and decoded by Pillow; the type key."""
     if not data:
         raise AssessmentError("image_empty", _("The image is empty."))
     if len(data) > MAX_IMAGE_BYTES:
         raise AssessmentError("image_too_large", _("The image weighs more than 2 MB."))
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        kind, pil_format = "png", "PNG"
-    elif data.startswith(b"\xff\xd8\xff"):
-        kind, pil_format = "jpeg", "JPEG"
-    else:
+    kind = images.sniff(data)
+    if kind is None:
         raise AssessmentError("image_type", _("The image must be a PNG or JPEG file (its content is neither)."))
-    from PIL import Image
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format != pil_format:
-                raise ValueError(image.format)
-            image.verify()
-    except Exception as error:  # Pillow raises many kinds on a broken file
-        raise AssessmentError("image_broken", _("The image file is damaged.")) from error
+    if not images.decodes(data, kind):
+        raise AssessmentError("image_broken", _("The image file is damaged."))
     return kind
 
 
