@@ -746,7 +746,7 @@ class Extra:
     expected: str
     data: Mapping[str, Any] | Callable[[World], Mapping[str, Any]] | None = None
     shows: tuple[str, ...] = ()  # texts the answer must hold
-    hides: tuple[str, ...] = ()  # texts it must not hold
+    hides: tuple[str | Callable[[World], str], ...] = ()  # texts it must not hold (or the world's, by a function)
     finding: int | None = None
 
 
@@ -810,7 +810,7 @@ EXTRAS: tuple[Extra, ...] = (
         lambda w: f"/gestion/sessions/{w.is_b}/",
         "200",
         shows=("Inventé", "Zorglub"),
-        hides=("Fontaine",),
+        hides=(lambda w: w.markers["candidat-a1.name"],),
         finding=1,
     ),
     # finding 2: the import gave the administrator's account no identity: no candidate space, no invitation
