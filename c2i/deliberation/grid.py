@@ -1,6 +1,6 @@
 """The deliberation grid as a CSV file: candidates × competencies.
 
-Columns (header on line 1, separator « ; » or « , », detected on the header):
+Columns (header on line 1; CSV or XLSX, read by `c2i.lib.tabular.read_rows`):
 
 - `candidate`: the candidate's identifier — the INE when the candidate has
   one, else the e-mail address, else the enrolment number (what the export
@@ -19,8 +19,6 @@ ledger), so those columns are read and checked but not stored.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -28,8 +26,8 @@ from typing import TypeVar
 from django.utils.translation import gettext as _
 
 from c2i.deliberation.rules import CandidateFile, Decision, Outcome, Policy
-from c2i.enrolment.tabular import MAX_IMPORT_BYTES, read_rows
 from c2i.lib.errors import DomainError
+from c2i.lib.tabular import read_rows
 
 CANDIDATE = "candidate"
 NAME = "nom"
@@ -65,44 +63,13 @@ def where(line: int, column: int, header: str) -> str:
     return _("Line %(line)s, column %(column)s (%(header)s)") % {"line": line, "column": column, "header": header}
 
 
-def _csv_rows(data: bytes) -> list[tuple[int, list[str]]]:
-    if len(data) > MAX_IMPORT_BYTES:
-        raise GridError([_("The file is larger than 5 MB.")])
-    # UTF-16 only with its byte-order mark (a spreadsheet's « Unicode text »).
-    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
-    for encoding in ("utf-16",) if utf16 else ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover
-        raise GridError([_("The file is neither UTF-8 nor Windows-1252 text.")])
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") >= first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = []
-    try:
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                rows.append((reader.line_num, [cell.strip() for cell in row]))
-    except csv.Error as error:
-        raise GridError(
-            [_("Line %(line)s: unreadable CSV (%(error)s).") % {"line": reader.line_num, "error": error}]
-        ) from error
-    return rows
-
-
 def read_grid(data: bytes, filename: str, policy: Policy) -> list[GridRow]:
     """Parse and check a grid for `policy`; every problem is reported with its
     line and column, and any problem refuses the whole file."""
-    if data[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
-        try:
-            rows = list(read_rows(data, filename))
-        except DomainError as error:
-            raise GridError([error.message]) from error
-    else:
-        rows = _csv_rows(data)
+    try:
+        rows = list(read_rows(data, filename))
+    except DomainError as error:
+        raise GridError([error.message]) from error
     if not rows:
         raise GridError([_("The grid is empty.")])
     header_line, header = rows[0]

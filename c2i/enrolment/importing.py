@@ -37,9 +37,9 @@ from django.utils.translation import gettext as _
 
 from c2i.accounts.models import User, audit
 from c2i.enrolment.models import CandidateStatus, EnrolmentStatus, InstitutionSession, Invitation
-from c2i.enrolment.tabular import read_rows
 from c2i.lib.errors import DomainError
 from c2i.lib.identifiers import IdentifierError, identity_key, validate_ine
+from c2i.lib.tabular import read_rows
 from c2i.lib.text import clean_name
 from c2i.notifications import services as notifications
 

@@ -1,6 +1,15 @@
-"""The one writer of every table the platform hands out (CSV and XLSX).
+"""The one reader and the one writer of the tables people exchange (CSV, XLSX).
 
-Every export goes through `csv_response` or `xlsx_response`, so that a cell a
+Reading: every upload of a table (the candidates' import, the jury grid) goes
+through `read_rows`: bytes in, (line number, cells) out, whatever the encoding
+(UTF-8 with or without its byte-order mark, Windows-1252, UTF-16 with its
+mark), the separator (`;`, `,` or a tab, decided by the header) or the format
+(XLSX, known by its content or its name). Each refusal is a `DomainError`
+saying in French what is wrong, with the line when there is one; each caller
+says what an empty table means to it. A test checks that no other module
+reads CSV or XLSX.
+
+Writing: every export goes through `csv_response` or `xlsx_response`, so that a cell a
 person typed (a name, a birth place, an imported value) can never become a live
 formula in a spreadsheet (CSV injection): a text starting with `=`, `+`, `-`,
 `@`, a tab or a carriage return is written with a leading apostrophe in CSV,
@@ -11,16 +20,118 @@ as they are. A test checks that no other module writes CSV or XLSX.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
+
+from c2i.lib.errors import DomainError
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+Row = tuple[int, list[str]]  # (line number, the header being line 1; cells, trimmed)
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
+
+
+# --- Reading ------------------------------------------------------------------------------------
+
+
+def read_rows(data: bytes, filename: str) -> Iterator[Row]:
+    """(line number, cells) for every row holding something, the header being
+    line 1; cells are text, trimmed."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise DomainError("file_too_large", _("The file is larger than 5 MB."))
+    if data[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
+        yield from _read_xlsx(data)
+    else:
+        yield from _read_csv(_decode(data))
+
+
+def _decode(data: bytes) -> str:
+    # UTF-16 only with its byte-order mark (a spreadsheet's « Unicode text »).
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    for encoding in ("utf-16",) if utf16 else ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    # Five bytes cp1252 leaves undefined (0x81, 0x8D …), or broken UTF-16.
+    raise DomainError("bad_encoding", _("The file is neither UTF-8 nor Windows-1252 text."))
+
+
+def _separator(text: str) -> str:
+    # The header decides: it holds one between each column name, whatever the
+    # lines below hold (guessing from them, a short or odd line made a right
+    # header look wrong). On a tie, « ; », the French spreadsheets' own.
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    return max(";,\t", key=header.count)
+
+
+def _read_csv(text: str) -> Iterator[Row]:
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=_separator(text))
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                yield reader.line_num, [cell.strip() for cell in row]
+    except csv.Error as error:
+        raise DomainError(
+            "bad_csv", _("Line %(line)s: unreadable CSV (%(error)s).") % {"line": reader.line_num, "error": error}
+        ) from error
+
+
+def _read_xlsx(data: bytes) -> Iterator[Row]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet_rows = workbook.worksheets[0].iter_rows(values_only=True)
+    except Exception as error:  # openpyxl raises many kinds on a broken file
+        raise _unreadable_xlsx() from error
+    try:
+        for number, values in enumerate(_unless_broken(sheet_rows), start=1):
+            cells = [_cell_text(v) for v in values]
+            if any(cells):
+                yield number, cells
+    finally:
+        workbook.close()
+
+
+def _unless_broken(sheet_rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    # A read-only sheet is parsed as it is read: a broken sheet (its XML cut or
+    # mangled) fails here, after the workbook opened.
+    while True:
+        try:
+            values = next(sheet_rows)
+        except StopIteration:
+            return
+        except Exception as error:  # the XML parser's, zipfile's, openpyxl's own
+            raise _unreadable_xlsx() from error
+        yield values
+
+
+def _unreadable_xlsx() -> DomainError:
+    return DomainError("bad_xlsx", _("The file is not a readable XLSX workbook."))
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+# --- Writing ------------------------------------------------------------------------------------
 
 
 def is_formula_like(text: str) -> bool:
