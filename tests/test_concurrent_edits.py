@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,8 @@ from c2i.portfolio import services as portfolio_services
 from c2i.portfolio.models import Evidence, EvidenceKind, Portfolio
 from tests.concurrency_support import race
 from tests.deliberation_support import submit
-
 from tests.persona_support import new_candidate
+
 
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path: Path) -> Path:
@@ -240,16 +241,16 @@ class TestTwoTabsOnOneItem:
 
     def test_the_service_refuses_a_stale_version(self, demo) -> None:
         item = editable_item(demo)
-        fields = {
-            "kind": item.kind,
-            "title": "Nouveau titre",
-            "competencies": list(item.competencies.all()),
-            "link": item.link,
-            "reflection": item.reflection,
-        }
-        portfolio_services.update_evidence(item, None, version=1, **fields)
+        draft = portfolio_services.EvidenceDraft(
+            kind=item.kind,
+            title="Nouveau titre",
+            competencies=list(item.competencies.all()),
+            link=item.link,
+            reflection=item.reflection,
+        )
+        portfolio_services.update_evidence(item, None, draft, version=1)
         with pytest.raises(portfolio_services.StaleEvidence) as refused:
-            portfolio_services.update_evidence(item, None, version=1, **{**fields, "title": "Autre titre"})
+            portfolio_services.update_evidence(item, None, replace(draft, title="Autre titre"), version=1)
         assert refused.value.code == "stale"
         assert refused.value.current.title == "Nouveau titre"
         item.refresh_from_db()

@@ -216,10 +216,12 @@ def a1_item(demo: Any, files: int = 2) -> Evidence:
     return portfolio_services.create_evidence(
         portfolio,
         user,
-        kind="a",
-        title="Veille sur les licences libres",
-        competencies=competencies("D4.1"),
-        reflection="Ce que j'ai appris.",
+        portfolio_services.EvidenceDraft(
+            kind="a",
+            title="Veille sur les licences libres",
+            competencies=competencies("D4.1"),
+            reflection="Ce que j'ai appris.",
+        ),
         uploads=[portfolio_services.Upload.from_bytes(f"rapport-{n}.pdf", pdf_bytes(f"R{n}")) for n in range(files)],
     )
 
