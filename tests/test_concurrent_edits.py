@@ -16,7 +16,6 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,16 +25,13 @@ from c2i.deliberation import services
 from c2i.deliberation.models import CompetencyDecision
 from c2i.enrolment.models import EnrolmentStatus
 from c2i.portfolio import services as portfolio_services
-from c2i.portfolio.models import Evidence, EvidenceKind, Portfolio
+from c2i.portfolio.models import Evidence, EvidenceKind
 from tests.concurrency_support import race
 from tests.deliberation_support import submit
 from tests.persona_support import new_candidate
+from tests.portfolio_support import portfolio_of
 
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+pytestmark = pytest.mark.usefixtures("media")
 
 
 def a2(demo):
@@ -101,8 +97,7 @@ def form_of(evidence: Evidence, **changes: Any) -> dict[str, Any]:
 
 
 def editable_item(demo) -> Evidence:
-    portfolio = Portfolio.objects.get(candidate=demo.candidate("candidat-a1"), framework__code="C2i1")
-    item = portfolio.items.exclude(kind=EvidenceKind.TEST_RESULT).first()
+    item = portfolio_of(demo).items.exclude(kind=EvidenceKind.TEST_RESULT).first()
     assert item is not None
     return item
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,19 +17,13 @@ from c2i.deliberation import confirmations, services
 from c2i.deliberation.models import DeliberationStatus, JuryMember
 from c2i.enrolment.models import Enrolment, EnrolmentStatus, Invitation, InvitationStatus
 from c2i.portfolio import services as portfolio_services
-from c2i.portfolio.models import Evidence, EvidenceFile, Portfolio, Submission, SubmissionStatus
+from c2i.portfolio.models import Evidence, EvidenceFile, Submission, SubmissionStatus
 from tests.deliberation_support import codes, submit_all, tests_at
 from tests.persona_support import new_candidate
 from tests.portfolio_support import codes as competencies
-from tests.portfolio_support import pdf_bytes
+from tests.portfolio_support import new_item, pdf_bytes, portfolio_of
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 
 def text(response: Any) -> str:
@@ -211,18 +204,12 @@ class TestJuryMember:
 
 
 def a1_item(demo: Any, files: int = 2) -> Evidence:
-    user = demo.user("candidat-a1")
-    portfolio, _ = Portfolio.objects.get_or_create(candidate=user.candidate, framework__code="C2i1")
-    return portfolio_services.create_evidence(
-        portfolio,
-        user,
-        portfolio_services.EvidenceDraft(
-            kind="a",
-            title="Veille sur les licences libres",
-            competencies=competencies("D4.1"),
-            reflection="Ce que j'ai appris.",
-        ),
-        uploads=[portfolio_services.Upload.from_bytes(f"rapport-{n}.pdf", pdf_bytes(f"R{n}")) for n in range(files)],
+    return new_item(
+        portfolio_of(demo),
+        files=[(f"rapport-{n}.pdf", pdf_bytes(f"R{n}")) for n in range(files)],
+        title="Veille sur les licences libres",
+        competencies=competencies("D4.1"),
+        reflection="Ce que j'ai appris.",
     )
 
 
