@@ -28,7 +28,8 @@ from c2i.assessment.formats.gift import dump_gift, parse_gift
 from c2i.assessment.formats.moodle_xml import dump_moodle_xml, parse_moodle_xml
 from c2i.deliberation import grid
 from c2i.deliberation.rules import DomainSpec, Policy
-from c2i.enrolment import importing, tabular
+from c2i.enrolment import importing
+from c2i.lib import tabular
 from c2i.lib.errors import DomainError
 from c2i.portfolio import filetypes, services
 
