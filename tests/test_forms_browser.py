@@ -32,11 +32,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.conftest import login, open_link, screenshot
+from tests.conftest import Site, login, open_link, screenshot
 
 pytestmark = pytest.mark.browser
 
 CONTROLS = "input[type=radio], input[type=checkbox]"
+
+# candidat-a1's enrolment in A's C2i1 session, on the browser's server
+A1_ENROLMENT = (
+    "from c2i.enrolment.models import Enrolment; print(Enrolment.objects.get("
+    "candidate__user__username='candidat-a1', status='active', session__framework__code='C2i1').pk)"
+)
 
 # How DSFR draws a control, read from the computed styles of its label.
 DRAWN = """(input) => {
@@ -159,6 +165,19 @@ def full_check(page: Page, form: Locator) -> None:
     check_clicks(page, form)
 
 
+def refused_when_emptied(page: Page, field: str) -> None:
+    """The page's first form, checked, then sent with `field` emptied: it
+    comes back refused, with what was ticked still ticked and drawn so."""
+    form = page.locator("main form").first
+    full_check(page, form)
+    ticked = [str(c.get_attribute("id")) for c in controls(form) if c.is_checked()]
+    form.locator(field).fill("")
+    form.locator("button[type=submit]").click()
+    form = page.locator("main form").first
+    expect(form.locator(".fr-input-group--error").first).to_be_visible()
+    check_kept(page, ticked, form)
+
+
 class TestFormsAsDsfrDrawsThem:
     def test_the_evidence_form(self, page: Page) -> None:
         login(page, "candidat-a1")
@@ -197,26 +216,12 @@ class TestFormsAsDsfrDrawsThem:
         page.goto("/correspondant/epreuves/")
         open_link(page, page.locator("main a[href^='/correspondant/epreuves/']").filter(has_text=re.compile(".")).first)
         page.goto(page.url.split("#")[0].rstrip("/") + "/modifier/")
-        form = page.locator("main form").first
-        full_check(page, form)
-        ticked = [str(c.get_attribute("id")) for c in controls(form) if c.is_checked()]
-        form.locator("input[name=title]").fill("")
-        form.locator("button[type=submit]").click()
-        form = page.locator("main form").first
-        expect(form.locator(".fr-input-group--error").first).to_be_visible()
-        check_kept(page, ticked, form)
+        refused_when_emptied(page, "input[name=title]")  # no title
 
         page.context.clear_cookies()
         login(page, "admin")
         page.goto("/banque/questions/nouvelle/")
-        form = page.locator("main form").first
-        full_check(page, form)
-        ticked = [str(c.get_attribute("id")) for c in controls(form) if c.is_checked()]
-        form.locator("textarea[name=stem]").fill("")
-        form.locator("button[type=submit]").click()
-        form = page.locator("main form").first
-        expect(page.locator(".fr-input-group--error").first).to_be_visible()
-        check_kept(page, ticked, form)
+        refused_when_emptied(page, "textarea[name=stem]")  # no question
 
     def test_the_registration(self, page: Page) -> None:
         page.goto("/inscription/")
@@ -276,8 +281,9 @@ class TestFormsAsDsfrDrawsThem:
         expect(form.locator(".fr-input-group--error, .fr-fieldset--error").first).to_be_visible()
         check_kept(page, [verdict], form)
 
-    def test_the_jury_grid_after_a_refused_cell(self, page: Page) -> None:
-        # candidat-a1 (Léa Fontaine) submits her portfolio: the jury cites its items
+    def test_the_jury_grid_after_a_refused_cell(self, page: Page, live_site: Site) -> None:
+        # candidat-a1 submits their portfolio: the jury cites its items
+        a1 = live_site.manage("shell", "-c", A1_ENROLMENT).split()[-1]
         login(page, "candidat-a1")
         page.goto("/mon-espace/dossier/C2i1/")
         page.locator("main form[action$='/depot/'] button[type=submit]").click()
@@ -287,7 +293,7 @@ class TestFormsAsDsfrDrawsThem:
         page.goto("/jury/")
         open_link(page, page.locator("main a[href^='/jury/sessions/']").first)
         session = page.url
-        open_link(page, page.locator("main a[href*='/candidats/']", has_text="FONTAINE").first)
+        open_link(page, page.locator(f"main a[href$='/candidats/{a1}/']").first)
         forms = [f for f in page.locator("main form").all() if f.locator(CONTROLS).count()]
         assert forms, "the evidence a juror cites"
         for form in forms[:2]:
