@@ -35,7 +35,8 @@ from c2i.portfolio import services as portfolio_services
 from c2i.portfolio.models import Submission, SubmissionStatus, SubmittedEvidence
 from tests.assessment_support import right_answer
 from tests.credentials_support import isolated
-from tests.portfolio_support import pdf_bytes
+from tests.persona_support import new_candidate
+from tests.portfolio_support import new_item, pdf_bytes
 
 __all__ = ["isolated"]
 
@@ -43,7 +44,6 @@ pytestmark = pytest.mark.django_db
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
 FRAMEWORKS = ["C2i1", "C2i2e", "C2i2md", "C2i2ms", "C2i2mi", "C2i2mead"]
-PASSWORD = "un-mot-de-passe-de-bout-en-bout"
 
 
 def competencies_of(framework: Framework) -> list[Competency]:
@@ -83,21 +83,6 @@ def open_session(demo: Any, framework: Framework) -> InstitutionSession:
     )
 
 
-def new_candidate(n: int, framework: Framework) -> tuple[User, Candidate]:
-    email = f"bout-{framework.code.lower()}-{n}@example.fr"
-    user = User.objects.create_user(email, email, PASSWORD, first_name=f"Prénom{n}", last_name="Bout")
-    candidate = Candidate.objects.create(
-        user=user,
-        email=email,
-        last_name=f"Bout{framework.code}",
-        first_names=f"Prénom{n}",
-        birth_date=dt.date(2001, 1, 1) + dt.timedelta(days=n),
-        birth_place="Lyon",
-        status=CandidateStatus.STUDENT,
-    )
-    return user, candidate
-
-
 def build_and_submit(user: User, candidate: Candidate, framework: Framework, enrolment: Enrolment) -> Submission:
     """One item (a) per domain, with a real PDF, citing all its competencies."""
     portfolio = portfolio_services.open_portfolio(candidate, framework, user)
@@ -105,17 +90,13 @@ def build_and_submit(user: User, candidate: Candidate, framework: Framework, enr
     for competency in competencies_of(framework):
         by_domain.setdefault(competency.domain.code, []).append(competency)
     for code, competencies in by_domain.items():
-        portfolio_services.create_evidence(
+        new_item(
             portfolio,
-            user,
-            portfolio_services.EvidenceDraft(
-                kind="a",
-                title=f"Production du domaine {code}",
-                competencies=competencies,
-                context="Unité d'enseignement",
-                reflection="Ce que cette production montre.",
-            ),
-            uploads=[portfolio_services.Upload.from_bytes(f"{code}.pdf", pdf_bytes(code))],
+            files=[(f"{code}.pdf", pdf_bytes(code))],
+            title=f"Production du domaine {code}",
+            competencies=competencies,
+            context="Unité d'enseignement",
+            reflection="Ce que cette production montre.",
         )
     return portfolio_services.submit_portfolio(portfolio, enrolment, user)
 
@@ -185,7 +166,14 @@ def test_a_framework_from_enrolment_to_verified_document(
     # Two candidates enrol by their own act (R6) and build their portfolios (R7, R9).
     pairs = []
     for n in (1, 2):
-        user, candidate = new_candidate(n, framework)
+        candidate = new_candidate(
+            first_names=f"Prénom{n}",
+            last_name=f"Bout{framework.code}",
+            email=f"bout-{framework.code.lower()}-{n}@example.fr",
+            status=CandidateStatus.STUDENT,
+            birth_date=dt.date(2001, 1, 1) + dt.timedelta(days=n),
+        )
+        user = candidate.user
         enrolment = enrolment_services.enrol(candidate, institution_session, user)
         build_and_submit(user, candidate, framework, enrolment)
         pairs.append((user, enrolment))
