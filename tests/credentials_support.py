@@ -16,10 +16,11 @@ from c2i.deliberation.models import (
     CandidateOutcome,
     Deliberation,
     DeliberationStatus,
+    DomainCredit,
     OutcomeExplanation,
     OutcomeStatus,
 )
-from c2i.enrolment.models import Enrolment, EnrolmentStatus
+from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession
 
 SITE = "https://c2i.example.fr"
 
@@ -74,6 +75,22 @@ def publish(institution_session: Any, status: str = DeliberationStatus.PUBLISHED
 
 
 ALL = ["D1", "D2", "D3", "D4", "D5"]
+
+
+def carry_over(enrolment: Enrolment, domain_code: str) -> InstitutionSession:
+    """A domain the candidate validated in another C2i1 institution session
+    (the R14 ledger's row); that older session."""
+    older = InstitutionSession.objects.exclude(pk=enrolment.institution_session_id).filter(
+        session__framework__code="C2i1"
+    )[0]
+    DomainCredit.objects.create(
+        identity_key=enrolment.identity_key,
+        framework=enrolment.session.framework,
+        domain_code=domain_code,
+        institution_session=older,
+        enrolment=Enrolment.objects.filter(institution_session=older).exclude(candidate=enrolment.candidate)[0],
+    )
+    return older
 
 
 def certified_and_not(demo: Any) -> tuple[Enrolment, Enrolment]:

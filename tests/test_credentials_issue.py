@@ -21,7 +21,7 @@ from c2i.credentials.models import BatchState, DocumentBatch, DocumentKind, Docu
 from c2i.credentials.tasks import produce_documents_task
 from c2i.deliberation.models import DeliberationStatus, OutcomeStatus
 from c2i.lib import codes
-from tests.credentials_support import SITE, certified_and_not, enrolment_of, isolated, publish, set_outcome
+from tests.credentials_support import SITE, carry_over, certified_and_not, enrolment_of, isolated, publish, set_outcome
 
 __all__ = ["isolated"]
 
@@ -106,21 +106,8 @@ class TestIssue:
         assert actions == ["documents.issue", "documents.replace", "documents.issue", "documents.revoke"]
 
     def test_a_carried_over_domain_is_listed_with_its_session(self, demo: Any, isolated: Any) -> None:
-        from c2i.deliberation.models import DomainCredit
-        from c2i.enrolment.models import Enrolment, InstitutionSession
-
         _a1, a2 = certified_and_not(demo)
-        older = InstitutionSession.objects.exclude(pk=a2.institution_session_id).filter(
-            session__framework__code="C2i1"
-        )[0]
-        source = Enrolment.objects.filter(institution_session=older).exclude(candidate=a2.candidate)[0]
-        DomainCredit.objects.create(
-            identity_key=a2.identity_key,
-            framework=a2.session.framework,
-            domain_code="D2",
-            institution_session=older,
-            enrolment=source,
-        )
+        older = carry_over(a2, "D2")
         set_outcome(a2, OutcomeStatus.NOT_CERTIFIED, ["D1", "D2", "D3"], carried=["D2"])
         _action, document = services.produce_document(a2, None)
         assert document is not None

@@ -15,9 +15,9 @@ from django.test import override_settings
 
 from c2i.credentials import services
 from c2i.credentials.models import DocumentBatch, DocumentStatus, IssuedDocument
-from c2i.deliberation.models import DomainCredit, OutcomeStatus
+from c2i.deliberation.models import OutcomeStatus
 from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession
-from tests.credentials_support import ALL, enrolment_of, isolated, publish, set_outcome
+from tests.credentials_support import ALL, carry_over, enrolment_of, isolated, publish, set_outcome
 
 __all__ = ["isolated"]
 
@@ -47,17 +47,7 @@ class TestNoEmptyAttestation:
 
     def test_a_carried_over_domain_alone_still_gets_its_attestation(self, demo: Any, isolated: Any) -> None:
         a2 = enrolment_of(demo, "candidat-a2")
-        older = InstitutionSession.objects.exclude(pk=a2.institution_session_id).filter(
-            session__framework__code="C2i1"
-        )[0]
-        source = Enrolment.objects.filter(institution_session=older).exclude(candidate=a2.candidate)[0]
-        DomainCredit.objects.create(
-            identity_key=a2.identity_key,
-            framework=a2.session.framework,
-            domain_code="D2",
-            institution_session=older,
-            enrolment=source,
-        )
+        carry_over(a2, "D2")
         set_outcome(a2, OutcomeStatus.NOT_CERTIFIED, ["D2"], carried=["D2"])
         publish(a2.institution_session)
         action, document = services.produce_document(a2, None)
