@@ -14,9 +14,8 @@ from django.utils import timezone
 from c2i.accounts.models import User
 from c2i.assessment import services
 from c2i.assessment.models import Attempt, AttemptQuestion, Exam, Option
-from c2i.enrolment.models import Candidate, CandidateStatus, Enrolment, EnrolmentStatus, InstitutionSession
-
-PASSWORD = "un-mot-de-passe-de-test"
+from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession
+from tests.persona_support import new_candidate
 
 
 def demo_exam(demo: Any) -> Exam:
@@ -37,27 +36,16 @@ def start(demo: Any, username: str = "candidat-a1", exam: Exam | None = None, **
 
 def new_candidates(institution_session: InstitutionSession, count: int, prefix: str = "qcm") -> list[User]:
     """Candidates with an account, actively enrolled (bypassing the capacity)."""
-    users = []
-    for n in range(count):
-        username = f"{prefix}-{n}@example.fr"
-        user = User.objects.create_user(username, username, PASSWORD, first_name=f"Prénom{n}", last_name=f"Nom{n}")
-        candidate = Candidate.objects.create(
-            user=user,
-            email=username,
-            last_name=f"Nom{prefix}{n}",
+    return [
+        new_candidate(
+            institution_session,
             first_names=f"Prénom{n}",
+            last_name=f"Nom{prefix}{n}",
+            email=f"{prefix}-{n}@example.fr",
             birth_date=dt.date(2000, 1, 1) + dt.timedelta(days=n),
-            birth_place="Lyon",
-            status=CandidateStatus.CONTINUING,
-        )
-        Enrolment.objects.create(
-            candidate=candidate,
-            institution_session=institution_session,
-            status=EnrolmentStatus.ACTIVE,
-            confirmed_at=timezone.now(),
-        )
-        users.append(user)
-    return users
+        ).user
+        for n in range(count)
+    ]
 
 
 def start_for(user: User, exam: Exam) -> Attempt:
