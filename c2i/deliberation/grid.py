@@ -21,13 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from django.utils.translation import gettext as _
 
 from c2i.deliberation.rules import CandidateFile, Decision, Outcome, Policy
 from c2i.lib.errors import DomainError
-from c2i.lib.tabular import read_rows
+from c2i.lib.tabular import Row, read_rows
 
 CANDIDATE = "candidate"
 NAME = "nom"
@@ -66,94 +66,167 @@ def where(line: int, column: int, header: str) -> str:
 def read_grid(data: bytes, filename: str, policy: Policy) -> list[GridRow]:
     """Parse and check a grid for `policy`; every problem is reported with its
     line and column, and any problem refuses the whole file."""
+    rows = _table(data, filename)
+    (header_line, header), lines = rows[0], rows[1:]
+    columns = _columns(header_line, header, policy)
+    return _grid_rows(lines, header, columns)
+
+
+Kind = Literal["candidate", "competency", "test", "carried", "ignore"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """What a column of the grid holds: `code` is the competency's or the
+    domain's code of a competency, test or carried-over column."""
+
+    kind: Kind
+    code: str = ""
+
+
+IGNORED = Column("ignore")
+
+
+def _table(data: bytes, filename: str) -> list[Row]:
     try:
         rows = list(read_rows(data, filename))
     except DomainError as error:
         raise GridError([error.message]) from error
     if not rows:
         raise GridError([_("The grid is empty.")])
-    header_line, header = rows[0]
-    competencies = {c for d in policy.domains for c in d.competencies}
-    domains = {d.code for d in policy.domains}
+    return rows
+
+
+# --- the header: one Column per column name ---------------------------------------------------
+
+
+def _columns(header_line: int, header: list[str], policy: Policy) -> list[Column]:
+    """The header's columns, or every header problem at once."""
+    codes = _Codes.of(policy)
+    columns: list[Column] = []
     errors: list[str] = []
-    kinds: list[tuple[str, str]] = []  # per column: (kind, code)
     seen: set[str] = set()
     for number, name in enumerate(header, start=1):
-        lowered = name.lower()
-        if lowered in seen and name:
-            errors.append(where(header_line, number, name) + " : " + _("duplicate column."))
-            kinds.append(("ignore", ""))
-            continue
-        seen.add(lowered)
-        if lowered == CANDIDATE:
-            kinds.append(("candidate", ""))
-        elif lowered == NAME or not name:
-            kinds.append(("ignore", ""))
-        elif name in competencies:
-            kinds.append(("competency", name))
-        elif lowered.startswith((TEST_PREFIX, CARRIED_PREFIX)):
-            kind = "test" if lowered.startswith(TEST_PREFIX) else "carried"
-            code = name.split(":", 1)[1].strip()
-            if code not in domains:
-                errors.append(
-                    where(header_line, number, name)
-                    + " : "
-                    + _("unknown domain code in %(framework)s.") % {"framework": policy.framework}
-                )
-            kinds.append((kind, code))
-        else:
-            errors.append(
-                where(header_line, number, name)
-                + " : "
-                + _("unknown competency code in %(framework)s.") % {"framework": policy.framework}
-            )
-            kinds.append(("ignore", ""))
-    if ("candidate", "") not in kinds:
+        column, problem = _column(name, seen, codes)
+        columns.append(column)
+        if problem:
+            errors.append(where(header_line, number, name) + " : " + problem)
+    if Column("candidate") not in columns:
         errors.append(_("Line %(line)s: the « candidate » column is missing.") % {"line": header_line})
     if errors:
         raise GridError(errors)
+    return columns
+
+
+@dataclass(frozen=True)
+class _Codes:
+    framework: str
+    competencies: frozenset[str]
+    domains: frozenset[str]
+
+    @classmethod
+    def of(cls, policy: Policy) -> _Codes:
+        return cls(
+            policy.framework,
+            frozenset(c for d in policy.domains for c in d.competencies),
+            frozenset(d.code for d in policy.domains),
+        )
+
+
+def _column(name: str, seen: set[str], codes: _Codes) -> tuple[Column, str]:
+    """The column a header cell names and what is wrong with it ("" if
+    nothing); `seen` holds the names met so far, in lower case."""
+    lowered = name.lower()
+    if lowered in seen and name:
+        return IGNORED, _("duplicate column.")
+    seen.add(lowered)
+    if lowered == CANDIDATE:
+        return Column("candidate"), ""
+    if lowered == NAME or not name:
+        return IGNORED, ""
+    if name in codes.competencies:
+        return Column("competency", name), ""
+    if lowered.startswith((TEST_PREFIX, CARRIED_PREFIX)):
+        code = name.split(":", 1)[1].strip()
+        column = Column("test" if lowered.startswith(TEST_PREFIX) else "carried", code)
+        if code not in codes.domains:
+            return column, _("unknown domain code in %(framework)s.") % {"framework": codes.framework}
+        return column, ""
+    return IGNORED, _("unknown competency code in %(framework)s.") % {"framework": codes.framework}
+
+
+# --- the lines: one GridRow per line, each cell checked --------------------------------------
+
+
+def _grid_rows(lines: list[Row], header: list[str], columns: list[Column]) -> list[GridRow]:
+    """The grid's lines, or every cell problem at once, line by line."""
     result: list[GridRow] = []
-    by_candidate: dict[str, int] = {}
-    for line, cells in rows[1:]:
+    errors: list[str] = []
+    first_line: dict[str, int] = {}  # candidate key -> the line it is on
+    for line, cells in lines:
         row = GridRow(line, "")
-        for number, (kind, code) in enumerate(kinds, start=1):
+        for number, column in enumerate(columns, start=1):
             value = cells[number - 1] if number - 1 < len(cells) else ""
-            here = where(line, number, header[number - 1])
-            if kind == "candidate":
-                row.candidate = value
-                key = value.replace(" ", "").lower()
-                if not value:
-                    errors.append(here + " : " + _("the candidate's identifier is missing."))
-                elif key in by_candidate:
-                    errors.append(here + " : " + _("candidate already on line %(line)s.") % {"line": by_candidate[key]})
-                else:
-                    by_candidate[key] = line
-            elif kind == "competency":
-                decision = value.upper()
-                if decision not in ("V", "NV", ""):
-                    errors.append(here + " : " + _("« %(value)s » is not V, NV or empty.") % {"value": value})
-                else:
-                    row.cells[code] = (decision, number)
-            elif kind == "test" and value:
-                try:
-                    percent = float(value.replace(",", ".").replace("%", "").strip())
-                except ValueError:
-                    percent = -1.0
-                if not 0 <= percent <= 100:
-                    errors.append(
-                        here + " : " + _("« %(value)s » is not a percentage from 0 to 100.") % {"value": value}
-                    )
-                else:
-                    row.tests[code] = percent
-            elif kind == "carried":
-                if value == "1":
-                    row.carried.add(code)
-                elif value not in ("", "0"):
-                    errors.append(here + " : " + _("« %(value)s » is neither 1 nor empty.") % {"value": value})
+            problem = _read_cell(row, column, number, value, first_line)
+            if problem:
+                errors.append(where(line, number, header[number - 1]) + " : " + problem)
         result.append(row)
     if errors:
         raise GridError(errors)
     return result
+
+
+def _read_cell(row: GridRow, column: Column, number: int, value: str, first_line: dict[str, int]) -> str:
+    """Records the cell at column `number` in `row`; what is wrong with it ("" if nothing)."""
+    if column.kind == "candidate":
+        return _candidate(row, value, first_line)
+    if column.kind == "competency":
+        return _decision(row, column.code, number, value)
+    if column.kind == "test":
+        return _test_percent(row, column.code, value)
+    if column.kind == "carried":
+        return _carried(row, column.code, value)
+    return ""
+
+
+def _candidate(row: GridRow, value: str, first_line: dict[str, int]) -> str:
+    row.candidate = value
+    key = value.replace(" ", "").lower()
+    if not value:
+        return _("the candidate's identifier is missing.")
+    if key in first_line:
+        return _("candidate already on line %(line)s.") % {"line": first_line[key]}
+    first_line[key] = row.line
+    return ""
+
+
+def _decision(row: GridRow, code: str, number: int, value: str) -> str:
+    decision = value.upper()
+    if decision not in ("V", "NV", ""):
+        return _("« %(value)s » is not V, NV or empty.") % {"value": value}
+    row.cells[code] = (decision, number)
+    return ""
+
+
+def _test_percent(row: GridRow, code: str, value: str) -> str:
+    if not value:
+        return ""
+    try:
+        percent = float(value.replace(",", ".").replace("%", "").strip())
+    except ValueError:
+        percent = -1.0
+    if not 0 <= percent <= 100:
+        return _("« %(value)s » is not a percentage from 0 to 100.") % {"value": value}
+    row.tests[code] = percent
+    return ""
+
+
+def _carried(row: GridRow, code: str, value: str) -> str:
+    if value == "1":
+        row.carried.add(code)
+    elif value not in ("", "0"):
+        return _("« %(value)s » is neither 1 nor empty.") % {"value": value}
+    return ""
 
 
 def identifier(ine: str, email: str, enrolment_id: int) -> str:
