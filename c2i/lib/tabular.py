@@ -81,8 +81,17 @@ def _read_csv(text: str) -> Iterator[Row]:
                 yield reader.line_num, [cell.strip() for cell in row]
     except csv.Error as error:
         raise DomainError(
-            "bad_csv", _("Line %(line)s: unreadable CSV (%(error)s).") % {"line": reader.line_num, "error": error}
+            "bad_csv",
+            _("Line %(line)s: unreadable CSV (%(error)s).") % {"line": reader.line_num, "error": _csv_reason(error)},
         ) from error
+
+
+def _csv_reason(error: csv.Error) -> str:
+    # The csv module says why in English. Text read with newline="" leaves it
+    # one reason to refuse: a cell over its size limit (128 KiB by default).
+    if str(error).startswith("field larger than field limit"):
+        return _("a cell is longer than %(limit)s characters") % {"limit": csv.field_size_limit()}
+    return str(error)
 
 
 def _read_xlsx(data: bytes) -> Iterator[Row]:
