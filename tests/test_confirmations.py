@@ -18,7 +18,7 @@ from c2i.deliberation.models import DeliberationStatus, JuryMember
 from c2i.enrolment.models import Enrolment, EnrolmentStatus, Invitation, InvitationStatus
 from c2i.portfolio import services as portfolio_services
 from c2i.portfolio.models import Evidence, EvidenceFile, Submission, SubmissionStatus
-from tests.deliberation_support import codes, submit_all, tests_at
+from tests.deliberation_support import codes, publish_session_tests, submit_all
 from tests.persona_support import new_candidate
 from tests.portfolio_support import codes as competencies
 from tests.portfolio_support import new_item, pdf_bytes, portfolio_of
@@ -34,11 +34,12 @@ def session_url(demo: Any, suffix: str) -> str:
     return f"/jury/sessions/{demo.institution_session('a').pk}/{suffix}"
 
 
-def decide(demo: Any, monkeypatch: Any) -> Any:
-    """A's C2i1 session: candidat-a2 deferred, every other candidate decided
-    (all V, but D4.2 not validated for one of them)."""
-    tests_at(monkeypatch)
+def decide(demo: Any) -> Any:
+    """A's C2i1 session, its knowledge test published at 75 %: candidat-a2
+    deferred, every other candidate decided (all V, but D4.2 not validated for
+    one of them)."""
     institution_session = demo.institution_session("a")
+    publish_session_tests(institution_session)
     jury = demo.user("jury-a")
     a2 = demo.user("candidat-a2").candidate
     cells = []
@@ -71,8 +72,8 @@ def calendar_over(institution_session: Any) -> None:
 
 
 class TestClosing:
-    def test_it_shows_the_counts_and_what_blocks_and_closes_only_on_post(self, demo, monkeypatch) -> None:
-        institution_session = decide(demo, monkeypatch)
+    def test_it_shows_the_counts_and_what_blocks_and_closes_only_on_post(self, demo) -> None:
+        institution_session = decide(demo)
         active = services.active_enrolments(institution_session).count()
         chair = demo.client("jury-a")
         page = chair.get(session_url(demo, ""))
@@ -101,8 +102,9 @@ class TestClosing:
         deliberation = services.get_deliberation(institution_session)
         assert deliberation.status == DeliberationStatus.CLOSED
 
-    def test_a_refusal_keeps_the_reason_typed(self, demo, monkeypatch) -> None:
-        tests_at(monkeypatch)  # nobody decided: the closing is refused whatever the reason
+    def test_a_refusal_keeps_the_reason_typed(self, demo) -> None:
+        publish_session_tests(demo.institution_session("a"))
+        # nobody decided: the closing is refused whatever the reason
         chair = demo.client("jury-a")
         response = chair.post(session_url(demo, "cloture/"), {"reason": "Motif saisi par la présidente"})
         assert response.status_code == 400
@@ -110,8 +112,8 @@ class TestClosing:
         assert "sans décision" in body and "Motif saisi par la présidente" in body
         assert "encore des compétences sans décision : la clôture est refusée" in body
 
-    def test_without_blockers_no_reason_is_asked(self, demo, monkeypatch) -> None:
-        institution_session = decide(demo, monkeypatch)
+    def test_without_blockers_no_reason_is_asked(self, demo) -> None:
+        institution_session = decide(demo)
         calendar_over(institution_session)
         chair = demo.client("jury-a")
         body = text(chair.get(session_url(demo, "cloture/")))
@@ -125,8 +127,8 @@ class TestClosing:
 
 
 class TestPublishing:
-    def test_it_counts_what_will_be_issued_and_publishes_only_on_post(self, demo, monkeypatch) -> None:
-        institution_session = decide(demo, monkeypatch)
+    def test_it_counts_what_will_be_issued_and_publishes_only_on_post(self, demo) -> None:
+        institution_session = decide(demo)
         services.close_deliberation(institution_session, demo.user("jury-a"), reason="Essai")
         from c2i.credentials.services import issuance_counts
 
@@ -303,10 +305,10 @@ class TestEnrolment:
 
 
 class TestRevocation:
-    def test_revoking_asks_the_reason_and_revokes_only_on_post(self, demo, monkeypatch) -> None:
+    def test_revoking_asks_the_reason_and_revokes_only_on_post(self, demo) -> None:
         from c2i.credentials.services import produce_document
 
-        institution_session = decide(demo, monkeypatch)
+        institution_session = decide(demo)
         services.close_deliberation(institution_session, demo.user("jury-a"), reason="Essai")
         a1 = Enrolment.objects.get(institution_session=institution_session, candidate__user__username="candidat-a1")
         document = produce_document(a1, None, notify=False)[1]
@@ -329,10 +331,10 @@ class TestRevocation:
         revoked = IssuedDocument.objects.get(pk=document.pk)
         assert revoked.status == DocumentStatus.REVOKED and revoked.revoked_reason == "Fraude établie"
 
-    def test_the_admins_revoke_action_asks_first(self, demo, monkeypatch) -> None:
+    def test_the_admins_revoke_action_asks_first(self, demo) -> None:
         from c2i.credentials.services import produce_document
 
-        institution_session = decide(demo, monkeypatch)
+        institution_session = decide(demo)
         services.close_deliberation(institution_session, demo.user("jury-a"), reason="Essai")
         a1 = Enrolment.objects.get(institution_session=institution_session, candidate__user__username="candidat-a1")
         document = produce_document(a1, None, notify=False)[1]
@@ -352,7 +354,7 @@ class TestRevocation:
         revoked = IssuedDocument.objects.get(pk=document.pk)
         assert revoked.status == DocumentStatus.REVOKED and revoked.revoked_reason == "Fraude établie"
 
-    def test_only_the_national_administrator_revokes(self, demo, monkeypatch) -> None:
+    def test_only_the_national_administrator_revokes(self, demo) -> None:
         assert demo.client("correspondant-a").get("/gestion/documents/1/revocation/").status_code == 403
         assert demo.client("candidat-a1").post("/gestion/documents/1/revocation/").status_code == 403
 

@@ -13,7 +13,7 @@ from c2i.deliberation import services
 from c2i.deliberation.models import DomainCredit, JuryMember
 from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession, Session
 from c2i.frameworks.models import Framework
-from tests.deliberation_support import codes, submit_all, tests_at
+from tests.deliberation_support import codes, publish_session_tests, publish_test_results, submit_all
 
 pytestmark = pytest.mark.django_db
 
@@ -49,9 +49,9 @@ def close_with(demo, institution_session, decisions: dict[int, dict[str, str]]):
 
 
 class TestCarryOver:
-    def test_a_domain_validated_at_closing_counts_at_the_next_enrolment(self, demo, monkeypatch) -> None:
-        tests_at(monkeypatch)
+    def test_a_domain_validated_at_closing_counts_at_the_next_enrolment(self, demo) -> None:
         a_c2i1 = demo.institution_session("a")
+        publish_session_tests(a_c2i1)
         candidate = demo.candidate("candidat-a1")
         first = candidate.enrolments.get(status=EnrolmentStatus.ACTIVE)
         submit_all(first)
@@ -66,6 +66,7 @@ class TestCarryOver:
         later = later_session(demo, "C2i1")
         JuryMember.objects.create(institution_session=later, user=demo.user("jury-a"), is_chair=True)
         second = Enrolment.objects.create(candidate=candidate, institution_session=later, status=EnrolmentStatus.ACTIVE)
+        publish_test_results([second])
         computed = services.compute_outcomes(later, [second.pk])[second.pk]
         assert dict(computed.carried_over) == dict.fromkeys(["D1", "D2", "D4", "D5"], a_c2i1.session.name)
         assert computed.outcome.certified is None  # D3 still to decide

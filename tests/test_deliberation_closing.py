@@ -14,7 +14,7 @@ from c2i.credentials import services as credentials
 from c2i.deliberation import services, sources
 from c2i.deliberation.models import CandidateOutcome, CompetencyDecision, DeliberationStatus
 from c2i.enrolment.models import EnrolmentStatus
-from tests.deliberation_support import codes, submit_all, tests_at
+from tests.deliberation_support import codes, publish_session_tests, submit_all
 
 pytestmark = pytest.mark.django_db
 
@@ -25,10 +25,11 @@ def session_url(demo, suffix: str = "") -> str:
     return f"/jury/sessions/{demo.institution_session('a').pk}/{suffix}"
 
 
-def decide_everyone(demo, monkeypatch, nv: tuple[str, ...] = ()):
-    """Every active candidate of A's C2i1 session: all V except `nv` for candidat-a2."""
-    tests_at(monkeypatch)
+def decide_everyone(demo, nv: tuple[str, ...] = ()):
+    """Every active candidate of A's C2i1 session, their knowledge test published at 75 %: all V except
+    `nv` for candidat-a2."""
     institution_session = demo.institution_session("a")
+    publish_session_tests(institution_session)
     jury = demo.user("jury-a")
     cells = []
     for enrolment in services.active_enrolments(institution_session).select_related("candidate"):
@@ -46,8 +47,8 @@ def pdf_text(content: bytes) -> str:
 
 
 class TestClosing:
-    def test_undecided_candidates_block_the_closing_until_deferred(self, demo, monkeypatch) -> None:
-        tests_at(monkeypatch)
+    def test_undecided_candidates_block_the_closing_until_deferred(self, demo) -> None:
+        publish_session_tests(demo.institution_session("a"))
         client = demo.client("jury-a")
         response = client.post(session_url(demo, "cloture/"), follow=True)
         assert "ont encore des compétences sans décision" in response.content.decode()
@@ -64,8 +65,8 @@ class TestClosing:
         assert deliberation.status == DeliberationStatus.CLOSED and deliberation.closed_at is not None
         assert AuditEntry.objects.filter(action="deliberation.close", object_id=str(deliberation.pk)).exists()
 
-    def test_the_minutes_list_members_candidates_outcomes_and_closing_time(self, demo, monkeypatch) -> None:
-        institution_session = decide_everyone(demo, monkeypatch, nv=("D4.2",))
+    def test_the_minutes_list_members_candidates_outcomes_and_closing_time(self, demo) -> None:
+        institution_session = decide_everyone(demo, nv=("D4.2",))
         services.close_deliberation(institution_session, demo.user("jury-a"), reason=EARLY)
         response = demo.client("jury-a").get(session_url(demo, "proces-verbal.pdf"))
         assert response["Content-Type"] == "application/pdf"
@@ -83,8 +84,8 @@ class TestClosing:
 
 
 class TestAfterClosing:
-    def test_decisions_are_immutable(self, demo, monkeypatch) -> None:
-        institution_session = decide_everyone(demo, monkeypatch)
+    def test_decisions_are_immutable(self, demo) -> None:
+        institution_session = decide_everyone(demo)
         services.close_deliberation(institution_session, demo.user("jury-a"), reason=EARLY)
         a1 = demo.candidate("candidat-a1").enrolments.get(status=EnrolmentStatus.ACTIVE)
         before = CompetencyDecision.objects.filter(enrolment=a1).count()
@@ -111,7 +112,7 @@ class TestAfterClosing:
 
         for name in ("enqueue_session_documents", "reissue_document"):
             monkeypatch.setattr(credentials, name, lambda *args, name=name: issued.append((name, args)))
-        institution_session = decide_everyone(demo, monkeypatch, nv=("D4.2",))
+        institution_session = decide_everyone(demo, nv=("D4.2",))
         chair = demo.user("jury-a")
         services.close_deliberation(institution_session, chair, reason=EARLY)
         with django_capture_on_commit_callbacks(execute=True):
@@ -144,7 +145,7 @@ class TestAfterClosing:
     def test_a_publication_whose_documents_cannot_be_handed_over_fails_loudly(
         self, demo, monkeypatch, django_capture_on_commit_callbacks
     ) -> None:
-        institution_session = decide_everyone(demo, monkeypatch)
+        institution_session = decide_everyone(demo)
         chair = demo.user("jury-a")
         services.close_deliberation(institution_session, chair, reason=EARLY)
         monkeypatch.delattr(credentials, "enqueue_session_documents")  # the credentials service is not there
@@ -158,7 +159,7 @@ class TestAfterClosing:
         self, demo, monkeypatch, django_capture_on_commit_callbacks
     ) -> None:
         monkeypatch.setattr(credentials, "enqueue_session_documents", lambda *args: None)
-        institution_session = decide_everyone(demo, monkeypatch, nv=("D4.2",))
+        institution_session = decide_everyone(demo, nv=("D4.2",))
         chair = demo.user("jury-a")
         services.close_deliberation(institution_session, chair, reason=EARLY)
         services.publish_deliberation(institution_session, chair)

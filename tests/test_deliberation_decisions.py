@@ -7,7 +7,7 @@ import pytest
 
 from c2i.deliberation.models import CandidateOutcome, CompetencyDecision
 from c2i.enrolment.models import EnrolmentStatus
-from tests.deliberation_support import codes, submit, submit_all, tests_at
+from tests.deliberation_support import codes, publish_test_results, submit, submit_all
 
 pytestmark = pytest.mark.django_db
 
@@ -60,9 +60,9 @@ class TestDecisions:
         assert response.status_code == 400
         assert not CompetencyDecision.objects.filter(enrolment=enrolment).exists()
 
-    def test_it_updates_the_outcome_as_the_jury_decides(self, demo, monkeypatch) -> None:
-        tests_at(monkeypatch, 75.0)
+    def test_it_updates_the_outcome_as_the_jury_decides(self, demo) -> None:
         enrolment = a1(demo)
+        publish_test_results([enrolment], 75.0)
         ids = submit_all(enrolment)
         client = demo.client("tuteur-a")  # a member of the jury, not its chair
         for code in codes("C2i1"):

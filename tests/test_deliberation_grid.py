@@ -7,7 +7,7 @@ import pytest
 
 from c2i.deliberation.models import CandidateOutcome, CompetencyDecision
 from c2i.enrolment.models import EnrolmentStatus
-from tests.deliberation_support import codes, submit, submit_all, tests_at
+from tests.deliberation_support import codes, publish_session_tests, submit, submit_all
 
 pytestmark = pytest.mark.django_db
 
@@ -40,8 +40,8 @@ class TestGridPage:
         assert f'name="c-{a1.pk}-D5.3"' in page
         assert page.count("<select") >= 20 * 2
 
-    def test_it_saves_only_the_changed_cells(self, demo, monkeypatch) -> None:
-        tests_at(monkeypatch)
+    def test_it_saves_only_the_changed_cells(self, demo) -> None:
+        publish_session_tests(demo.institution_session("a"))
         a1, a2 = enrolment(demo, "candidat-a1"), enrolment(demo, "candidat-a2")
         submit_all(a1)
         submit(a2, {"D1.1": "c"})

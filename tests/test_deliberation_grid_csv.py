@@ -17,7 +17,7 @@ from c2i.deliberation.models import CandidateOutcome, CompetencyDecision
 from c2i.deliberation.rules import deliberate
 from c2i.enrolment.models import EnrolmentStatus
 from c2i.frameworks.models import Framework
-from tests.deliberation_support import codes, submit, submit_all, tests_at
+from tests.deliberation_support import codes, publish_session_tests, submit, submit_all
 
 pytestmark = pytest.mark.django_db
 
@@ -132,8 +132,8 @@ class TestMalformed:
 
 
 class TestIntoSession:
-    def test_it_records_and_checks_r10_per_cell(self, demo, tmp_path, monkeypatch) -> None:
-        tests_at(monkeypatch)
+    def test_it_records_and_checks_r10_per_cell(self, demo, tmp_path) -> None:
+        publish_session_tests(demo.institution_session("a"))
         a1 = demo.candidate("candidat-a1").enrolments.get(status=EnrolmentStatus.ACTIVE)
         a2 = demo.candidate("candidat-a2").enrolments.get(status=EnrolmentStatus.ACTIVE)
         submit_all(a1)
@@ -154,8 +154,8 @@ class TestIntoSession:
 
 
 class TestFromThePages:
-    def test_export_then_import(self, demo, monkeypatch) -> None:
-        tests_at(monkeypatch, 66.5)
+    def test_export_then_import(self, demo) -> None:
+        publish_session_tests(demo.institution_session("a"), 66.5)
         a1 = demo.candidate("candidat-a1").enrolments.get(status=EnrolmentStatus.ACTIVE)
         submit_all(a1)
         pk = demo.institution_session("a").pk

@@ -11,16 +11,16 @@ from django.db import connection
 
 from c2i.deliberation import grid, services
 from c2i.deliberation.models import CandidateOutcome
-from tests.deliberation_support import codes, submit_all, tests_at
+from tests.deliberation_support import codes, publish_session_tests, submit_all
 
 pytestmark = pytest.mark.django_db
 
 
-def decide(demo, monkeypatch):
-    """A's C2i1 session: every active candidate submitted, all V, but
-    candidat-a2 has D1.1 NV."""
-    tests_at(monkeypatch)
+def decide(demo):
+    """A's C2i1 session: every active candidate submitted, tested at 75 %, all
+    V, but candidat-a2 has D1.1 NV."""
     institution_session = demo.institution_session("a")
+    publish_session_tests(institution_session)
     a2 = demo.user("candidat-a2").pk
     cells = []
     for enrolment in services.active_enrolments(institution_session).select_related("candidate"):
@@ -38,8 +38,8 @@ def stored(institution_session):
 
 
 class TestComputeOutcomes:
-    def test_the_first_compute_stores_what_the_engine_says(self, demo, monkeypatch) -> None:
-        institution_session = decide(demo, monkeypatch)
+    def test_the_first_compute_stores_what_the_engine_says(self, demo) -> None:
+        institution_session = decide(demo)
         CandidateOutcome.objects.filter(institution_session=institution_session).delete()
         computed = services.compute_outcomes(institution_session)
         outcomes = stored(institution_session)
@@ -57,8 +57,8 @@ class TestComputeOutcomes:
         assert any("D1.1" in text for text in outcomes[a2].explanation.reasons)
         assert {o.status for pk, o in outcomes.items() if pk != a2} == {"certified"}
 
-    def test_a_recompute_rewrites_only_what_changed_and_keeps_the_deferral(self, demo, monkeypatch) -> None:
-        institution_session = decide(demo, monkeypatch)
+    def test_a_recompute_rewrites_only_what_changed_and_keeps_the_deferral(self, demo) -> None:
+        institution_session = decide(demo)
         before = stored(institution_session)
         a2 = demo.user("candidat-a2").candidate.enrolments.get(institution_session=institution_session).pk
         other = next(pk for pk in before if pk != a2)
@@ -72,8 +72,8 @@ class TestComputeOutcomes:
         assert after[other].deferred and after[other].computed_at == before[other].computed_at
 
     @pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY path is PostgreSQL's")
-    def test_an_outcome_stored_meanwhile_turns_the_copy_into_an_upsert(self, demo, monkeypatch) -> None:
-        institution_session = decide(demo, monkeypatch)
+    def test_an_outcome_stored_meanwhile_turns_the_copy_into_an_upsert(self, demo) -> None:
+        institution_session = decide(demo)
         rows = stored(institution_session)
         CandidateOutcome.objects.filter(institution_session=institution_session).delete()
         # as if another compute had stored one outcome after this one looked:

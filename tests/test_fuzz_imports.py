@@ -196,11 +196,11 @@ GRID_WHERE = re.compile(r"Ligne \d+")
 
 
 @pytest.fixture
-def jury_session(demo, monkeypatch):
-    from tests.deliberation_support import tests_at
+def jury_session(demo):
+    from tests.deliberation_support import publish_session_tests
 
-    tests_at(monkeypatch, 75.0)
     institution_session = demo.institution_session("a")
+    publish_session_tests(institution_session, 75.0)
     enrolments = list(institution_session.enrolments.filter(status=EnrolmentStatus.ACTIVE).select_related("candidate"))
     submit_all(enrolments[0])  # one candidate's cells can be recorded (R10 holds)
     identifiers = [e.candidate.ine or e.candidate.email for e in enrolments]

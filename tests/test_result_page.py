@@ -15,10 +15,10 @@ import pytest
 from django.urls import reverse
 
 from c2i.credentials import services as credentials
-from c2i.deliberation import services, sources
+from c2i.deliberation import services
 from c2i.enrolment.models import Enrolment, EnrolmentStatus
 from tests.credentials_support import isolated
-from tests.deliberation_support import codes, submit_all
+from tests.deliberation_support import codes, publish_session_tests, submit_all
 
 __all__ = ["isolated"]
 
@@ -44,22 +44,12 @@ def url(e: Enrolment) -> str:
     return reverse("deliberation:my_result", args=[e.pk])
 
 
-def deliberate(demo: Any, monkeypatch: Any, *, publish: bool = True) -> tuple[Enrolment, Enrolment]:
+def deliberate(demo: Any, *, publish: bool = True) -> tuple[Enrolment, Enrolment]:
     """A's C2i1 session decided and closed: candidat-a1 certified; candidat-a2
     with D2.3 not validated (and a comment) and D4's test at 40 %."""
     a1, a2 = enrolment(demo, "candidat-a1"), enrolment(demo, "candidat-a2")
-
-    def percents(ids: Any) -> dict[int, dict[str, float]]:
-        domains = ("D1", "D2", "D3", "D4", "D5")
-        return {pk: {d: (40.0 if pk == a2.pk and d == "D4" else 75.0) for d in domains} for pk in ids}
-
-    monkeypatch.setattr(sources, "test_percentages_many", percents)
-    monkeypatch.setattr(
-        sources,
-        "test_percentages_for_session",
-        lambda pk: percents(Enrolment.objects.filter(institution_session_id=pk).values_list("pk", flat=True)),
-    )
     institution_session = a1.institution_session
+    publish_session_tests(institution_session, 75.0, {a2.pk: {"D4": 40.0}})
     jury = demo.user("jury-a")
     cells = []
     for e in services.active_enrolments(institution_session):
@@ -78,10 +68,8 @@ def deliberate(demo: Any, monkeypatch: Any, *, publish: bool = True) -> tuple[En
 
 
 class TestBeforePublication:
-    def test_it_says_the_results_are_not_published_and_when_the_jury_meets(
-        self, demo: Any, monkeypatch: Any, isolated: Any
-    ) -> None:
-        _a1, a2 = deliberate(demo, monkeypatch, publish=False)
+    def test_it_says_the_results_are_not_published_and_when_the_jury_meets(self, demo: Any, isolated: Any) -> None:
+        _a1, a2 = deliberate(demo, publish=False)
         response = demo.client("candidat-a2").get(url(a2))
         assert response.status_code == 200
         text = visible_text(response.content.decode())
@@ -91,10 +79,8 @@ class TestBeforePublication:
 
 
 class TestAfterPublication:
-    def test_the_certified_candidate_reads_the_outcome_and_the_test_results(
-        self, demo: Any, monkeypatch: Any, isolated: Any
-    ) -> None:
-        a1, _a2 = deliberate(demo, monkeypatch)
+    def test_the_certified_candidate_reads_the_outcome_and_the_test_results(self, demo: Any, isolated: Any) -> None:
+        a1, _a2 = deliberate(demo)
         text = visible_text(demo.client("candidat-a1").get(url(a1)).content.decode())
         assert "C2i1 obtenu" in text
         assert "Le jury vous délivre le C2i1." in text
@@ -102,10 +88,8 @@ class TestAfterPublication:
         assert "Ce domaine est validé : le jury a validé toutes ses compétences" in text
         assert "Mon certificat" in text
 
-    def test_a_candidate_with_failed_domains_reads_why_in_plain_french(
-        self, demo: Any, monkeypatch: Any, isolated: Any
-    ) -> None:
-        _a1, a2 = deliberate(demo, monkeypatch)
+    def test_a_candidate_with_failed_domains_reads_why_in_plain_french(self, demo: Any, isolated: Any) -> None:
+        _a1, a2 = deliberate(demo)
         text = visible_text(demo.client("candidat-a2").get(url(a2)).content.decode())
         assert "C2i1 non obtenu à cette session" in text
         assert "3 domaines sur 5 sont validés" in text
@@ -127,7 +111,7 @@ class TestAfterPublication:
         assert not RULE_CODE.search(text), RULE_CODE.findall(text)
 
     def test_a_candidate_without_any_validated_domain_is_told_why_there_is_no_document(
-        self, demo: Any, monkeypatch: Any, isolated: Any
+        self, demo: Any, isolated: Any
     ) -> None:
         from tests.credentials_support import publish, set_outcome
 
@@ -140,8 +124,8 @@ class TestAfterPublication:
 
 
 class TestAccess:
-    def test_only_the_candidate_of_the_enrolment_sees_it(self, demo: Any, monkeypatch: Any, isolated: Any) -> None:
-        a1, _a2 = deliberate(demo, monkeypatch)
+    def test_only_the_candidate_of_the_enrolment_sees_it(self, demo: Any, isolated: Any) -> None:
+        a1, _a2 = deliberate(demo)
         assert demo.client("candidat-a1").get(url(a1)).status_code == 200
         assert demo.client("candidat-a2").get(url(a1)).status_code == 404
         assert demo.client("candidat-b1").get(url(a1)).status_code == 404
@@ -149,8 +133,8 @@ class TestAccess:
         assert demo.client("jury-a").get(url(a1)).status_code == 403
         assert demo.client(None).get(url(a1)).status_code == 302
 
-    def test_the_candidates_space_and_documents_link_to_it(self, demo: Any, monkeypatch: Any, isolated: Any) -> None:
-        a1, _a2 = deliberate(demo, monkeypatch)
+    def test_the_candidates_space_and_documents_link_to_it(self, demo: Any, isolated: Any) -> None:
+        a1, _a2 = deliberate(demo)
         client = demo.client("candidat-a1")
         assert url(a1) in client.get(reverse("enrolment:my_space")).content.decode()
         assert url(a1) in client.get(reverse("credentials:mine")).content.decode()
@@ -166,17 +150,10 @@ class TestJuryIsTold:
 
 
 class TestDeferred:
-    def test_a_deferred_candidate_reads_what_was_decided_and_what_is_kept(
-        self, demo: Any, monkeypatch: Any, isolated: Any
-    ) -> None:
+    def test_a_deferred_candidate_reads_what_was_decided_and_what_is_kept(self, demo: Any, isolated: Any) -> None:
         a1, a2 = enrolment(demo, "candidat-a1"), enrolment(demo, "candidat-a2")
-        monkeypatch.setattr(
-            sources,
-            "test_percentages_many",
-            lambda ids: {pk: dict.fromkeys(("D1", "D2", "D3", "D4", "D5"), 80.0) for pk in ids},
-        )
-        monkeypatch.setattr(sources, "test_percentages_for_session", lambda pk: {})
         institution_session = a1.institution_session
+        publish_session_tests(institution_session, 80.0)
         jury = demo.user("jury-a")
         submit_all(a2)
         cells = [services.Cell(a2.pk, c, "V", c) for c in codes("C2i1") if c.startswith("D1.")]
