@@ -66,7 +66,7 @@ class AnswerFastPath:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         if settings.SESSION_ENGINE != "c2i.accounts.sessions":
             raise MiddlewareNotUsed("the answer fast path needs the sessions of c2i.accounts")
-        from c2i.assessment.views.bank import attempt_answer  # the regular view, for the CSRF check
+        from c2i.assessment.views.taking import attempt_answer  # the regular view, for the CSRF check
 
         self.get_response = get_response
         self.view = attempt_answer

@@ -1,0 +1,269 @@
+"""Knowledge tests on the correspondents' side: defining an exam, extra
+time, publishing results, exporting them, item statistics, reopening a sitting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from c2i.accounts import access as accounts_access
+from c2i.accounts.access import AuthenticatedRequest, role_required, roles
+from c2i.assessment import access, confirmations, services
+from c2i.assessment.forms import ExamForm, ExtraTimeForm, ReopenForm
+from c2i.assessment.models import ExtraTime
+from c2i.assessment.scoring import format_percent
+from c2i.assessment.views.common import posted
+from c2i.enrolment.models import EnrolmentStatus, InstitutionSession
+from c2i.lib.confirm import CONFIRM_METHODS, confirmation_page
+from c2i.lib.errors import DomainError
+from c2i.lib.pages import page
+from c2i.lib.tabular import csv_response, xlsx_response
+
+CORRESPONDENTS = ("is_correspondent", "is_admin")
+
+
+def _correspondent_crumbs() -> list[tuple[str, str]]:
+    return [
+        (reverse("enrolment:correspondent"), _("C2i correspondent")),
+        (reverse("assessment:exams"), _("Knowledge tests")),
+    ]
+
+
+@role_required(*CORRESPONDENTS)
+def exams(request: AuthenticatedRequest) -> HttpResponse:
+    mine = access.exams_for_correspondent(request.user).order_by("-opens_at")
+    r = roles(request.user)
+    sessions = InstitutionSession.objects.select_related("session__framework", "institution").filter(exams__isnull=True)
+    if not r.is_admin:
+        sessions = sessions.filter(institution_id__in=r.correspondent_of)
+    return page(
+        request,
+        "assessment/exams.html",
+        _("Knowledge tests"),
+        [(reverse("enrolment:correspondent"), _("C2i correspondent"))],
+        exams=mine,
+        sessions=sessions.order_by("-session__start", "institution__name")[:50],
+    )
+
+
+@role_required(*CORRESPONDENTS)
+def exam_create(request: AuthenticatedRequest, session_pk: int) -> HttpResponse:
+    institution_session = accounts_access.get_institution_session_for_staff(request.user, session_pk, manage=True)
+    if institution_session.exams.exists():
+        return redirect(institution_session.exams.get().get_absolute_url())
+    form = ExamForm(posted(request), institution_session=institution_session)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        domains = list(data.pop("domains"))
+        try:
+            exam = services.create_exam(request.user, institution_session, domains, **data)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The knowledge test is defined."))
+            return redirect(exam.get_absolute_url())
+    return page(
+        request,
+        "assessment/exam_form.html",
+        _("Define the knowledge test of %(session)s") % {"session": institution_session},
+        _correspondent_crumbs(),
+        status=400 if form.errors else 200,
+        form=form,
+        institution_session=institution_session,
+    )
+
+
+@role_required(*CORRESPONDENTS)
+def exam_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    exam = access.get_exam_for_correspondent(request.user, pk)
+    if exam.attempts.exists():
+        messages.error(request, _("Candidates have started this test: its settings can no longer change."))
+        return redirect(exam.get_absolute_url())
+    form = ExamForm(posted(request), instance=exam, institution_session=exam.institution_session)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in services.EXAM_FIELDS}
+        try:
+            services.update_exam(exam, request.user, list(form.cleaned_data["domains"]), **data)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The knowledge test is saved."))
+            return redirect(exam.get_absolute_url())
+    return page(
+        request,
+        "assessment/exam_form.html",
+        _("Change %(exam)s") % {"exam": exam.title},
+        [*_correspondent_crumbs(), (exam.get_absolute_url(), exam.title)],
+        status=400 if form.errors else 200,
+        form=form,
+        institution_session=exam.institution_session,
+        exam=exam,
+    )
+
+
+@role_required(*CORRESPONDENTS)
+def exam_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    exam = access.get_exam_for_correspondent(request.user, pk)
+    domains = exam.ordered_domains()
+    rows = services.result_rows(exam)
+    now = timezone.now()
+    return page(
+        request,
+        "assessment/exam_detail.html",
+        exam.title,
+        _correspondent_crumbs(),
+        exam=exam,
+        domains=domains,
+        rows=[
+            {
+                "attempt": row.attempt,
+                "over": row.attempt.is_over(now),
+                "cells": [
+                    (row.by_domain.get(d.code), format_percent(row.by_domain[d.code].percent))
+                    if d.code in row.by_domain
+                    else (None, "")
+                    for d in domains
+                ],
+            }
+            for row in rows
+        ],
+        progress=services.exam_progress(exam),
+        enrolled=exam.institution_session.enrolments.filter(status=EnrolmentStatus.ACTIVE).count(),
+        extra_times=ExtraTime.objects.filter(exam=exam).select_related("enrolment__candidate"),
+        extra_form=ExtraTimeForm(institution_session=exam.institution_session),
+        questions=len(domains) * exam.per_domain,
+    )
+
+
+@require_POST
+@role_required(*CORRESPONDENTS)
+def exam_extra_time(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    exam = access.get_exam_for_correspondent(request.user, pk)
+    form = ExtraTimeForm(request.POST, institution_session=exam.institution_session)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.set_extra_time(exam, data["enrolment"], data["minutes"], data["reason"], request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The extra time is saved."))
+    else:
+        messages.error(request, _("Choose a candidate and a number of minutes between 0 and 600."))
+    return redirect(exam.get_absolute_url())
+
+
+@require_http_methods(CONFIRM_METHODS)
+@role_required(*CORRESPONDENTS)
+def exam_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """GET: how many candidates see their results now and later; POST: the publication."""
+    exam = access.get_exam_for_correspondent(request.user, pk)
+    if request.method != "POST":
+        crumbs = [*_correspondent_crumbs(), (exam.get_absolute_url(), exam.title)]
+        return confirmation_page(request, confirmations.publish_results(exam), crumbs)
+    try:
+        publication = services.publish_results(exam, request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        text = _("Results published: %(n)s candidate(s) see them and find them in their portfolio.") % {
+            "n": publication.published
+        }
+        if publication.running:
+            text += " " + _("%(n)s sitting(s) still running will be published when they end.") % {
+                "n": publication.running
+            }
+        messages.success(request, text)
+    return redirect(exam.get_absolute_url())
+
+
+EXPORT_HEADER = ["nom", "prenoms", "ine", "email", "debut", "fin", "etat"]
+
+
+@role_required(*CORRESPONDENTS)
+def exam_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    exam = access.get_exam_for_correspondent(request.user, pk)
+    fmt = request.GET.get("format", "csv")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    domains = exam.ordered_domains()
+    header = [*EXPORT_HEADER, "score_global"]
+    for d in domains:
+        header += [f"{d.code}_pourcentage", f"{d.code}_positif"]
+    now = timezone.now()
+
+    def number(value: float | None) -> Any:
+        if value is None:
+            return ""
+        rounded = round(value, 2)
+        return rounded if fmt == "xlsx" else format_percent(rounded).removesuffix(" %")
+
+    def rows() -> Any:
+        for row in services.result_rows(exam):
+            a, c = row.attempt, row.attempt.enrolment.candidate
+            state = _("scored") if a.closed_at else (_("over") if a.is_over(now) else _("running"))
+            line = [
+                c.last_name,
+                c.first_names,
+                c.ine,
+                c.email,
+                timezone.localtime(a.started_at).strftime("%d/%m/%Y %H:%M"),
+                timezone.localtime(a.submitted_at or a.deadline).strftime("%d/%m/%Y %H:%M"),
+                state,
+                number(a.score),
+            ]
+            for d in domains:
+                result = row.by_domain.get(d.code)
+                line += [number(result.percent), "oui" if result.positive else "non"] if result else ["", ""]
+            yield line
+
+    name = f"resultats-{exam.institution_session.institution.uai}-{exam.pk}"
+    if fmt == "csv":
+        return csv_response(name, header, rows())
+    return xlsx_response(name, header, rows(), _("Results"))
+
+
+@role_required(*CORRESPONDENTS)
+def exam_statistics(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    exam = access.get_exam_for_correspondent(request.user, pk)
+    closed = exam.attempts.filter(closed_at__isnull=False)
+    return page(
+        request,
+        "assessment/exam_statistics.html",
+        _("Item statistics"),
+        [*_correspondent_crumbs(), (exam.get_absolute_url(), exam.title)],
+        exam=exam,
+        rows=services.item_statistics(closed),
+        sittings=closed.count(),
+        whole_bank=access.sees_whole_bank(request.user),
+    )
+
+
+@role_required(*CORRESPONDENTS)
+def attempt_reopen(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    attempt = access.get_attempt_for_correspondent(request.user, pk)
+    form = ReopenForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reopen_attempt(attempt, request.user, form.cleaned_data["reason"], form.cleaned_data["minutes"])
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The sitting is reopened; the reason is kept in the audit trail."))
+            return redirect(attempt.exam.get_absolute_url())
+    return page(
+        request,
+        "assessment/reopen.html",
+        _("Reopen the sitting of %(name)s") % {"name": attempt.enrolment.candidate.full_name},
+        [*_correspondent_crumbs(), (attempt.exam.get_absolute_url(), attempt.exam.title)],
+        status=400 if form.errors else 200,
+        form=form,
+        attempt=attempt,
+    )
