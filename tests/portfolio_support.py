@@ -13,8 +13,11 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from c2i.accounts.models import Membership, Role, User
 from c2i.demo.portfolio import odt_file, pdf_file, png_chart
-from c2i.frameworks.models import Competency
+from c2i.enrolment.models import Candidate
+from c2i.frameworks.models import Competency, Framework
+from c2i.institutions.models import Institution
 from c2i.portfolio import services
 from c2i.portfolio.models import Evidence, Portfolio
 
@@ -106,3 +109,17 @@ def new_item(portfolio: Portfolio, files: Sequence[tuple[str, bytes]] = (), **fi
     with these files (name, bytes). It needs a file or a link."""
     uploads = [services.Upload.from_bytes(name, data) for name, data in files]
     return services.create_evidence(portfolio, portfolio.candidate.user, draft(**fields), uploads)
+
+
+def own_portfolio(candidate: Candidate, framework: str = "C2i1") -> Portfolio:
+    """A persona's portfolio (tests/persona_support.py), opened through the service."""
+    return services.open_portfolio(candidate, Framework.objects.get(code=framework), candidate.user)
+
+
+def new_assessor(institution: Institution, first_name: str = "Aline", last_name: str = "Morel") -> User:
+    """An assessor (enseignant-tuteur) of the institution who exists only in
+    the test that makes them (username: the e-mail address)."""
+    email = f"{first_name}.{last_name}@example.fr".lower()
+    user = User.objects.create_user(email, email, "un-mot-de-passe-de-test", first_name=first_name, last_name=last_name)
+    Membership.objects.create(user=user, role=Role.ASSESSOR, institution=institution)
+    return user

@@ -17,7 +17,18 @@ from c2i.frameworks.models import Competency
 from c2i.portfolio import services
 from c2i.portfolio.models import Evidence, EvidenceKind
 from c2i.portfolio.progress import State, portfolio_overview
-from tests.portfolio_support import LINK, codes, item_data, new_item, odt_bytes, pdf_bytes, portfolio_of, upload
+from tests.persona_support import new_candidate
+from tests.portfolio_support import (
+    LINK,
+    codes,
+    item_data,
+    new_item,
+    odt_bytes,
+    own_portfolio,
+    pdf_bytes,
+    portfolio_of,
+    upload,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
@@ -304,7 +315,8 @@ class TestAuditAndExport:
         assert AuditEntry.objects.filter(action="portfolio.file_add", details__evidence=evidence.pk).exists()
 
     def test_the_export_holds_every_file_and_a_summary(self, demo) -> None:
-        portfolio = portfolio_of(demo)
+        person = new_candidate(demo.institution_session("a"), first_names="Romane", last_name="Vidal")
+        portfolio = own_portfolio(person)
         data = pdf_bytes("Export")
         new_item(
             portfolio,
@@ -313,11 +325,11 @@ class TestAuditAndExport:
             competencies=codes("D3.4"),
             reflection="Analyse **en gras**",
         )
-        response = demo.client("candidat-a1").get("/mon-espace/dossier/C2i1/export/")
+        response = demo.client(person.user.username).get("/mon-espace/dossier/C2i1/export/")
         assert response.status_code == 200 and response["Content-Type"] == "application/zip"
         assert (
             response["Content-Disposition"].startswith("attachment;")
-            and "dossier-C2i1-Fontaine.zip" in (response["Content-Disposition"])
+            and "dossier-C2i1-Vidal.zip" in (response["Content-Disposition"])
         )
         archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
         names = archive.namelist()

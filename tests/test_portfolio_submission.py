@@ -20,6 +20,7 @@ from c2i.portfolio.models import (
     SubmittedEvidence,
     SubmittedFile,
 )
+from tests.persona_support import new_candidate, submitted_portfolio
 from tests.portfolio_support import codes, new_item, pdf_bytes, portfolio_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
@@ -178,18 +179,20 @@ class TestWhoSeesTheSnapshot:
     """R9: the candidate, the institution's staff, the jury of that session; only the current version for the jury."""
 
     def test_jury_a_sees_the_submitted_snapshots_of_its_session_only(self, demo) -> None:
+        ours = new_candidate(demo.institution_session("a"), first_names="Romane", last_name="Vidal")
+        theirs = new_candidate(demo.institution_session("b"), first_names="Théo", last_name="Garnier")
+        mine, other = submitted_portfolio(ours.enrolments.get()), submitted_portfolio(theirs.enrolments.get())
         jury = demo.client("jury-a")
         listing = jury.get("/jury/dossiers/").content.decode()
-        assert "Léa FONTAINE" in listing and "Inès CHEVALIER" not in listing
-        mine = current(demo)
+        assert "Romane VIDAL" in listing and "Théo GARNIER" not in listing
         assert jury.get(f"/jury/dossiers/{mine.pk}/").status_code == 200
-        assert jury.get(f"/jury/dossiers/{current(demo, 'candidat-b1').pk}/").status_code == 404
+        assert jury.get(f"/jury/dossiers/{other.pk}/").status_code == 404
         withdrawn = Submission.objects.filter(
             status=SubmissionStatus.WITHDRAWN, institution_session=demo.institution_session("a")
         ).first()
         assert jury.get(f"/jury/dossiers/{withdrawn.pk}/").status_code == 404
         # never the living portfolio, nor its files
-        portfolio = portfolio_of(demo)
+        portfolio = mine.portfolio
         assert jury.get(f"/gestion/dossiers/{portfolio.pk}/").status_code == 403
         living_file = portfolio.items.filter(files__isnull=False).first().files.first()
         assert jury.get(f"/dossiers/fichiers/{living_file.pk}/").status_code == 403

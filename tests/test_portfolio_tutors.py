@@ -6,26 +6,30 @@ from __future__ import annotations
 
 import pytest
 
-from c2i.accounts.models import AuditEntry, Membership, Role, User
+from c2i.accounts.models import AuditEntry
+from c2i.portfolio import services
 from c2i.portfolio.models import EvidenceComment, Positioning, PositioningLevel
-from tests.portfolio_support import codes, portfolio_of
+from tests.persona_support import new_candidate
+from tests.portfolio_support import LINK, codes, new_assessor, new_item, own_portfolio, pdf_bytes, portfolio_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 
 class TestTutors:
     def test_the_tutor_comments_an_item_and_the_candidate_sees_it(self, demo) -> None:
-        portfolio = portfolio_of(demo)
-        item = portfolio.items.first()
-        response = demo.client("tuteur-a").post(
+        person = new_candidate(demo.institution_session("a"), first_names="Romane", last_name="Vidal")
+        portfolio = own_portfolio(person)
+        item = new_item(portfolio, link=LINK)
+        tutor = new_assessor(demo.institution("a"), "Aline", "Morel")
+        response = demo.client(tutor.username).post(
             f"/gestion/dossiers/{portfolio.pk}/elements/{item.pk}/commentaires/",
             {"body": "Précisez la **source** des données."},
         )
         assert response.status_code == 302
         comment = EvidenceComment.objects.get(evidence=item, body__startswith="Précisez")
-        assert comment.author == demo.user("tuteur-a")
-        page = demo.client("candidat-a1").get(item.get_absolute_url()).content.decode()
-        assert "Précisez la <strong>source</strong> des données." in page and "Marc Besson" in page
+        assert comment.author == tutor
+        page = demo.client(person.user.username).get(item.get_absolute_url()).content.decode()
+        assert "Précisez la <strong>source</strong> des données." in page and "Aline Morel" in page
         assert AuditEntry.objects.filter(action="portfolio.comment", object_id=str(comment.pk)).exists()
 
     def test_an_empty_comment_is_refused(self, demo) -> None:
@@ -95,24 +99,30 @@ class TestTutors:
         assert demo.client("candidat-a1").get(f"/gestion/dossiers/{portfolio.pk}/").status_code == 403
         assert demo.client("jury-a").get(f"/gestion/dossiers/{portfolio.pk}/").status_code == 403
         # an assessor of B cannot reach A's candidates
-        tutor_b = User.objects.create_user("tuteur-b", "tuteur-b@example.fr", "x")
-        Membership.objects.create(user=tutor_b, role=Role.ASSESSOR, institution=demo.institution("b"))
-        client = demo.client("tuteur-b")
+        tutor_b = new_assessor(demo.institution("b"), "Bruno", "Lefort")
+        client = demo.client(tutor_b.username)
         assert client.get(f"/gestion/dossiers/{portfolio.pk}/").status_code == 404
         response = client.post(f"/gestion/dossiers/{portfolio.pk}/elements/{item.pk}/commentaires/", {"body": "x"})
         assert response.status_code == 404
         assert not EvidenceComment.objects.filter(author=tutor_b).exists()
-        assert "Léa FONTAINE" not in client.get("/gestion/dossiers/").content.decode()
+        new_candidate(demo.institution_session("a"), first_names="Romane", last_name="Vidal")
+        assert "Romane VIDAL" in demo.client("tuteur-a").get("/gestion/dossiers/").content.decode()
+        assert "Romane VIDAL" not in client.get("/gestion/dossiers/").content.decode()
         assert client.get(f"/gestion/dossiers/{portfolio_of(demo, 'candidat-b1').pk}/").status_code == 200
 
 
 class TestInstitutionList:
     def test_it_lists_the_active_candidates_with_their_progress(self, demo) -> None:
+        ours = new_candidate(demo.institution_session("a"), first_names="Romane", last_name="Vidal")
+        portfolio = own_portfolio(ours)
+        new_item(portfolio, files=[("rapport.pdf", pdf_bytes())], competencies=codes("D1.1", "D2.1", "D2.2"))
+        services.submit_portfolio(portfolio, ours.enrolments.get(), ours.user)
+        new_candidate(demo.institution_session("b"), first_names="Théo", last_name="Garnier")
         response = demo.client("tuteur-a").get("/gestion/dossiers/")
         rows = {r["enrolment"].candidate.full_name: r for r in response.context["rows"]}
-        assert "Léa FONTAINE" in rows and "Inès CHEVALIER" not in rows
-        lea = rows["Léa FONTAINE"]
-        assert (lea["covered"], lea["total"]) == (4, 20) and lea["submission"] is not None
+        assert "Romane VIDAL" in rows and "Théo GARNIER" not in rows
+        row = rows["Romane VIDAL"]
+        assert (row["covered"], row["total"]) == (3, 20) and row["submission"] is not None
         assert all(r["enrolment"].status == "active" for r in rows.values())
 
     def test_it_filters_by_session_progress_and_submission(self, demo) -> None:
