@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from c2i.accounts import access
 from c2i.accounts.access import AuthenticatedRequest, role_required
 from c2i.credentials import confirmations, keys, services
 from c2i.credentials.access import get_document_for_holder, get_document_for_user
 from c2i.credentials.forms import CredentialForm, VerifyForm
 from c2i.credentials.models import IssuedDocument
+from c2i.enrolment import access
 from c2i.lib import ratelimit
 from c2i.lib.confirm import CONFIRM_METHODS, confirmation_page
 from c2i.lib.pages import page

@@ -73,7 +73,7 @@ def get_own_enrolment(user: User, pk: int) -> Enrolment:
     """The result page: the candidate's own enrolment (any status), 404 for
     anyone else's, whoever asks (a juror or a correspondent reads results on
     the jury and session pages, not here)."""
-    from c2i.accounts.access import get_candidate_enrolment
+    from c2i.enrolment.access import get_candidate_enrolment
 
     enrolment: Enrolment = get_candidate_enrolment(user, pk)
     return enrolment

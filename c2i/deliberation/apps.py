@@ -6,3 +6,9 @@ class DeliberationConfig(AppConfig):
     name = "c2i.deliberation"
     label = "deliberation"
     verbose_name = _("Jury and deliberation")
+
+    def ready(self) -> None:
+        from c2i.accounts import roles
+        from c2i.deliberation.roles import jury_roles
+
+        roles.register("deliberation.jury", jury_roles)

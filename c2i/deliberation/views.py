@@ -20,6 +20,7 @@ from c2i.deliberation.grid import split_refusal
 from c2i.deliberation.minutes import render_minutes
 from c2i.deliberation.models import CandidateOutcome, CompetencyDecision, DecisionValue, JuryMember
 from c2i.enrolment import conflicts
+from c2i.enrolment.access import get_institution_session_for_staff
 from c2i.enrolment.models import InstitutionSession
 from c2i.lib.confirm import CONFIRM_METHODS, confirmation_page
 from c2i.lib.errors import DomainError
@@ -44,7 +45,7 @@ def _error(request: HttpRequest, error: DomainError) -> None:
 
 @accounts_access.role_required("is_correspondent", "is_admin")
 def jury_setup(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    institution_session = accounts_access.get_institution_session_for_staff(request.user, pk, manage=True)
+    institution_session = get_institution_session_for_staff(request.user, pk, manage=True)
     form = JuryMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -77,7 +78,7 @@ def jury_setup(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @accounts_access.role_required("is_correspondent", "is_admin")
 def jury_remove(request: AuthenticatedRequest, pk: int, member_pk: int) -> HttpResponse:
     """GET: what the removal does; POST: the removal."""
-    institution_session = accounts_access.get_institution_session_for_staff(request.user, pk, manage=True)
+    institution_session = get_institution_session_for_staff(request.user, pk, manage=True)
     member = get_object_or_404(
         JuryMember.objects.select_related("user", "institution_session"),
         pk=member_pk,

@@ -6,3 +6,9 @@ class EnrolmentConfig(AppConfig):
     name = "c2i.enrolment"
     label = "enrolment"
     verbose_name = _("Sessions and enrolment")
+
+    def ready(self) -> None:
+        from c2i.accounts import roles
+        from c2i.enrolment.access import candidate_role
+
+        roles.register("enrolment.candidate", candidate_role)

@@ -11,9 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from c2i.accounts import access
-from c2i.accounts.access import AuthenticatedRequest
-from c2i.enrolment import confirmations, importing, roster
+from c2i.accounts.access import AuthenticatedRequest, role_required, roles
+from c2i.enrolment import access, confirmations, importing, roster
 from c2i.enrolment.forms import EnrolmentFilterForm, ImportForm, InstitutionSessionForm
 from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession, Invitation, InvitationStatus, Session
 from c2i.enrolment.services import (
@@ -62,7 +61,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .annotate(active=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ACTIVE)))
         .order_by("institution__name")
     )
-    r = access.roles(request.user)
+    r = roles(request.user)
     mine = None
     if r.candidate_id:
         mine = (
@@ -86,7 +85,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def enrol_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     institution_session = get_object_or_404(InstitutionSession.objects.select_related("session", "institution"), pk=pk)
-    r = access.roles(request.user)
+    r = roles(request.user)
     if not r.is_candidate:
         messages.error(request, _("Only a candidate account can enrol. Create one first."))
         return redirect(institution_session.session.get_absolute_url())
@@ -103,7 +102,7 @@ def enrol_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect("enrolment:my_space")
 
 
-@access.role_required("is_candidate")
+@role_required("is_candidate")
 def my_space(request: AuthenticatedRequest) -> HttpResponse:
     candidate = access.get_candidate(request.user)
     enrolments = candidate.enrolments.select_related("institution_session__institution", "session__framework").order_by(
@@ -130,7 +129,7 @@ def _my_space_crumbs() -> list[tuple[str, str]]:
 
 
 @require_http_methods(CONFIRM_METHODS)
-@access.role_required("is_candidate")
+@role_required("is_candidate")
 def withdraw_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """GET: what withdrawing means; POST: the withdrawal."""
     enrolment = access.get_candidate_enrolment(request.user, pk)
@@ -161,13 +160,13 @@ def _invitation_action(request: AuthenticatedRequest, pk: int, action, done: str
 
 
 @require_POST
-@access.role_required("is_candidate")
+@role_required("is_candidate")
 def confirm_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _invitation_action(request, pk, confirm_invitation, _("Your enrolment is confirmed."))
 
 
 @require_http_methods(CONFIRM_METHODS)
-@access.role_required("is_candidate")
+@role_required("is_candidate")
 def decline_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _invitation_action(request, pk, decline_invitation, _("The invitation is declined."))
 
@@ -175,7 +174,7 @@ def decline_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 # --- correspondent ----------------------------------------------------------
 
 
-@access.role_required("is_correspondent", "is_admin")
+@role_required("is_correspondent", "is_admin")
 def correspondent_home(request: AuthenticatedRequest) -> HttpResponse:
     institutions = access.correspondent_institutions(request.user).order_by("name")
     today = timezone.localdate()
@@ -204,7 +203,7 @@ def correspondent_home(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-@access.role_required("is_correspondent", "is_admin")
+@role_required("is_correspondent", "is_admin")
 def open_session_view(request: AuthenticatedRequest, institution_pk: int, session_pk: int) -> HttpResponse:
     institution = access.get_institution_for_correspondent(request.user, institution_pk)
     session = get_object_or_404(Session.objects.select_related("framework"), pk=session_pk)
@@ -352,7 +351,7 @@ def import_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-@access.role_required("is_assessor", "is_jury", "is_correspondent", "is_admin")
+@role_required("is_assessor", "is_jury", "is_correspondent", "is_admin")
 def staff_sessions(request: AuthenticatedRequest) -> HttpResponse:
     sessions = access.institution_sessions_for_staff(request.user).annotate(
         active=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ACTIVE))
@@ -362,5 +361,5 @@ def staff_sessions(request: AuthenticatedRequest) -> HttpResponse:
         "enrolment/staff_sessions.html",
         _("My sessions"),
         sessions=sessions,
-        jury_of=access.roles(request.user).jury_of,
+        jury_of=roles(request.user).jury_of,
     )

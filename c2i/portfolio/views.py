@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from c2i.accounts.access import AuthenticatedRequest, institution_sessions_for_staff, role_required, roles
+from c2i.accounts.access import AuthenticatedRequest, role_required, roles
 from c2i.enrolment import conflicts
+from c2i.enrolment.access import institution_sessions_for_staff
 from c2i.enrolment.models import Enrolment
 from c2i.lib.confirm import CONFIRM_METHODS, confirmation_page
 from c2i.lib.pages import page
