@@ -22,7 +22,6 @@ from c2i.accounts.access import roles
 from c2i.accounts.models import User
 from c2i.assessment.models import Attempt, Exam, Question
 from c2i.enrolment.models import Enrolment, EnrolmentStatus
-from c2i.lib.net import client_ip  # noqa: F401  (moved; re-exported while others move code)
 
 # --- the bank -----------------------------------------------------------------
 
