@@ -1,6 +1,7 @@
-"""The portfolio journey in Debian's Chromium: candidat-a1 adds three items
-with files for two domains, sees the progress picture and submits; tuteur-a
-comments and positions; jury-a opens the submitted version; candidat-b1 and
+"""The portfolio journey in Debian's Chromium: a candidate of A's C2i1
+session made for the test (Romane Vidal) adds three items with files for two
+domains, sees the progress picture and submits; tuteur-a comments and
+positions; jury-a opens the submitted version; candidat-b1 and
 correspondant-b are refused. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import pytest
 
 from c2i.demo.portfolio import odt_file, pdf_file, png_tree
 from tests.conftest import login, screenshot
+from tests.persona_support import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -40,6 +42,18 @@ def alerts(page) -> str:
     return " ".join(page.locator(".fr-alert").all_inner_texts())
 
 
+# A candidate of A's C2i1 session that exists only in this test's site.
+NEW_PERSONA = """
+from c2i.demo.enrolment import INSTITUTIONS
+from c2i.enrolment.models import InstitutionSession
+from tests.persona_support import new_candidate
+
+uai = next(i.uai for i in INSTITUTIONS if i.key == "a")
+seat = InstitutionSession.objects.get(institution__uai=uai, session__framework__code="C2i1")
+print(new_candidate(seat, first_names="Romane", last_name="Vidal", status="student").user.username)
+"""
+
+
 def new_page(browser, live_site, username: str):
     context = browser.new_context(base_url=live_site.url, locale="fr-FR", viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -53,14 +67,15 @@ class TestPortfolioJourney:
         self, page, browser, live_site, tmp_path: Path
     ) -> None:
         backup = tmp_path / "sauvegarde.pdf"
-        backup.write_bytes(pdf_file("Plan de sauvegarde", "Léa Fontaine", ["Sauvegarde hebdomadaire chiffrée."]))
+        backup.write_bytes(pdf_file("Plan de sauvegarde", "Romane Vidal", ["Sauvegarde hebdomadaire chiffrée."]))
         tree = tmp_path / "arborescence.png"
         tree.write_bytes(png_tree("Mes dossiers", ["Cours", " Biologie", " Numérique"]))
         watch = tmp_path / "veille.odt"
         watch.write_bytes(odt_file("Veille", ["Alertes et flux RSS sur l'IA en santé."]))
 
         # the candidate: three items for D1 and D4
-        login(page, "candidat-a1")
+        username = live_site.manage("shell", "-v", "0", "-c", NEW_PERSONA).strip()
+        login(page, username, PASSWORD)
         page.goto("/mon-espace/certification/")
         page.get_by_role("link", name="Mon dossier de compétences").first.click()
         assert "Mon dossier numérique de compétences — C2i1" in page.locator("h1").inner_text()
@@ -84,7 +99,7 @@ class TestPortfolioJourney:
         assert page.get_by_role("img", name=re.compile("^D4 : 2 compétences sur 4")).count()
         screenshot(page, "portfolio-candidate-overview")
 
-        # submission (a version was already submitted in the demo: this one replaces it)
+        # submission
         page.get_by_role("button", name=re.compile("Déposer")).first.click()
         assert "Votre dossier est déposé auprès du jury" in alerts(page)
         screenshot(page, "portfolio-submitted")
@@ -93,7 +108,7 @@ class TestPortfolioJourney:
         tutor = new_page(browser, live_site, "tuteur-a")
         tutor.goto("/gestion/dossiers/")
         screenshot(tutor, "portfolio-tutor-list")
-        tutor.get_by_role("link", name="Léa FONTAINE").click()
+        tutor.get_by_role("link", name="Romane VIDAL").click()
         item = tutor.locator("section", has_text="Veille sur l'IA en santé")
         item.locator("textarea[name=body]").fill("Bonne démarche ; ajoutez la liste de vos flux.")
         item.get_by_role("button", name=re.compile("Commenter")).click()
@@ -116,7 +131,7 @@ class TestPortfolioJourney:
         # the jury opens the submitted version
         jury = new_page(browser, live_site, "jury-a")
         jury.goto("/jury/dossiers/")
-        jury.get_by_role("link", name="Léa FONTAINE").click()
+        jury.get_by_role("link", name="Romane VIDAL").click()
         text = jury.locator("main").inner_text()
         assert "Veille sur l'IA en santé" in text and "Plan de sauvegarde de mes données" in text
         assert "c'est ce que voit le jury" in text
