@@ -30,10 +30,9 @@ from c2i.enrolment.models import EnrolmentStatus
 from c2i.frameworks.models import Framework
 from c2i.lib.errors import DomainError
 from c2i.portfolio import services as portfolio
-from c2i.portfolio.models import Portfolio
 from tests.deliberation_support import codes, submit_all
+from tests.portfolio_support import LINK, new_item, odt_bytes, pdf_bytes, png_bytes, portfolio_of
 from tests.portfolio_support import codes as competencies
-from tests.portfolio_support import odt_bytes, pdf_bytes, png_bytes
 from tests.test_fuzz_parsers import (
     ANSWER_TOKENS,
     FILE_BYTES,
@@ -51,6 +50,7 @@ from tests.test_fuzz_parsers import (
 
 pytestmark = [
     pytest.mark.django_db,
+    pytest.mark.usefixtures("media"),
     pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
 ]
 
@@ -72,11 +72,6 @@ def rolled_back() -> Iterator[None]:
     with transaction.atomic():
         yield
         transaction.set_rollback(True)
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 # --- candidates -------------------------------------------------------------------------
@@ -230,17 +225,7 @@ def test_the_grid_import_records_or_says_where_it_refuses(demo, jury_session, da
 
 @pytest.fixture
 def evidence(demo):
-    candidate = demo.candidate("candidat-a1")
-    item_portfolio, _ = Portfolio.objects.get_or_create(
-        candidate=candidate, framework=Framework.objects.get(code="C2i1")
-    )
-    return portfolio.create_evidence(
-        item_portfolio,
-        candidate.user,
-        portfolio.EvidenceDraft(
-            kind="a", title="Veille", competencies=competencies("D4.1"), link="https://www.example.org/p"
-        ),
-    )
+    return new_item(portfolio_of(demo), title="Veille", competencies=competencies("D4.1"), link=LINK)
 
 
 GOOD_FILES = st.sampled_from(
