@@ -9,6 +9,9 @@ class DeliberationConfig(AppConfig):
 
     def ready(self) -> None:
         from c2i.accounts import roles
+        from c2i.deliberation import freeze
         from c2i.deliberation.roles import jury_roles
+        from c2i.enrolment import freeze as session_freeze
 
         roles.register("deliberation.jury", jury_roles)
+        session_freeze.register("deliberation.closed", freeze.closed_at)

@@ -4,7 +4,9 @@ Once the deliberation of an institution session is closed (or published),
 the enrolments and the portfolios submitted to it are frozen: no new
 enrolment, no withdrawal, no new or withdrawn submission, no knowledge-test
 sitting. A correction goes only through the chair's audited rectification
-(`deliberation.services.rectify`). The services of the other apps ask here.
+(`deliberation.services.rectify`). `closed_at` is the jury's answer: it is
+registered with `enrolment/freeze.py` (`DeliberationConfig.ready`), where the
+services of enrolment, the portfolio and the exam ask.
 """
 
 from __future__ import annotations
@@ -29,7 +31,3 @@ def closed_at(institution_session_id: int, *, lock: bool = False) -> dt.datetime
     if row is None or row.status not in FINAL:
         return None
     return row.closed_at or timezone.now()
-
-
-def date_text(moment: dt.datetime) -> str:
-    return timezone.localtime(moment).strftime("%d/%m/%Y")

@@ -12,8 +12,6 @@ from c2i.lib.confirm import Confirmation
 
 
 def withdraw(enrolment: Enrolment) -> Confirmation:
-    from c2i.portfolio.models import Submission, SubmissionStatus
-
     institution_session = enrolment.institution_session
     names = {"session": enrolment.session.name, "institution": institution_session.institution.name}
     refusal = services.withdrawal_refusal(enrolment)
@@ -21,8 +19,7 @@ def withdraw(enrolment: Enrolment) -> Confirmation:
         _("You are no longer a candidate of %(session)s at %(institution)s: your place is freed.") % names,
         _("The jury of this session will not deliberate on you: no result and no document for this session."),
     ]
-    if Submission.objects.filter(enrolment=enrolment, status=SubmissionStatus.SUBMITTED).exists():
-        consequences.append(_("The portfolio you submitted to this session's jury is withdrawn with it."))
+    consequences.extend(services.withdrawal_consequences(enrolment))  # the submitted portfolio's
     consequences.append(
         _("Your portfolio stays yours; to come back, you enrol again while the session accepts enrolments.")
     )

@@ -261,7 +261,7 @@ def _already_here(institution_session: InstitutionSession, row: dict[str, Any]) 
 
 def _check_not_deliberated(institution_session: InstitutionSession) -> None:
     """Nobody is invited to a session whose jury has deliberated (docs/lifecycle.md)."""
-    from c2i.deliberation import freeze
+    from c2i.enrolment import freeze
 
     closed = freeze.closed_at(institution_session.pk)
     if closed is not None:

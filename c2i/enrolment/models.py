@@ -96,7 +96,7 @@ class InstitutionSession(models.Model):
     def deliberated(self) -> bool:
         """The jury has closed (or published) its deliberation: the session's
         enrolments and submitted portfolios are frozen (docs/lifecycle.md)."""
-        from c2i.deliberation import freeze
+        from c2i.enrolment import freeze
 
         return freeze.closed_at(self.pk) is not None
 

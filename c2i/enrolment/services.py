@@ -4,6 +4,8 @@ raises `EnrolmentError` with a code and a French message."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -11,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from c2i.accounts.models import User, audit
-from c2i.deliberation import freeze
+from c2i.enrolment import freeze
 from c2i.enrolment.models import (
     Candidate,
     Enrolment,
@@ -261,6 +263,29 @@ def decline_invitation(invitation: Invitation, actor: User) -> Invitation:
     return locked
 
 
+@dataclass(frozen=True)
+class WithdrawalHook:
+    """An app's part in a withdrawal, registered from its `AppConfig.ready()`
+    (the portfolio: the submission made for the enrolment ends with it), so
+    that enrolment imports none of the apps above it."""
+
+    consequence: Callable[[Enrolment], str]  # what the confirmation page says of it; "" for nothing
+    withdrawn: Callable[[Enrolment, User | None], None]  # in the withdrawal's transaction
+
+
+_WITHDRAWAL_HOOKS: dict[str, WithdrawalHook] = {}
+
+
+def register_withdrawal_hook(name: str, hook: WithdrawalHook) -> None:
+    _WITHDRAWAL_HOOKS[name] = hook
+
+
+def withdrawal_consequences(enrolment: Enrolment) -> list[str]:
+    """What the other apps say a withdrawal of this enrolment does to them."""
+    said = (hook.consequence(enrolment) for hook in _WITHDRAWAL_HOOKS.values())
+    return [text for text in said if text]
+
+
 def withdrawal_refusal(enrolment: Enrolment, *, lock: bool = False) -> EnrolmentError | None:
     """Why this enrolment cannot be withdrawn now, or None: the service
     raises it, the confirmation page says it before anyone confirms."""
@@ -292,9 +317,8 @@ def withdrawal_refusal(enrolment: Enrolment, *, lock: bool = False) -> Enrolment
 @transaction.atomic
 def withdraw(enrolment: Enrolment, actor: User | None) -> Enrolment:
     """Withdrawal before the portfolio deadline frees the slot (R5), never
-    once the jury has deliberated; the submission made for it ends with it."""
-    from c2i.portfolio.models import Submission, SubmissionStatus
-
+    once the jury has deliberated; the submission made for it ends with it
+    (the portfolio's `WithdrawalHook`)."""
     Enrolment.objects.select_for_update().filter(pk=enrolment.pk).first()  # one withdrawal at a time
     enrolment.refresh_from_db(fields=["status", "withdrawn_at"])
     refusal = withdrawal_refusal(enrolment, lock=True)
@@ -303,8 +327,7 @@ def withdraw(enrolment: Enrolment, actor: User | None) -> Enrolment:
     enrolment.status = EnrolmentStatus.WITHDRAWN
     enrolment.withdrawn_at = timezone.now()
     enrolment.save(update_fields=["status", "withdrawn_at"])
-    Submission.objects.filter(enrolment=enrolment, status=SubmissionStatus.SUBMITTED).update(
-        status=SubmissionStatus.WITHDRAWN, ended_at=enrolment.withdrawn_at, ended_by=actor
-    )
+    for hook in _WITHDRAWAL_HOOKS.values():
+        hook.withdrawn(enrolment, actor)
     audit(actor, "enrolment.withdraw", enrolment)
     return enrolment

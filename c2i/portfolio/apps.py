@@ -6,3 +6,9 @@ class PortfolioConfig(AppConfig):
     name = "c2i.portfolio"
     label = "portfolio"
     verbose_name = _("Digital competency portfolios")
+
+    def ready(self) -> None:
+        from c2i.enrolment.services import register_withdrawal_hook
+        from c2i.portfolio.withdrawal import HOOK
+
+        register_withdrawal_hook("portfolio.submission", HOOK)

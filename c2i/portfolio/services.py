@@ -22,8 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from c2i.accounts.models import User, audit
-from c2i.deliberation import freeze
-from c2i.enrolment import conflicts
+from c2i.enrolment import conflicts, freeze
 from c2i.enrolment.models import Candidate, CandidateStatus, Enrolment, EnrolmentStatus
 from c2i.frameworks.models import Competency, Framework
 from c2i.lib.errors import DomainError

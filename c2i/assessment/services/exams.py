@@ -32,7 +32,7 @@ from c2i.assessment.models import (
     parse_networks,
 )
 from c2i.assessment.services.errors import AssessmentError
-from c2i.deliberation import freeze
+from c2i.enrolment import freeze
 from c2i.enrolment.models import Enrolment, InstitutionSession
 from c2i.frameworks.models import Domain, Framework
 
