@@ -223,6 +223,7 @@ def prepare(count: int) -> dict[str, object]:
     from c2i.accounts.models import User
     from c2i.assessment import services
     from c2i.assessment.models import Exam, QuestionStatus
+    from c2i.assessment.services.questions import QuestionDraft
     from c2i.demo.enrolment import INSTITUTIONS
     from c2i.enrolment.models import Candidate, CandidateStatus, Enrolment, EnrolmentStatus, InstitutionSession
     from c2i.frameworks.models import Framework
@@ -235,16 +236,14 @@ def prepare(count: int) -> dict[str, object]:
             competency = competencies[n % len(competencies)]
             options = 4 + n % 2
             correct = [i < 1 + n % 3 for i in range(options)]
-            services.create_question(
-                admin,
-                framework=framework,
+            draft = QuestionDraft(
                 competency=competency,
                 stem=f"Question de banc d'essai {domain.code}-{n} sur {competency.code}",
                 options=[
                     services.OptionInput(f"Réponse {i + 1}", f) for i, f in enumerate(services.fractions_for(correct))
                 ],
-                status=QuestionStatus.VALIDATED,
             )
+            services.create_question(admin, framework, draft, status=QuestionStatus.VALIDATED)
     uai = next(i.uai for i in INSTITUTIONS if i.key == "a")
     session = InstitutionSession.objects.get(institution__uai=uai, session__framework__code="C2i1")
     exam = Exam.objects.get(institution_session=session)

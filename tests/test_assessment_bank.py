@@ -12,6 +12,7 @@ from PIL import Image
 from c2i.accounts.models import AuditEntry, Membership, Role, User
 from c2i.assessment import services
 from c2i.assessment.models import Question, QuestionStatus, Review, ReviewVerdict
+from c2i.assessment.services.questions import QuestionDraft
 from c2i.frameworks.models import Competency, Framework
 
 pytestmark = pytest.mark.django_db
@@ -45,9 +46,7 @@ def png_bytes() -> bytes:
 
 
 def new_question(author: User, status: str = QuestionStatus.DRAFT, code: str = "D1.2") -> Question:
-    question = services.create_question(
-        author,
-        framework=Framework.objects.get(code="C2i1"),
+    draft = QuestionDraft(
         competency=competency(code),
         stem="Une question de test",
         options=[
@@ -57,6 +56,7 @@ def new_question(author: User, status: str = QuestionStatus.DRAFT, code: str = "
             services.OptionInput("Fausse 3", -33.33333),
         ],
     )
+    question = services.create_question(author, Framework.objects.get(code="C2i1"), draft)
     if status == QuestionStatus.IN_REVIEW:
         services.submit_for_review(question, author)
     return question
@@ -125,12 +125,27 @@ class TestWritingQuestions:
         assert demo.client("relecteur").get(f"/banque/questions/{mine.pk}/").status_code == 200
         assert demo.client("candidat-a1").get("/banque/questions/").status_code == 403
 
+    def test_a_change_keeps_what_the_form_does_not_show(self, demo) -> None:
+        author = demo.user("correspondant-a")
+        imported = QuestionDraft(
+            competency=competency(),
+            stem="Que fait **SOMME** ?",
+            stem_format="markdown",
+            single=True,
+            idnumber="moodle-42",
+            options=[services.OptionInput(t, 100.0 if i == 0 else -33.33333) for i, t in enumerate("abcd")],
+        )
+        question = services.create_question(author, Framework.objects.get(code="C2i1"), imported)
+        response = demo.client("correspondant-a").post(f"/banque/questions/{question.pk}/modifier/", form_data())
+        assert response.status_code == 302
+        question.refresh_from_db()
+        assert question.stem == form_data()["stem"]
+        assert (question.stem_format, question.single, question.idnumber) == ("markdown", True, "moodle-42")
+
     def test_a_validated_question_is_never_changed(self, demo) -> None:
         validated = Question.objects.filter(status=QuestionStatus.VALIDATED).first()
         with pytest.raises(services.AssessmentError) as error:
-            services.update_question(
-                validated, demo.user("admin"), competency=validated.competency, stem="Autre", options=[]
-            )
+            services.update_question(validated, demo.user("admin"), QuestionDraft(validated.competency, "Autre", []))
         assert error.value.code == "not_editable"
 
 

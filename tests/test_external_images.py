@@ -16,6 +16,7 @@ from c2i.assessment import services
 from c2i.assessment.formats.model import external_images
 from c2i.assessment.interchange import import_questions
 from c2i.assessment.models import Question, QuestionStatus
+from c2i.assessment.services.questions import QuestionDraft
 from c2i.frameworks.models import Competency, Framework
 
 pytestmark = pytest.mark.django_db
@@ -97,15 +98,15 @@ class TestImport:
 class TestQuestionForm:
     def _draft_html_question(self, demo) -> Question:
         competency = Competency.objects.get(domain__framework__code="C2i1", code="D1.2")
-        return services.create_question(
-            demo.user("correspondant-a"),
-            framework=competency.domain.framework,
+        draft = QuestionDraft(
             competency=competency,
             stem="<p>Que voit-on ?</p>",
             stem_format="html",
             options=[services.OptionInput(t, 100.0 if i == 0 else 0.0) for i, t in enumerate("abcd")],
             single=True,
-            status=QuestionStatus.DRAFT,
+        )
+        return services.create_question(
+            demo.user("correspondant-a"), competency.domain.framework, draft, status=QuestionStatus.DRAFT
         )
 
     def test_a_change_bringing_an_external_image_is_refused_on_the_text(self, demo) -> None:
@@ -132,11 +133,13 @@ class TestQuestionForm:
         with pytest.raises(services.AssessmentError) as refused:
             services.create_question(
                 demo.user("correspondant-a"),
-                framework=competency.domain.framework,
-                competency=competency,
-                stem=f"Que voit-on ? ![x]({TRACKER})",
-                stem_format="markdown",
-                options=[services.OptionInput(t, 100.0 if i == 0 else 0.0) for i, t in enumerate("abcd")],
-                single=True,
+                competency.domain.framework,
+                QuestionDraft(
+                    competency=competency,
+                    stem=f"Que voit-on ? ![x]({TRACKER})",
+                    stem_format="markdown",
+                    options=[services.OptionInput(t, 100.0 if i == 0 else 0.0) for i, t in enumerate("abcd")],
+                    single=True,
+                ),
             )
         assert refused.value.code == "external_image" and TRACKER in refused.value.message

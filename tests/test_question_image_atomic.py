@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from c2i.assessment import services
 from c2i.assessment.models import Question
+from c2i.assessment.services.questions import QuestionDraft
 from c2i.frameworks.models import Framework
 from c2i.lib.errors import DomainError
 from tests.test_assessment_bank import competency, png_bytes
@@ -77,11 +78,8 @@ class TestCreatingWithAnImage:
         with pytest.raises(DomainError) as refused:
             services.create_question(
                 demo.user("correspondant-a"),
-                framework=Framework.objects.get(code="C2i1"),
-                competency=competency(),
-                stem="Que montre ce schéma ?",
-                options=options(),
-                image=b"GIF89a pas du tout",
+                Framework.objects.get(code="C2i1"),
+                QuestionDraft(competency(), "Que montre ce schéma ?", options(), image=b"GIF89a pas du tout"),
             )
         assert refused.value.code == "image_type"
         assert Question.objects.count() == before

@@ -33,7 +33,7 @@ from c2i.assessment.formats.model import (
 from c2i.assessment.formats.moodle_xml import dump_moodle_xml, parse_moodle_xml
 from c2i.assessment.models import Question, QuestionKind, QuestionStatus
 from c2i.assessment.services.errors import AssessmentError
-from c2i.assessment.services.questions import OptionInput, create_question
+from c2i.assessment.services.questions import OptionInput, QuestionDraft, create_question
 from c2i.assessment.text import foreign_image
 from c2i.frameworks.models import Competency, Framework
 
@@ -147,9 +147,7 @@ def import_questions(
         return report
     with transaction.atomic():
         for q, competency in accepted:
-            create_question(
-                actor,
-                framework=framework,
+            draft = QuestionDraft(
                 competency=competency,
                 kind=q.kind,
                 name=q.name,
@@ -159,8 +157,8 @@ def import_questions(
                 feedback=q.general_feedback,
                 idnumber=q.idnumber,
                 options=[OptionInput(o.text, o.fraction, o.feedback) for o in q.options],
-                status=status,
             )
+            create_question(actor, framework, draft, status=status)
         report.imported = len(accepted)
         audit(
             actor,

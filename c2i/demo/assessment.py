@@ -14,6 +14,7 @@ from c2i.accounts.models import User
 from c2i.assessment import services
 from c2i.assessment.interchange import import_questions
 from c2i.assessment.models import Exam, QuestionStatus, ReviewVerdict
+from c2i.assessment.services.questions import QuestionDraft
 from c2i.demo.enrolment import INSTITUTIONS
 from c2i.enrolment.models import InstitutionSession
 from c2i.frameworks.models import Competency, Framework
@@ -91,14 +92,10 @@ def load_assessment_demo(today: dt.date | None = None) -> None:
     competencies = {c.code: c for c in Competency.objects.filter(domain__framework=c2i1)}
     author = User.objects.get(username="correspondant-a")
     for code, stem, pairs in PENDING:
-        question = services.create_question(
-            author, framework=c2i1, competency=competencies[code], stem=stem, options=_options(pairs)
-        )
+        question = services.create_question(author, c2i1, QuestionDraft(competencies[code], stem, _options(pairs)))
         services.submit_for_review(question, author)
     code, stem, pairs, remark = REFUSED
-    question = services.create_question(
-        author, framework=c2i1, competency=competencies[code], stem=stem, options=_options(pairs)
-    )
+    question = services.create_question(author, c2i1, QuestionDraft(competencies[code], stem, _options(pairs)))
     services.submit_for_review(question, author)
     services.review_question(question, User.objects.get(username="relecteur"), ReviewVerdict.REFUSE, remark)
     _demo_exam(author)

@@ -93,48 +93,57 @@ def _write_options(question: Question, options: Sequence[OptionInput]) -> None:
     question.save(update_fields=["option_count", "updated_at"])
 
 
+@dataclass(frozen=True)
+class QuestionDraft:
+    """A question as its author writes it (or an import reads it): what
+    `create_question` stores and `update_question` writes over a draft."""
+
+    competency: Competency
+    stem: str
+    options: Sequence[OptionInput]
+    name: str = ""
+    feedback: str = ""  # sanitised HTML fragment, shown after the results
+    stem_format: str = "plain"
+    kind: str = QuestionKind.MULTICHOICE
+    single: bool = False
+    idnumber: str = ""  # Moodle's, kept through import and export
+    image: bytes | None = None  # a new image; None: none (create), unchanged (update)
+
+
+def _check_draft(framework: Framework, draft: QuestionDraft) -> str:
+    """Every check of a draft, its image's included; the image's type key."""
+    _check_competency(framework, draft.competency)
+    check_options(draft.kind, draft.options)
+    if not draft.stem.strip():
+        raise AssessmentError("empty_stem", _("The question needs a text."))
+    check_images(draft.stem, draft.stem_format, draft.options, draft.feedback)
+    return check_image(draft.image) if draft.image is not None else ""
+
+
 @transaction.atomic
 def create_question(
-    actor: User | None,
-    *,
-    framework: Framework,
-    competency: Competency,
-    stem: str,
-    options: Sequence[OptionInput],
-    stem_format: str = "plain",
-    kind: str = QuestionKind.MULTICHOICE,
-    name: str = "",
-    feedback: str = "",
-    single: bool = False,
-    idnumber: str = "",
-    status: str = QuestionStatus.DRAFT,
-    image: bytes | None = None,
+    actor: User | None, framework: Framework, draft: QuestionDraft, *, status: str = QuestionStatus.DRAFT
 ) -> Question:
     """The question, its options and (optionally) its image, in one transaction:
     every check, the image's included, runs before anything is written."""
-    _check_competency(framework, competency)
-    check_options(kind, options)
-    if not stem.strip():
-        raise AssessmentError("empty_stem", _("The question needs a text."))
-    check_images(stem, stem_format, options, feedback)
-    image_type = check_image(image) if image is not None else ""
+    image_type = _check_draft(framework, draft)
     question = Question.objects.create(
         framework=framework,
-        competency=competency,
-        kind=kind,
-        name=name.strip()[:200],
-        stem=stem,
-        stem_format=stem_format,
-        single=single,
-        feedback=feedback,
-        idnumber=idnumber[:100],
+        competency=draft.competency,
+        kind=draft.kind,
+        name=draft.name.strip()[:200],
+        stem=draft.stem,
+        stem_format=draft.stem_format,
+        single=draft.single,
+        feedback=draft.feedback,
+        idnumber=draft.idnumber[:100],
         status=status,
         author=actor,
     )
-    _write_options(question, options)
-    audit(actor, "assessment.question_create", question, status=status, competency=competency.code)
-    if image is not None:
-        _store_image(question, actor, image, image_type)
+    _write_options(question, draft.options)
+    audit(actor, "assessment.question_create", question, status=status, competency=draft.competency.code)
+    if draft.image is not None:
+        _store_image(question, actor, draft.image, image_type)
     return question
 
 
@@ -152,36 +161,39 @@ def check_editable(question: Question) -> None:
 
 @transaction.atomic
 def update_question(
-    question: Question,
-    actor: User | None,
-    *,
-    competency: Competency,
-    stem: str,
-    options: Sequence[OptionInput],
-    name: str = "",
-    feedback: str = "",
-    image: bytes | None = None,
-    remove_image: bool = False,
+    question: Question, actor: User | None, draft: QuestionDraft, *, remove_image: bool = False
 ) -> Question:
-    """The text, options and image (`image`: a new one; `remove_image`: none
-    any more; neither: kept) in one transaction, every check first."""
+    """The draft written over the question, its options and image included
+    (`draft.image`: a new one; `remove_image`: none any more; neither: kept),
+    in one transaction, every check first."""
     question = Question.objects.select_for_update().get(pk=question.pk)
     check_editable(question)
-    _check_competency(question.framework, competency)
-    check_options(question.kind, options)
-    if not stem.strip():
-        raise AssessmentError("empty_stem", _("The question needs a text."))
-    check_images(stem, question.stem_format, options, feedback)
-    image_type = check_image(image) if image is not None else ""
-    question.competency = competency
-    question.stem = stem
-    question.name = name.strip()[:200]
-    question.feedback = feedback
-    question.save(update_fields=["competency", "stem", "name", "feedback", "updated_at"])
-    _write_options(question, options)
+    image_type = _check_draft(question.framework, draft)
+    question.competency = draft.competency
+    question.kind = draft.kind
+    question.name = draft.name.strip()[:200]
+    question.stem = draft.stem
+    question.stem_format = draft.stem_format
+    question.single = draft.single
+    question.feedback = draft.feedback
+    question.idnumber = draft.idnumber[:100]
+    question.save(
+        update_fields=[
+            "competency",
+            "kind",
+            "name",
+            "stem",
+            "stem_format",
+            "single",
+            "feedback",
+            "idnumber",
+            "updated_at",
+        ]
+    )
+    _write_options(question, draft.options)
     audit(actor, "assessment.question_update", question)
-    if image is not None:
-        _store_image(question, actor, image, image_type)
+    if draft.image is not None:
+        _store_image(question, actor, draft.image, image_type)
     elif remove_image and question.image:
         _store_image(question, actor, None, "")
     return question

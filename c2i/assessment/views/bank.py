@@ -3,6 +3,7 @@ import and export them."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -22,6 +23,7 @@ from c2i.assessment.formats.model import Rejected
 from c2i.assessment.forms import BankFilterForm, ExportForm, ImportForm, QuestionForm, ReviewForm
 from c2i.assessment.interchange import ImportReport, export_questions, import_questions
 from c2i.assessment.models import Attempt, Question, QuestionStatus, Review
+from c2i.assessment.services.questions import QuestionDraft
 from c2i.assessment.text import fragment_to_plain, plain_to_fragment, render_fragment, render_stem
 from c2i.assessment.views.common import image_response, posted, posted_files
 from c2i.lib.confirm import CONFIRM_METHODS, confirmation_page
@@ -79,22 +81,36 @@ def _image_bytes(form: QuestionForm) -> bytes | None:
     return upload.read() if upload else None
 
 
+def _draft(form: QuestionForm, question: Question | None = None) -> QuestionDraft:
+    """The question the form holds; a changed `question` keeps what the form
+    does not show (its kind, text format, `single` and Moodle idnumber)."""
+    data = form.cleaned_data
+    draft = QuestionDraft(
+        competency=data["competency"],
+        name=data["name"],
+        stem=data["stem"].strip(),
+        feedback=plain_to_fragment(data["feedback"]),
+        options=_option_inputs(form),
+        image=_image_bytes(form),
+    )
+    if question is None:
+        return draft
+    return replace(
+        draft,
+        kind=question.kind,
+        stem_format=question.stem_format,
+        single=question.single,
+        idnumber=question.idnumber,
+    )
+
+
 @role_required(*AUTHORS)
 def question_create(request: AuthenticatedRequest) -> HttpResponse:
     form = QuestionForm(posted(request), posted_files(request))
     if request.method == "POST" and form.is_valid():
-        competency = form.cleaned_data["competency"]
+        draft = _draft(form)
         try:
-            question = services.create_question(
-                request.user,
-                framework=competency.domain.framework,
-                competency=competency,
-                name=form.cleaned_data["name"],
-                stem=form.cleaned_data["stem"].strip(),
-                feedback=plain_to_fragment(form.cleaned_data["feedback"]),
-                options=_option_inputs(form),
-                image=_image_bytes(form),
-            )
+            question = services.create_question(request.user, draft.competency.domain.framework, draft)
         except DomainError as error:
             form.add_error(_question_field(error.code), error.message)
         else:
@@ -138,12 +154,7 @@ def question_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             services.update_question(
                 question,
                 request.user,
-                competency=form.cleaned_data["competency"],
-                name=form.cleaned_data["name"],
-                stem=form.cleaned_data["stem"].strip(),
-                feedback=plain_to_fragment(form.cleaned_data["feedback"]),
-                options=_option_inputs(form),
-                image=_image_bytes(form),
+                _draft(form, question),
                 remove_image=bool(form.cleaned_data.get("remove_image")),
             )
         except DomainError as error:
