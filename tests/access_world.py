@@ -168,28 +168,21 @@ def _seat_a1(world: World) -> None:
 
 
 def _tutor_candidate(world: World) -> None:
-    from c2i.accounts.models import Membership, Role, User
-    from c2i.enrolment.models import Candidate, CandidateStatus, Enrolment, EnrolmentStatus
+    from c2i.accounts.models import Membership, Role
     from c2i.frameworks.models import Competency, Framework
     from c2i.portfolio.models import Evidence, EvidenceKind, Portfolio
+    from tests.persona_support import new_candidate
 
-    user = User.objects.create_user(
-        TUTOR_CANDIDATE, f"{TUTOR_CANDIDATE}@c2i-demo.fr", "x", first_name="Tristan", last_name="Double"
-    )
     ins = _institution_session("a")
-    Membership.objects.create(user=user, role=Role.ASSESSOR, institution=ins.institution)
-    candidate = Candidate.objects.create(
-        user=user,
-        email=user.email,
-        last_name="Double",
+    candidate = new_candidate(
+        ins,
         first_names="Tristan",
+        last_name="Double",
+        email=f"{TUTOR_CANDIDATE}@c2i-demo.fr",
+        username=TUTOR_CANDIDATE,
         birth_date=dt.date(1990, 5, 5),
-        birth_place="Lyon",
-        status=CandidateStatus.CONTINUING,
     )
-    Enrolment.objects.create(
-        candidate=candidate, institution_session=ins, status=EnrolmentStatus.ACTIVE, confirmed_at=timezone.now()
-    )
+    Membership.objects.create(user=candidate.user, role=Role.ASSESSOR, institution=ins.institution)
     portfolio = Portfolio.objects.create(candidate=candidate, framework=Framework.objects.get(code="C2i1"))
     item = Evidence.objects.create(portfolio=portfolio, kind=EvidenceKind.CURRICULUM, title="Mon propre travail")
     competency = Competency.objects.filter(domain__framework=portfolio.framework, retired=False).order_by("pk")[0]

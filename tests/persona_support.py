@@ -10,7 +10,14 @@ import datetime as dt
 from django.utils import timezone
 
 from c2i.accounts.models import User
-from c2i.enrolment.models import Candidate, CandidateStatus, Enrolment, EnrolmentStatus, InstitutionSession
+from c2i.enrolment.models import (
+    Candidate,
+    CandidateStatus,
+    Enrolment,
+    EnrolmentStatus,
+    InstitutionSession,
+    Invitation,
+)
 from c2i.frameworks.models import Competency
 from c2i.portfolio import services as portfolio_services
 from c2i.portfolio.models import EvidenceKind, Submission
@@ -25,16 +32,17 @@ def new_candidate(
     first_names: str = "Agathe",
     last_name: str = "Delorme",
     email: str = "",
+    username: str = "",
     status: str = CandidateStatus.CONTINUING,
     birth_date: dt.date = dt.date(2000, 1, 1),
     ine: str = "",
 ) -> Candidate:
-    """A candidate with an account (username: the e-mail address, password
-    PASSWORD), actively enrolled in `institution_session` when one is given
+    """A candidate with an account (username: the e-mail address unless
+    given, password PASSWORD), actively enrolled in `institution_session` when one is given
     (as a confirmed enrolment is: the capacity and the dates are not
     checked, so that a test can seat as many as it needs)."""
     email = email or f"{first_names}.{last_name}@example.fr".lower()
-    user = User.objects.create_user(email, email, PASSWORD, first_name=first_names, last_name=last_name)
+    user = User.objects.create_user(username or email, email, PASSWORD, first_name=first_names, last_name=last_name)
     candidate = Candidate.objects.create(
         user=user,
         email=email,
@@ -56,6 +64,19 @@ def enrol(candidate: Candidate, institution_session: InstitutionSession) -> Enro
         institution_session=institution_session,
         status=EnrolmentStatus.ACTIVE,
         confirmed_at=timezone.now(),
+    )
+
+
+def invite(institution_session: InstitutionSession, candidate: Candidate) -> Invitation:
+    """An import's line naming this candidate at their address, not yet answered."""
+    return Invitation.objects.create(
+        institution_session=institution_session,
+        email=candidate.email,
+        last_name=candidate.last_name,
+        first_names=candidate.first_names,
+        birth_date=candidate.birth_date,
+        birth_place=candidate.birth_place,
+        status=candidate.status,
     )
 
 

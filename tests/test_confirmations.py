@@ -19,7 +19,7 @@ from c2i.enrolment.models import Enrolment, EnrolmentStatus, Invitation, Invitat
 from c2i.portfolio import services as portfolio_services
 from c2i.portfolio.models import Evidence, EvidenceFile, Submission, SubmissionStatus
 from tests.deliberation_support import codes, publish_session_tests, submit_all
-from tests.persona_support import new_candidate
+from tests.persona_support import invite, new_candidate
 from tests.portfolio_support import codes as competencies
 from tests.portfolio_support import new_item, pdf_bytes, portfolio_of
 
@@ -284,16 +284,7 @@ class TestEnrolment:
         assert "Cette inscription n'est pas active." in again and 'id="confirm-button"' not in again
 
     def test_declining_an_invitation_is_confirmed_first(self, demo) -> None:
-        user = demo.user("candidat-b1")
-        invitation = Invitation.objects.create(
-            institution_session=demo.institution_session("a"),
-            email=user.email,
-            last_name=user.candidate.last_name,
-            first_names=user.candidate.first_names,
-            birth_date=dt.date(2000, 1, 1),
-            birth_place="Lyon",
-            status="student",
-        )
+        invitation = invite(demo.institution_session("a"), demo.candidate("candidat-b1"))
         url = f"/mon-espace/invitations/{invitation.pk}/refuser/"
         client = demo.client("candidat-b1")
         assert f'href="{url}"' in client.get("/mon-espace/certification/").content.decode()

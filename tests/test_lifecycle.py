@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from pypdf import PdfReader
 
-from c2i.accounts.models import AuditEntry, User
+from c2i.accounts.models import AuditEntry
 from c2i.assessment import services as assessment
 from c2i.assessment.models import Exam
 from c2i.deliberation import services
@@ -35,6 +35,7 @@ from c2i.lib.errors import DomainError
 from c2i.portfolio import services as portfolio_services
 from c2i.portfolio.models import Portfolio, Submission, SubmissionStatus
 from tests.assessment_support import start
+from tests.persona_support import invite, new_candidate
 
 pytestmark = pytest.mark.django_db
 
@@ -83,18 +84,15 @@ def pdf_text(content: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
-def new_candidate(email: str = "nouvelle@example.fr") -> tuple[User, Candidate]:
-    user = User.objects.create_user(email, email, "un-mot-de-passe-de-test", first_name="Nina", last_name="Nouvelle")
-    candidate = Candidate.objects.create(
-        user=user,
-        email=email,
-        last_name="Nouvelle",
+def nina() -> Candidate:
+    """A newcomer with an account and no enrolment."""
+    return new_candidate(
         first_names="Nina",
-        birth_date=dt.date(2001, 5, 4),
-        birth_place="Lyon",
+        last_name="Nouvelle",
+        email="nouvelle@example.fr",
         status=CandidateStatus.STUDENT,
+        birth_date=dt.date(2001, 5, 4),
     )
-    return user, candidate
 
 
 class TestClosingNeedsTheCalendarOverOrAReason:
@@ -218,19 +216,12 @@ class TestFrozenOnceTheJuryHasDeliberated:
 
     def test_no_one_enrols_is_invited_or_confirms_an_invitation(self, demo, deliberated) -> None:
         institution_session = session_a(demo)
-        user, candidate = new_candidate()
+        candidate = nina()
+        user = candidate.user
         with pytest.raises(enrolment_services.EnrolmentError) as refused:
             enrolment_services.enrol(candidate, institution_session, user)
         assert_frozen(refused, deliberated)
-        invitation = Invitation.objects.create(
-            institution_session=institution_session,
-            email=user.email,
-            last_name="Nouvelle",
-            first_names="Nina",
-            birth_date=dt.date(2001, 5, 4),
-            birth_place="Lyon",
-            status=CandidateStatus.STUDENT,
-        )
+        invitation = invite(institution_session, candidate)
         with pytest.raises(enrolment_services.EnrolmentError) as refused:
             enrolment_services.confirm_invitation(invitation, user)
         assert_frozen(refused, deliberated)
@@ -365,16 +356,9 @@ class TestForbiddenTransitions:
         assert refused.value.code == "not_active" and refused.value.message == "Cette inscription n'est pas active."
 
     def test_an_answered_invitation_is_not_answered_again(self, demo) -> None:
-        user, _candidate = new_candidate()
-        invitation = Invitation.objects.create(
-            institution_session=session_a(demo),
-            email=user.email,
-            last_name="Nouvelle",
-            first_names="Nina",
-            birth_date=dt.date(2001, 5, 4),
-            birth_place="Lyon",
-            status=CandidateStatus.STUDENT,
-        )
+        candidate = nina()
+        user = candidate.user
+        invitation = invite(session_a(demo), candidate)
         enrolment_services.decline_invitation(invitation, user)
         for answer in (enrolment_services.confirm_invitation, enrolment_services.decline_invitation):
             with pytest.raises(enrolment_services.EnrolmentError) as refused:
