@@ -154,13 +154,13 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     # --- accounts ---------------------------------------------------------
     "accounts:login": Rule(one("/connexion/"), ANONYMOUS_ONLY),
     "accounts:logout": Rule(one("/deconnexion/"), NOT_ALLOWED, who(EVERYONE, ok="302")),
-    "accounts:register": Rule(one("/inscription/"), ANONYMOUS_ONLY),
+    "enrolment:register": Rule(one("/inscription/"), ANONYMOUS_ONLY),
     "accounts:dashboard": Rule(one("/mon-espace/"), SIGNED),
     "accounts:password_change": Rule(one("/mon-espace/mot-de-passe/"), SIGNED),
     # the second step of a login: with no login under way, back to the login page (everyone)
     "accounts:login_code": Rule(one("/connexion/code/"), who(EVERYONE, ok=LOGIN)),
     # the second step of a registration: with none under way, back to its first step; signed in: one's space
-    "accounts:register_code": Rule(one("/inscription/code/"), who(EVERYONE, ok="302")),
+    "enrolment:register_code": Rule(one("/inscription/code/"), who(EVERYONE, ok="302")),
     "accounts:two_factor": Rule(one("/mon-espace/double-authentification/"), SIGNED),
     # the recovery codes are shown once, after they are made: otherwise back to the 2FA page
     "accounts:two_factor_codes": Rule(

@@ -111,7 +111,7 @@ class TestEnrolment:
         assert error.value.code == "enrolment_closed"
 
     def test_an_invitation_is_confirmed_by_the_candidate(self, demo) -> None:
-        from c2i.accounts.services import register_candidate
+        from c2i.enrolment.registration import register_candidate
 
         invitation = Invitation.objects.filter(state=InvitationStatus.PENDING).first()
         assert invitation is not None  # the demo has invitations not yet answered, linked to no one

@@ -99,7 +99,7 @@ class TestImport:
 
     def test_an_imported_candidate_confirms_from_their_space(self, demo) -> None:
         post(demo, GOOD)
-        from c2i.accounts.services import register_candidate
+        from c2i.enrolment.registration import register_candidate
 
         user = register_candidate(
             email="oceane.lambert@etu.example.fr",

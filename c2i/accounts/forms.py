@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBoundField
@@ -11,9 +10,7 @@ from dsfr.utils import dsfr_input_class_attr
 
 from c2i.accounts import throttle
 from c2i.accounts.models import User
-from c2i.enrolment.models import CandidateStatus
-from c2i.lib.forms import DateInput, Form
-from c2i.lib.identifiers import IdentifierError, validate_ine
+from c2i.lib.forms import Form
 
 
 class _Dsfr:
@@ -88,79 +85,6 @@ class NewPasswordForm(_Dsfr, SetPasswordForm):  # type: ignore[type-arg]
 
 class ChangePasswordForm(_Dsfr, PasswordChangeForm):  # type: ignore[type-arg]
     pass
-
-
-def clean_ine_value(value: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        return ""
-    try:
-        return validate_ine(value).value
-    except IdentifierError as error:
-        raise forms.ValidationError(error.message, code=error.code) from error
-
-
-class IdentityFields(Form):
-    last_name = forms.CharField(label=_("Last name"), max_length=100)
-    first_names = forms.CharField(label=_("First names"), max_length=150)
-    birth_date = forms.DateField(label=_("Birth date"), widget=DateInput())
-    birth_place = forms.CharField(label=_("Birth place"), max_length=120, help_text=_("Town, and country if abroad."))
-    ine = forms.CharField(
-        label=_("INE (national student identifier)"),
-        max_length=14,
-        required=False,
-        help_text=_("11 characters, on your student card. Leave empty if you have none (continuing education)."),
-    )
-    status = forms.ChoiceField(label=_("Status"), choices=CandidateStatus.choices, widget=forms.RadioSelect)
-
-    def clean_ine(self) -> str:
-        return clean_ine_value(self.cleaned_data.get("ine", ""))
-
-
-class RegistrationForm(IdentityFields):
-    email = forms.EmailField(label=_("E-mail address"))
-    password1 = forms.CharField(
-        label=_("Password"),
-        widget=forms.PasswordInput,
-        strip=False,
-        help_text=_("At least 10 characters, not only digits, not a common password."),
-    )
-    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
-
-    field_order = [
-        "email",
-        "password1",
-        "password2",
-        "last_name",
-        "first_names",
-        "birth_date",
-        "birth_place",
-        "ine",
-        "status",
-    ]
-
-    def clean_email(self) -> str:
-        # Whether the address already has an account is never said here: the
-        # e-mail sent to it says so (issue 10, finding 9).
-        return str(self.cleaned_data["email"]).strip().lower()
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        p1, p2 = data.get("password1"), data.get("password2")
-        if p1 and p2 and p1 != p2:
-            self.add_error("password2", _("The two passwords differ."))
-        elif p1:
-            user = User(
-                username=data.get("email", ""),
-                email=data.get("email", ""),
-                first_name=data.get("first_names", ""),
-                last_name=data.get("last_name", ""),
-            )
-            try:
-                password_validation.validate_password(p1, user)
-            except forms.ValidationError as error:
-                self.add_error("password1", error)
-        return data
 
 
 def _code_field(help_text: Any) -> forms.CharField:

@@ -13,7 +13,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from c2i.accounts import throttle, two_factor
@@ -24,19 +24,10 @@ from c2i.accounts.forms import (
     LoginForm,
     NewPasswordForm,
     PasswordForgottenForm,
-    RegistrationCodeForm,
-    RegistrationForm,
     SetupCodeForm,
 )
 from c2i.accounts.models import User
-from c2i.accounts.services import (
-    REGISTRATION_CODE_SECONDS,
-    REGISTRATION_CODE_TRIES,
-    finish_registration,
-    start_registration,
-)
 from c2i.lib import ratelimit
-from c2i.lib.errors import DomainError
 from c2i.lib.pages import page, page_context
 
 
@@ -71,17 +62,19 @@ class LoginView(_Page, auth_views.LoginView):
 
     def form_invalid(self, form: Any) -> HttpResponse:
         response = super().form_invalid(form)
-        return _refused(response, form.wait)
+        return retry_after(response, form.wait)
 
 
-def _refused(response: HttpResponse, wait: int) -> HttpResponse:
+def retry_after(response: HttpResponse, wait: int) -> HttpResponse:
+    """A refusal for too many attempts: 429 and when to come back (`wait` seconds)."""
     if wait:
         response.status_code = 429
         response["Retry-After"] = str(wait)
     return response
 
 
-def _next_url(request: HttpRequest, value: str | None, default: str) -> str:
+def safe_next(request: HttpRequest, value: str | None, default: str) -> str:
+    """Where to go next: `value` when it stays on this site, else `default`."""
     if value and url_has_allowed_host_and_scheme(value, {request.get_host()}, request.is_secure()):
         return value
     return default
@@ -98,7 +91,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
     elif request.user.is_authenticated and not two_factor.is_verified(request.user):
         user = request.user if two_factor.has_device(request.user) else None  # type: ignore[assignment]
         username = request.user.get_username()
-        next_url = _next_url(request, request.GET.get("next"), reverse("accounts:dashboard"))
+        next_url = safe_next(request, request.GET.get("next"), reverse("accounts:dashboard"))
     if user is None:
         return redirect("accounts:login")
     form = CodeForm(request.POST or None)
@@ -117,7 +110,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
             two_factor.mark_verified(request, device)
             return redirect(next_url)
     response = page(request, "accounts/login_code.html", _("Two-factor authentication"), form=form)
-    return _refused(response, wait)
+    return retry_after(response, wait)
 
 
 class PasswordResetView(_Page, auth_views.PasswordResetView):
@@ -197,85 +190,6 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("home")
 
 
-REGISTRATION_KEY = "c2i_registration"  # session: the registration awaiting its e-mail's code
-
-
-def register(request: HttpRequest) -> HttpResponse:
-    """Self-registration, first step: the same answer whatever the address
-    and the INE (`services.start_registration`); rate-limited per client
-    address."""
-    if request.user.is_authenticated:
-        return redirect("accounts:dashboard")
-    form = RegistrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        wait = ratelimit.hit(
-            ratelimit.address_key(request, "registration"),
-            settings.C2I_REGISTRATIONS_PER_ADDRESS,
-            settings.C2I_REGISTRATION_WINDOW,
-        )
-        if wait:
-            minutes = ratelimit.minutes(wait)
-            form.add_error(
-                None,
-                ngettext(
-                    "Too many registrations from your connection: please try again in %(minutes)d minute.",
-                    "Too many registrations from your connection: please try again in %(minutes)d minutes.",
-                    minutes,
-                )
-                % {"minutes": minutes},
-            )
-            response = page(request, "accounts/register.html", _("Create a candidate account"), form=form)
-            return _refused(response, wait)
-        data = dict(form.cleaned_data)
-        email, password = data.pop("email"), data.pop("password1")
-        data.pop("password2")
-        pending = start_registration(email=email, password=password, **data)
-        pending["next"] = _next_url(request, request.GET.get("next"), reverse("enrolment:sessions"))
-        request.session[REGISTRATION_KEY] = pending
-        return redirect("accounts:register_code")
-    return page(request, "accounts/register.html", _("Create a candidate account"), form=form)
-
-
-def register_code(request: HttpRequest) -> HttpResponse:
-    """Self-registration, second step: the code of the e-mail creates the
-    account and signs the person in. Five wrong codes, and the form is to be
-    filled in again."""
-    pending = request.session.get(REGISTRATION_KEY)
-    if request.user.is_authenticated:
-        return redirect("accounts:dashboard")
-    if not isinstance(pending, dict):
-        return redirect("accounts:register")
-    form = RegistrationCodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = finish_registration(pending, form.cleaned_data["code"])
-        except DomainError as error:
-            pending["tries"] = pending.get("tries", 0) + 1
-            if error.code != "code_wrong" or pending["tries"] >= REGISTRATION_CODE_TRIES:
-                del request.session[REGISTRATION_KEY]
-                messages.error(request, error.message if error.code != "code_wrong" else _too_many_codes())
-                return redirect("accounts:register")
-            request.session[REGISTRATION_KEY] = pending
-            form.add_error("code", error.message)
-        else:
-            del request.session[REGISTRATION_KEY]
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Your account is created. You can now enrol in a certification session."))
-            return redirect(pending.get("next") or reverse("enrolment:sessions"))
-    return page(
-        request,
-        "accounts/register_code.html",
-        _("Confirm your e-mail address"),
-        form=form,
-        email=pending["email"],
-        minutes=REGISTRATION_CODE_SECONDS // 60,
-    )
-
-
-def _too_many_codes() -> str:
-    return _("Too many wrong codes: please fill in the registration form again to receive a new one.")
-
-
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The home of a signed-in person: one entry per role they hold."""
@@ -296,7 +210,7 @@ def two_factor_page(request: AuthenticatedRequest) -> HttpResponse:
     """« Double authentification » in my space: set up (a QR code, then one
     code to confirm), or, once on, new recovery codes and turning it off."""
     user = request.user
-    next_url = _next_url(request, request.GET.get("next"), "")
+    next_url = safe_next(request, request.GET.get("next"), "")
     if two_factor.has_device(user):
         return page(
             request,

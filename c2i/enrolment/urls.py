@@ -4,6 +4,8 @@ from c2i.enrolment import views
 
 app_name = "enrolment"
 urlpatterns = [
+    path("inscription/", views.register, name="register"),
+    path("inscription/code/", views.register_code, name="register_code"),
     path("sessions/", views.session_list, name="sessions"),
     path("sessions/<int:pk>/", views.session_detail, name="session"),
     path("sessions/etablissement/<int:pk>/inscription/", views.enrol_view, name="enrol"),

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -9,12 +11,21 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from c2i.accounts.access import AuthenticatedRequest, role_required, roles
+from c2i.accounts.forms import RegistrationCodeForm
+from c2i.accounts.views import retry_after, safe_next
 from c2i.enrolment import access, confirmations, importing, roster
-from c2i.enrolment.forms import EnrolmentFilterForm, ImportForm, InstitutionSessionForm
+from c2i.enrolment.forms import EnrolmentFilterForm, ImportForm, InstitutionSessionForm, RegistrationForm
 from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession, Invitation, InvitationStatus, Session
+from c2i.enrolment.registration import (
+    REGISTRATION_CODE_SECONDS,
+    REGISTRATION_CODE_TRIES,
+    finish_registration,
+    start_registration,
+)
 from c2i.enrolment.services import (
     EnrolmentError,
     confirm_invitation,
@@ -24,6 +35,7 @@ from c2i.enrolment.services import (
     withdraw,
 )
 from c2i.frameworks.models import Framework
+from c2i.lib import ratelimit
 from c2i.lib.confirm import CONFIRM_METHODS, confirmation_page
 from c2i.lib.errors import DomainError
 from c2i.lib.pages import page
@@ -363,3 +375,85 @@ def staff_sessions(request: AuthenticatedRequest) -> HttpResponse:
         sessions=sessions,
         jury_of=roles(request.user).jury_of,
     )
+
+
+# --- self-registration (R6) ---------------------------------------------------
+
+
+REGISTRATION_KEY = "c2i_registration"  # session: the registration awaiting its e-mail's code
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    """Self-registration, first step: the same answer whatever the address
+    and the INE (`registration.start_registration`); rate-limited per client
+    address."""
+    if request.user.is_authenticated:
+        return redirect("accounts:dashboard")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        wait = ratelimit.hit(
+            ratelimit.address_key(request, "registration"),
+            settings.C2I_REGISTRATIONS_PER_ADDRESS,
+            settings.C2I_REGISTRATION_WINDOW,
+        )
+        if wait:
+            minutes = ratelimit.minutes(wait)
+            form.add_error(
+                None,
+                ngettext(
+                    "Too many registrations from your connection: please try again in %(minutes)d minute.",
+                    "Too many registrations from your connection: please try again in %(minutes)d minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+            )
+            response = page(request, "enrolment/register.html", _("Create a candidate account"), form=form)
+            return retry_after(response, wait)
+        data = dict(form.cleaned_data)
+        email, password = data.pop("email"), data.pop("password1")
+        data.pop("password2")
+        pending = start_registration(email=email, password=password, **data)
+        pending["next"] = safe_next(request, request.GET.get("next"), reverse("enrolment:sessions"))
+        request.session[REGISTRATION_KEY] = pending
+        return redirect("enrolment:register_code")
+    return page(request, "enrolment/register.html", _("Create a candidate account"), form=form)
+
+
+def register_code(request: HttpRequest) -> HttpResponse:
+    """Self-registration, second step: the code of the e-mail creates the
+    account and signs the person in. Five wrong codes, and the form is to be
+    filled in again."""
+    pending = request.session.get(REGISTRATION_KEY)
+    if request.user.is_authenticated:
+        return redirect("accounts:dashboard")
+    if not isinstance(pending, dict):
+        return redirect("enrolment:register")
+    form = RegistrationCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = finish_registration(pending, form.cleaned_data["code"])
+        except DomainError as error:
+            pending["tries"] = pending.get("tries", 0) + 1
+            if error.code != "code_wrong" or pending["tries"] >= REGISTRATION_CODE_TRIES:
+                del request.session[REGISTRATION_KEY]
+                messages.error(request, error.message if error.code != "code_wrong" else _too_many_codes())
+                return redirect("enrolment:register")
+            request.session[REGISTRATION_KEY] = pending
+            form.add_error("code", error.message)
+        else:
+            del request.session[REGISTRATION_KEY]
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Your account is created. You can now enrol in a certification session."))
+            return redirect(pending.get("next") or reverse("enrolment:sessions"))
+    return page(
+        request,
+        "enrolment/register_code.html",
+        _("Confirm your e-mail address"),
+        form=form,
+        email=pending["email"],
+        minutes=REGISTRATION_CODE_SECONDS // 60,
+    )
+
+
+def _too_many_codes() -> str:
+    return _("Too many wrong codes: please fill in the registration form again to receive a new one.")

@@ -157,7 +157,7 @@ def invitation_message(invitation: Any) -> Message:
             % {"email": invitation.email}
         )
         label = _("Create my account and answer the invitation")
-        url = absolute(f"{reverse('accounts:register')}?{urlencode({'next': my_space})}")
+        url = absolute(f"{reverse('enrolment:register')}?{urlencode({'next': my_space})}")
         after = []
     after.append(
         _(
