@@ -75,29 +75,21 @@ def page_answer(
     client: Client, attempt: Attempt, position: int, ticked: list[int], seq: int | None = None, **headers: Any
 ) -> Any:
     """What exam.js sends: JSON to the question form's own URL."""
-    body: dict[str, Any] = {"ticked": ticked}
-    if seq is not None:
-        body["seq"] = seq
-    return client.post(
-        f"/mon-espace/epreuves/passages/{attempt.pk}/reponses/{position}/",
-        json.dumps(body),
-        content_type="application/json",
-        **headers,
-    )
+    url = f"/mon-espace/epreuves/passages/{attempt.pk}/reponses/{position}/"
+    return _post_answer(client, url, ticked, seq, headers)
 
 
 def api_answer(
     client: Client, attempt: Attempt, position: int, ticked: list[int], seq: int | None = None, **headers: Any
 ) -> Any:
+    return _post_answer(client, f"/api/epreuves/passages/{attempt.pk}/reponses/{position}", ticked, seq, headers)
+
+
+def _post_answer(client: Client, url: str, ticked: list[int], seq: int | None, headers: dict[str, Any]) -> Any:
     body: dict[str, Any] = {"ticked": ticked}
     if seq is not None:
         body["seq"] = seq
-    return client.post(
-        f"/api/epreuves/passages/{attempt.pk}/reponses/{position}",
-        json.dumps(body),
-        content_type="application/json",
-        **headers,
-    )
+    return client.post(url, json.dumps(body), content_type="application/json", **headers)
 
 
 def expire(attempt: Attempt, seconds_ago: int = 1) -> Attempt:

@@ -10,14 +10,7 @@ import datetime as dt
 from django.utils import timezone
 
 from c2i.accounts.models import User
-from c2i.enrolment.models import (
-    Candidate,
-    CandidateStatus,
-    Enrolment,
-    EnrolmentStatus,
-    InstitutionSession,
-    Invitation,
-)
+from c2i.enrolment.models import Candidate, CandidateStatus, Enrolment, EnrolmentStatus, InstitutionSession, Invitation
 from c2i.frameworks.models import Competency
 from c2i.portfolio import services as portfolio_services
 from c2i.portfolio.models import EvidenceKind, Submission
