@@ -144,9 +144,10 @@ def _import_by_b(world: World) -> None:
         world, CB, f"/gestion/sessions/{world.is_b}/import/", {"file": upload, "only_valid": "on"}
     )
     # and correspondant-a invites candidat-b1 to A's C2i2ms session (an ordinary invitation)
+    b1 = Candidate.objects.get(user__username=B1)
     invite_b1 = [
         "nom;prenoms;date_naissance;lieu_naissance;email;statut",
-        f"Chevalier;Inès;04/04/2001;Paris;{B1}@c2i-demo.fr;etudiant",
+        f"{b1.last_name};{b1.first_names};04/04/2001;Paris;{B1}@c2i-demo.fr;etudiant",
     ]
     upload = SimpleUploadedFile("b1.csv", "\n".join(invite_b1).encode(), content_type="text/csv")
     world.steps["import by correspondant-a"] = _post_as(
