@@ -67,6 +67,7 @@ typecheck: install
 	$(VENV)/bin/mypy c2i
 
 check: lint typecheck
+	$(VENV)/bin/lint-imports  # the layers of docs/architecture.md (pyproject.toml [tool.importlinter])
 	$(PY) manage.py makemigrations --check --dry-run
 	C2I_DEBUG=0 C2I_SECRET_KEY=check-$$(head -c 32 /dev/urandom | base64) C2I_ALLOWED_HOSTS=c2i.example.fr \
 	  C2I_SITE_URL=https://c2i.example.fr $(PY) manage.py check --deploy --fail-level WARNING

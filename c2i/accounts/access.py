@@ -110,25 +110,3 @@ def role_required(*checks: str) -> Callable[[V], V]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
-
-
-_MOVED_TO_ENROLMENT = {
-    "correspondent_institutions",
-    "get_institution_for_correspondent",
-    "institution_sessions_for_staff",
-    "get_institution_session_for_staff",
-    "can_manage_institution_session",
-    "enrolments_for_staff",
-    "get_candidate_enrolment",
-    "get_candidate",
-}
-
-
-def __getattr__(name: str) -> Any:
-    """Transitional (issue 12, removed once no module asks): the helpers of
-    enrolment's objects moved to `c2i.enrolment.access`."""
-    if name in _MOVED_TO_ENROLMENT:
-        from c2i.enrolment import access as enrolment_access
-
-        return getattr(enrolment_access, name)
-    raise AttributeError(name)

@@ -37,11 +37,11 @@ from django.utils.translation import gettext as _
 
 from c2i.accounts.models import User, audit
 from c2i.enrolment.models import CandidateStatus, EnrolmentStatus, InstitutionSession, Invitation
+from c2i.enrolment.signals import invitations_created
 from c2i.lib.errors import DomainError
 from c2i.lib.identifiers import IdentifierError, identity_key, validate_ine
 from c2i.lib.tabular import read_rows
 from c2i.lib.text import clean_name
-from c2i.notifications import services as notifications
 
 COLUMNS = {
     "nom": "last_name",
@@ -314,7 +314,8 @@ def import_candidates(
                 already=report.already,
                 rejected=len(report.errors),
             )
-            transaction.on_commit(lambda: notifications.invitations_created(invited))  # the e-mails, by the worker
+            # the e-mails, by the worker (notifications' receiver)
+            transaction.on_commit(lambda: invitations_created.send(None, invitation_ids=invited))
     except IntegrityError as error:
         raise DomainError(
             "import_conflict",

@@ -26,7 +26,7 @@ from c2i.assessment.models import (
     Question,
 )
 from c2i.assessment.services.errors import AssessmentError
-from c2i.notifications import services as notifications
+from c2i.assessment.signals import results_published
 
 
 @transaction.atomic
@@ -73,7 +73,7 @@ def finalise_attempt(attempt: Attempt, now: dt.datetime | None = None) -> Attemp
         answered=sum(1 for i in items if i.ticked is not None),
     )
     if attempt.exam.results_published_at is not None and _publish_attempt(attempt, None):
-        transaction.on_commit(lambda: notifications.results_published(attempt.exam_id))  # a late sitting's e-mail
+        transaction.on_commit(lambda: results_published.send(None, exam_id=attempt.exam_id))  # a late sitting's e-mail
     return attempt
 
 
@@ -159,7 +159,7 @@ def publish_results(exam: Exam, actor: User | None) -> Publication:
     running = exam.attempts.filter(closed_at__isnull=True).count()
     audit(actor, "assessment.results_publish", exam, published=published, running=running, first=first)
     if published:
-        transaction.on_commit(lambda: notifications.results_published(exam.pk))  # e-mails, by the worker
+        transaction.on_commit(lambda: results_published.send(None, exam_id=exam.pk))  # e-mails, by the worker
     return Publication(published, running)
 
 

@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from c2i.accounts import access as accounts_access
 from c2i.accounts.access import AuthenticatedRequest, role_required, roles
 from c2i.assessment import access, confirmations, services
 from c2i.assessment.forms import ExamForm, ExtraTimeForm, ReopenForm
 from c2i.assessment.models import ExtraTime
 from c2i.assessment.scoring import format_percent
 from c2i.assessment.views.common import posted
+from c2i.enrolment.access import get_institution_session_for_staff
 from c2i.enrolment.models import EnrolmentStatus, InstitutionSession
 from c2i.lib.confirm import CONFIRM_METHODS, confirmation_page
 from c2i.lib.errors import DomainError
@@ -55,7 +55,7 @@ def exams(request: AuthenticatedRequest) -> HttpResponse:
 
 @role_required(*CORRESPONDENTS)
 def exam_create(request: AuthenticatedRequest, session_pk: int) -> HttpResponse:
-    institution_session = accounts_access.get_institution_session_for_staff(request.user, session_pk, manage=True)
+    institution_session = get_institution_session_for_staff(request.user, session_pk, manage=True)
     if institution_session.exams.exists():
         return redirect(institution_session.exams.get().get_absolute_url())
     form = ExamForm(posted(request), institution_session=institution_session)

@@ -28,9 +28,9 @@ from c2i.deliberation.services.guards import (
 )
 from c2i.deliberation.services.outcome_store import BATCH
 from c2i.deliberation.services.outcomes import Computed, compute_outcomes
+from c2i.deliberation.signals import outcomes_published
 from c2i.enrolment.models import Enrolment, InstitutionSession
 from c2i.lib import text as lib_text
-from c2i.notifications import services as notifications
 
 
 @transaction.atomic
@@ -218,7 +218,8 @@ def publish_deliberation(institution_session: InstitutionSession, actor: User) -
     audit(actor, "deliberation.publish", deliberation)
     # not robust: a failure to hand the documents over propagates (the batch page records production failures)
     transaction.on_commit(lambda: credentials.enqueue_session_documents(institution_session, actor))
-    transaction.on_commit(lambda: notifications.outcomes_published(institution_session.pk))  # e-mails, by the worker
+    # the e-mails, by the worker (notifications' receiver)
+    transaction.on_commit(lambda: outcomes_published.send(None, institution_session_id=institution_session.pk))
     return deliberation
 
 
