@@ -3,9 +3,9 @@ view and API endpoint asks.
 
 Role gates raise `PermissionDenied` (403) when the user lacks the role
 altogether. Each app's `access.py` holds the helpers of its own objects
-(`institutions/access.py`, `enrolment/access.py`: sessions, enrolments, the
-candidate's record; `portfolio`, `deliberation`, `assessment`,
-`credentials`): they raise `Http404` when the object exists but lies outside
+(`enrolment/access.py`: the institutions a correspondent manages, sessions,
+enrolments, the candidate's record; `portfolio`, `deliberation`,
+`assessment`, `credentials`): they raise `Http404` when the object exists but lies outside
 the user's reach (so nothing leaks about other institutions). Roles given by
 other apps' records (a candidate's record, a jury seat) come from the sources
 those apps register in `roles.py`: accounts imports none of them.
