@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from c2i.accounts.models import AuditEntry
 from c2i.credentials import services as credentials
 from c2i.deliberation import services, sources
-from c2i.deliberation.models import CandidateOutcome, CompetencyDecision, DeliberationStatus
+from c2i.deliberation.models import CandidateOutcome, CompetencyDecision, DeliberationStatus, JuryMember
 from c2i.enrolment.models import EnrolmentStatus
 from tests.deliberation_support import codes, publish_session_tests, submit_all
 
@@ -72,9 +72,12 @@ class TestClosing:
         assert response["Content-Type"] == "application/pdf"
         text = pdf_text(response.content)
         assert "Procès-verbal de délibération du jury" in text
-        assert "Sophie Marchand — président(e)" in text
-        assert "Karim Haddad — membre" in text
-        assert "Léa FONTAINE" in text and "Hugo PERRIN" in text
+        members = JuryMember.objects.filter(institution_session=institution_session).select_related("user")
+        assert {m.is_chair for m in members} == {True, False}
+        for member in members:
+            assert f"{member.user.get_full_name()} — {'président(e)' if member.is_chair else 'membre'}" in text
+        for enrolment in services.active_enrolments(institution_session):
+            assert enrolment.candidate.full_name in text
         assert "non certifié" in text and "certifié" in text
         assert "Délibération close le" in text
         closed = services.get_deliberation(institution_session).closed_at

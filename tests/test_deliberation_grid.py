@@ -70,7 +70,8 @@ class TestGridPage:
         response = demo.client("jury-a").post(grid_url(demo), data)
         assert response.status_code == 400
         text = response.content.decode()
-        assert "« Hugo PERRIN », D3.2 : R10 : D3.2 ne peut être validée sur le seul contrôle de connaissances" in text
+        reason = "R10 : D3.2 ne peut être validée sur le seul contrôle de connaissances"
+        assert f"« {a2.candidate.full_name} », D3.2 : {reason}" in text
         assert not CompetencyDecision.objects.filter(enrolment__in=[a1, a2]).exists()
 
     def test_a_non_member_cannot_post(self, demo) -> None:

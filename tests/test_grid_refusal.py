@@ -65,7 +65,7 @@ class TestRefusedGrid:
         assert error is not None
         # the reason under the select; the select's name says whose and which
         assert error.group(1).startswith("R10 : D3.2 ne peut être validée sur le seul contrôle de connaissances")
-        assert 'aria-label="Hugo PERRIN D3.2"' in refused
+        assert f'aria-label="{a2.candidate.full_name} D3.2"' in refused
         for other in ("D1.1", "D1.2"):
             assert "fr-select-group--error" not in cell_html(page, a1.pk, other)
         assert "fr-select-group--error" not in cell_html(page, a2.pk, "D2.1")
@@ -77,7 +77,7 @@ class TestRefusedGrid:
         assert "Rien n'a été enregistré : 1 cellule a refusé vos modifications." in alert
         link = re.search(rf'<a href="#cell-{a2.pk}-D3\.2">([^<]*)</a>', alert)
         assert link is not None
-        assert link.group(1).startswith("« Hugo PERRIN », D3.2 : ")
+        assert link.group(1).startswith(f"« {a2.candidate.full_name} », D3.2 : ")
         assert "Vos autres modifications sont conservées" in alert
         assert f'id="cell-{a2.pk}-D3.2"' in page  # the link's target is the cell's select
 

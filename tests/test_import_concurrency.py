@@ -79,7 +79,8 @@ class TestTwoImportsAtOnce:
         assert "2 invitation(s) créée(s), 2 candidat(s) déjà invité(s)" in html
         assert "Lignes sans effet" in html
         assert html.count("attend déjà sa réponse dans cette session") == 2
-        winner = "Claire Moreau" if told is responses[1] else "Paul Renaud"  # who imported the lines first
+        first = User.objects.get(username="correspondant-a") if told is responses[1] else other
+        winner = first.get_full_name()  # who imported the lines first
         assert f"par {winner}" in html
 
         counted = threads.run([lambda: self.invited_numbers(session)])[0]
