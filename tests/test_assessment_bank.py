@@ -142,6 +142,35 @@ class TestWritingQuestions:
         assert question.stem == form_data()["stem"]
         assert (question.stem_format, question.single, question.idnumber) == ("markdown", True, "moodle-42")
 
+    def test_the_options_feedback_is_shown_kept_and_changed(self, demo) -> None:
+        """An imported question's feedback per option is in the edit form:
+        saving the page without touching it keeps it (nothing entered is lost)."""
+        author = demo.user("correspondant-a")
+        feedback = ["Oui : la faille est corrigée.", "Non.", "", "Oui."]
+        imported = QuestionDraft(
+            competency=competency(),
+            stem="Pourquoi installer les mises à jour de sécurité ?",
+            options=[
+                services.OptionInput(t, f, fb)
+                for t, f, fb in zip("abcd", services.fractions_for([True, False, False, True]), feedback, strict=True)
+            ],
+        )
+        question = services.create_question(author, Framework.objects.get(code="C2i1"), imported)
+        client = demo.client("correspondant-a")
+        url = f"/banque/questions/{question.pk}/modifier/"
+        form = client.get(url).context["form"]
+        assert [form.initial.get(f"option_feedback_{i}", "") for i in range(1, 5)] == feedback
+        kept = {f"option_feedback_{i}": text for i, text in enumerate(feedback, start=1)}
+        assert client.post(url, form_data(**kept)).status_code == 302
+        assert [o.feedback for o in question.options.order_by("position")] == feedback
+        changed = form_data(**{**kept, "option_feedback_2": "Non : le fond d'écran n'y est pour rien."})
+        assert client.post(url, changed).status_code == 302
+        assert question.options.get(position=1).feedback == "Non : le fond d'écran n'y est pour rien."
+        refused = client.post(url, form_data(option_5="", option_feedback_5="Sans option"))
+        assert refused.status_code == 400
+        errors = refused.context["form"].errors
+        assert errors["option_feedback_5"] == ["Une option vide ne peut pas avoir d'explication."]
+
     def test_a_validated_question_is_never_changed(self, demo) -> None:
         validated = Question.objects.filter(status=QuestionStatus.VALIDATED).first()
         with pytest.raises(services.AssessmentError) as error:

@@ -65,9 +65,17 @@ class QuestionForm(Form):
             self.fields[f"correct_{i}"] = forms.BooleanField(
                 label=_("Option %(n)s is correct") % {"n": i}, required=False
             )
+            self.fields[f"option_feedback_{i}"] = forms.CharField(
+                label=_("Feedback on option %(n)s") % {"n": i},
+                required=False,
+                max_length=1000,
+                help_text=_("Optional: shown with the results to those who chose it."),
+            )
 
-    def option_rows(self) -> list[tuple[Any, Any]]:
-        return [(self[f"option_{i}"], self[f"correct_{i}"]) for i in range(1, MAX_OPTIONS + 1)]
+    def option_rows(self) -> list[tuple[Any, Any, Any]]:
+        return [
+            (self[f"option_{i}"], self[f"correct_{i}"], self[f"option_feedback_{i}"]) for i in range(1, MAX_OPTIONS + 1)
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -75,6 +83,8 @@ class QuestionForm(Form):
         for i, text in enumerate(texts, start=1):
             if not text and data.get(f"correct_{i}"):
                 self.add_error(f"option_{i}", _("An empty option cannot be correct."))
+            if not text and (data.get(f"option_feedback_{i}") or "").strip():
+                self.add_error(f"option_feedback_{i}", _("An empty option cannot have feedback."))
         if any(not t for t in texts[:4]):
             for i, text in enumerate(texts[:4], start=1):
                 if not text:
@@ -83,10 +93,15 @@ class QuestionForm(Form):
             self.add_error("correct_1", _("R18: tick at least one correct option."))
         return data
 
-    def options(self) -> list[tuple[str, bool]]:
+    def options(self) -> list[tuple[str, bool, str]]:
+        """(text, correct, feedback) of each filled-in option, in order."""
         data = self.cleaned_data
         return [
-            (data[f"option_{i}"].strip(), bool(data.get(f"correct_{i}")))
+            (
+                data[f"option_{i}"].strip(),
+                bool(data.get(f"correct_{i}")),
+                (data.get(f"option_feedback_{i}") or "").strip(),
+            )
             for i in range(1, MAX_OPTIONS + 1)
             if (data.get(f"option_{i}") or "").strip()
         ]

@@ -70,9 +70,12 @@ def bank(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def _option_inputs(form: QuestionForm) -> list[services.OptionInput]:
-    pairs = form.options()
-    fractions = services.fractions_for([correct for _, correct in pairs])
-    return [services.OptionInput(plain_to_fragment(text), f) for (text, _), f in zip(pairs, fractions, strict=True)]
+    rows = form.options()
+    fractions = services.fractions_for([correct for _, correct, _ in rows])
+    return [
+        services.OptionInput(plain_to_fragment(text), fraction, plain_to_fragment(feedback))
+        for (text, _, feedback), fraction in zip(rows, fractions, strict=True)
+    ]
 
 
 def _image_bytes(form: QuestionForm) -> bytes | None:
@@ -148,6 +151,7 @@ def question_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     for option in question.options.all():
         initial[f"option_{option.position + 1}"] = fragment_to_plain(option.text)
         initial[f"correct_{option.position + 1}"] = option.is_correct
+        initial[f"option_feedback_{option.position + 1}"] = fragment_to_plain(option.feedback)
     form = QuestionForm(posted(request), posted_files(request), initial=initial, has_image=bool(question.image))
     if request.method == "POST" and form.is_valid():
         try:
