@@ -257,6 +257,18 @@ def axe(request, browser, live_site):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_exam_networks():
+    """The process's cache of the exams' address ranges (assessment/answering.py)
+    starts empty: tests reuse sitting ids and change ranges that a real exam
+    cannot change once sat."""
+    from c2i.assessment.answering import NETWORKS
+
+    NETWORKS.clear()
+    yield
+    NETWORKS.clear()
+
+
+@pytest.fixture(autouse=True)
 def _axe_wherever_a_browser_runs(request):
     """A test that opens its own contexts without `page` is checked too."""
     if "browser" in request.fixturenames and "axe" not in request.fixturenames:

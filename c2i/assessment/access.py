@@ -12,7 +12,6 @@ views' `role_required`) for a missing role.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -20,6 +19,7 @@ from django.http import Http404
 
 from c2i.accounts.access import roles
 from c2i.accounts.models import User
+from c2i.assessment.answering import NETWORKS, address_allowed  # noqa: F401  (address_allowed: the views')
 from c2i.assessment.models import Attempt, Exam, Question
 from c2i.enrolment.models import Enrolment, EnrolmentStatus
 
@@ -133,22 +133,13 @@ def get_attempt_for_candidate(user: User, pk: int) -> Attempt:
     )
     if attempt is None:
         raise Http404
+    NETWORKS.remember(attempt)  # the sitting's pages: its answers are then checked without a query
     return attempt
 
 
 # --- where the candidate is ---------------------------------------------------
 
-# attempt id -> its allowed ranges, cached in the candidate's session by the
-# test page, so that saving an answer checks the address without a query.
+# The rooms' address ranges and their one cache are `c2i.assessment.answering`'s
+# (`NETWORKS`, `address_allowed`). NETWORKS_KEY names what the exam views still
+# write into the session: nothing reads it any more; it goes with them.
 NETWORKS_KEY = "c2i_exam_networks"
-
-
-def address_allowed(networks: list[str], address: str) -> bool:
-    """No range: from anywhere; otherwise the address must fall in one."""
-    if not networks:
-        return True
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in ipaddress.ip_network(n, strict=False) for n in networks)

@@ -1,32 +1,51 @@
 """The knowledge test's JSON API (session authentication, CSRF token), used by
 `static/c2i/exam.js`. Saving an answer is the hot path of an exam: one
-indexed update, no template, no other query once the session is loaded."""
+indexed update, no template, no other query once the session is loaded
+(`c2i.assessment.answering`, which the page's answers go through too)."""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
+from pydantic import BaseModel, model_validator
 
-from c2i.assessment import access, services
+from c2i.assessment import answering
 from c2i.assessment.models import Attempt, AttemptQuestion
-from c2i.lib.net import client_ip
 
 router = Router(auth=django_auth, tags=["épreuves"])
 
 
-class AnswerIn(Schema):
-    ticked: list[Annotated[int, Field(ge=0, le=9)]] = Field(
-        max_length=5, description="The ticked options, as their indexes in the order shown (0 = first)."
+# Checked by `answering.read_answer`, as every other answer is (a pydantic
+# model rather than ninja's Schema, so that the check is given the JSON object
+# itself); the limits below only describe it in the OpenAPI schema.
+class AnswerIn(BaseModel):
+    """One answer: the options ticked, and its sequence number."""
+
+    ticked: list[int] = Field(
+        description="The ticked options, as their indexes in the order shown (0 = first).",
+        json_schema_extra={
+            "maxItems": answering.MAX_TICKED,
+            "items": {"type": "integer", "minimum": 0, "maximum": answering.MAX_OPTION},
+        },
     )
     seq: int | None = Field(
-        None, ge=1, le=2**62, description="Increases with each click; an older answer never replaces a newer one."
+        None,
+        description="Increases with each click; an older answer never replaces a newer one.",
+        json_schema_extra={"minimum": 1, "maximum": answering.MAX_SEQ},
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read(cls, data: Any) -> Any:
+        if answering.read_answer(data) is None:
+            raise ValueError(str(answering.ERRORS[answering.BAD_OPTION][1]))
+        return data
 
 
 class AnswerOut(Schema):
@@ -54,57 +73,6 @@ class AttemptOut(Schema):
     questions: list[ItemOut]
 
 
-def _networks(request: HttpRequest, attempt_id: int) -> list[str] | None:
-    """The attempt's allowed ranges, from the session once the page has put
-    them there; None when the attempt is not the user's."""
-    cache = request.session.get(access.NETWORKS_KEY) or {}
-    networks = cache.get(str(attempt_id))
-    if networks is not None:
-        return list(networks)
-    attempt = Attempt.objects.select_related("exam").filter(pk=attempt_id, user_id=int(request.user.pk or 0)).first()
-    if attempt is None:
-        return None
-    networks = attempt.exam.network_texts()
-    request.session[access.NETWORKS_KEY] = {**cache, str(attempt_id): networks}
-    return networks
-
-
-ERRORS = {
-    services.NOT_FOUND: (404, _("No such question in your sittings.")),
-    services.OVER: (409, _("The test is over: nothing is accepted after the end (R19).")),
-    services.BAD_OPTION: (422, _("No such option.")),
-}
-
-
-def _save(request: HttpRequest, attempt_id: int, position: int, ticked: list[int], seq: int | None) -> tuple[int, dict]:
-    """Shared by the API and the page's JSON posts: the address check (ranges
-    cached in the session by the page), then one update (services.save_answer)."""
-    networks = _networks(request, attempt_id)
-    if networks is None:
-        return 404, {"status": services.NOT_FOUND, "detail": str(ERRORS[services.NOT_FOUND][1])}
-    if networks and not access.address_allowed(networks, client_ip(request)):
-        return 403, {"status": "network", "detail": str(_("Not from the rooms set for this test."))}
-    result = services.save_answer(attempt_id, int(request.user.pk or 0), position, ticked, seq)
-    if result.status in ERRORS:
-        code, detail = ERRORS[result.status]
-        return code, {"status": result.status, "detail": str(detail)}
-    return 200, {"saved": True, "status": result.status, "seq": result.seq}
-
-
-def valid_answer(data: object) -> tuple[list[int], int | None] | None:
-    """The same rules as `AnswerIn`, without pydantic (the hot path)."""
-    if not isinstance(data, dict):
-        return None
-    ticked, seq = data.get("ticked"), data.get("seq")
-    if not isinstance(ticked, list) or len(ticked) > 5:
-        return None
-    if not all(type(i) is int and 0 <= i <= 9 for i in ticked):
-        return None
-    if seq is not None and not (type(seq) is int and 1 <= seq <= 2**62):
-        return None
-    return ticked, seq
-
-
 def answer_json(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse:
     """The page's answers (exam.js), posted as JSON to the answer form's own
     URL with the CSRF token, that `middleware.AnswerFastPath` did not store:
@@ -112,12 +80,10 @@ def answer_json(request: HttpRequest, attempt_id: int, position: int) -> HttpRes
     if not request.user.is_authenticated:
         return JsonResponse({"status": "unauthenticated", "detail": str(_("Log in again."))}, status=401)
     try:
-        valid = valid_answer(json.loads(request.body))
+        answer = answering.read_answer(json.loads(request.body))
     except ValueError:
-        valid = None
-    if valid is None:
-        return JsonResponse({"status": services.BAD_OPTION, "detail": str(ERRORS[services.BAD_OPTION][1])}, status=422)
-    code, body = _save(request, attempt_id, position, *valid)
+        answer = None
+    code, body = answering.answer_request(request, attempt_id, position, answer)
     return JsonResponse(body, status=code)
 
 
@@ -130,7 +96,7 @@ def answer_json(request: HttpRequest, attempt_id: int, position: int) -> HttpRes
 def save_answer(request: HttpRequest, attempt_id: int, position: int, payload: AnswerIn) -> Status:
     """Store the set of ticked options of one question (the last write wins,
     unless older by `seq`). 409 once the sitting is over."""
-    code, body = _save(request, attempt_id, position, payload.ticked, payload.seq)
+    code, body = answering.answer_request(request, attempt_id, position, answering.Answer(payload.ticked, payload.seq))
     return Status(code, AnswerOut(**body) if code == 200 else ErrorOut(**body))
 
 
@@ -140,7 +106,7 @@ def attempt_state(request: HttpRequest, attempt_id: int) -> Status:
     which options are correct)."""
     attempt = Attempt.objects.filter(pk=attempt_id, user_id=int(request.user.pk or 0)).first()
     if attempt is None:
-        return Status(404, ErrorOut(status=services.NOT_FOUND, detail=str(ERRORS[services.NOT_FOUND][1])))
+        return Status(404, ErrorOut(**answering.refusal(answering.NOT_FOUND)[1]))
     now = timezone.now()
     items = (
         AttemptQuestion.objects.filter(attempt=attempt)

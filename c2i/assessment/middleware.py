@@ -6,9 +6,10 @@ three queries and the whole middleware chain. `AnswerFastPath` stores the
 answer in one statement, before any of that, with the same checks:
 
 - Django's own CSRF check (token header and origin), as the regular path;
-- the rooms' address ranges of the exam, when it has some (cached per
-  process for a minute; the regular path caches them in the session);
-- one UPDATE (`services.save_answers_in_sessions`) that stores the answer
+- the answer itself (`answering.read_answer`, the one check of every path);
+- the rooms' address ranges of the exam, when it has some
+  (`answering.NETWORKS`, the one cache of them, which the regular path reads too);
+- one UPDATE (`answering.save_answers_in_sessions`) that stores the answer
   only if the login session is alive (`accounts.Session`, whose `user`
   column is the sitting's owner), the sitting not over, the options real and
   the answer not older than the stored one. Answers that arrive together in
@@ -27,7 +28,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -37,13 +37,9 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
 from django.utils import timezone
 
-from c2i.assessment import access, answer_queue, services
-from c2i.assessment.api import valid_answer
-from c2i.assessment.models import Exam
+from c2i.assessment import answer_queue, answering
 from c2i.lib.net import client_ip
 
-NETWORKS_TTL_S = 60.0
-NETWORKS_CACHED = 10_000
 _SAMPLE = (918_273_645, 546_372_819)  # two ids that appear nowhere else in the answer URL
 
 
@@ -72,8 +68,7 @@ class AnswerFastPath:
         self.view = attempt_answer
         self.csrf = _CsrfCheck(get_response)
         self.pattern: re.Pattern[str] | None = None
-        self.networks: dict[int, tuple[float, tuple[str, ...]]] = {}
-        self.queue = answer_queue.AnswerQueue(services.save_answers_in_sessions, on_error=_log_error)
+        self.queue = answer_queue.AnswerQueue(answering.save_answers_in_sessions, on_error=_log_error)
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.method == "POST" and request.content_type == "application/json":
@@ -97,38 +92,20 @@ class AnswerFastPath:
         if self.csrf.process_view(request, self.view, (), {}) is not None:
             return None
         try:
-            valid = valid_answer(json.loads(request.body))
+            answer = answering.read_answer(json.loads(request.body))
         except ValueError:
             return None
-        if valid is None:
+        if answer is None:
             return None
-        networks = self._networks(attempt_id)
-        if networks is None or (networks and not access.address_allowed(list(networks), client_ip(request))):
+        networks = answering.NETWORKS.get(attempt_id)
+        if networks is None or (networks and not answering.address_allowed(networks, client_ip(request))):
             return None
-        ticked, seq = valid
-        shown = sorted(set(ticked))
-        if seq is None:
-            seq = services.clock_seq(timezone.now())
-        if not self.queue.store(answer_queue.PendingAnswer(attempt_id, position, shown, seq, session_key)):
+        seq = answer.seq if answer.seq is not None else answering.clock_seq(timezone.now())
+        pending = answer_queue.PendingAnswer(attempt_id, position, sorted(set(answer.ticked)), seq, session_key)
+        if not self.queue.store(pending):
             return None
         # the body JsonResponse would write, without its encoder
-        body = b'{"saved": true, "status": "%s", "seq": %d}' % (services.SAVED.encode(), seq)
+        body = b'{"saved": true, "status": "%s", "seq": %d}' % (answering.SAVED.encode(), seq)
         response = HttpResponse(body, content_type="application/json")
         response["Content-Length"] = str(len(body))  # as CommonMiddleware, which comes later, would
         return response
-
-    def _networks(self, attempt_id: int) -> tuple[str, ...] | None:
-        """The address ranges of the sitting's exam (none: from anywhere);
-        None when there is no such sitting."""
-        now = time.monotonic()
-        cached = self.networks.get(attempt_id)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        exam = Exam.objects.filter(attempts__pk=attempt_id).only("allowed_networks").first()
-        if exam is None:
-            return None
-        networks = tuple(exam.network_texts())
-        if len(self.networks) >= NETWORKS_CACHED:
-            self.networks.clear()
-        self.networks[attempt_id] = (now + NETWORKS_TTL_S, networks)
-        return networks

@@ -1,13 +1,24 @@
 """Knowledge-test workflows (RULES.md R16–R19), one module per part: the
 question bank (`questions`), its review (`review`), exams and the deadline
-rule (`exams`), sitting the test and saving answers (`sitting`), scoring and
-results (`results`). Each workflow runs in a transaction, writes its audit
+rule (`exams`), sitting the test (`sitting`), scoring and results
+(`results`); the answers are `c2i.assessment.answering`'s. Each workflow runs in a transaction, writes its audit
 entry and raises `AssessmentError` (`errors`) with a code and a French
 message; access is decided before, by `c2i.assessment.access`.
 
 This module only re-exports the public names, for the callers that import
 the package itself."""
 
+from c2i.assessment.answering import (
+    BAD_OPTION,
+    NOT_FOUND,
+    OVER,
+    SAVED,
+    STALE,
+    SaveResult,
+    clock_seq,
+    save_answer,
+    save_answers_in_sessions,
+)
 from c2i.assessment.services.errors import AssessmentError
 from c2i.assessment.services.exams import (
     EXAM_FIELDS,
@@ -50,20 +61,11 @@ from c2i.assessment.services.review import (
     submit_for_review,
 )
 from c2i.assessment.services.sitting import (
-    BAD_OPTION,
     CODE_TRIES_WINDOW,
     MAX_CODE_TRIES,
-    NOT_FOUND,
-    OVER,
-    SAVED,
-    STALE,
-    SaveResult,
-    clock_seq,
     finish_attempt,
     redraw,
     reopen_attempt,
-    save_answer,
-    save_answers_in_sessions,
     set_extra_time,
     start_attempt,
 )

@@ -1,30 +1,22 @@
-"""Sitting the test (R17, R19): start (the draw), the answers, extra time,
-handing in and reopening. The deadline rule is in `exams`."""
+"""Sitting the test (R17, R19): start (the draw), extra time, handing in and
+reopening. The deadline rule is in `exams`; the answers in
+`c2i.assessment.answering`."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hmac
 import secrets
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
-from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from c2i.accounts.models import AuditEntry, Session, User, audit
+from c2i.accounts.models import AuditEntry, User, audit
 from c2i.assessment import scoring
-from c2i.assessment.answer_queue import PendingAnswer
-from c2i.assessment.models import (
-    Attempt,
-    AttemptQuestion,
-    Exam,
-    ExtraTime,
-)
+from c2i.assessment.answering import address_allowed
+from c2i.assessment.models import Attempt, AttemptQuestion, Exam, ExtraTime
 from c2i.assessment.services.errors import AssessmentError
 from c2i.assessment.services.exams import bank_for, check_not_deliberated, deadline_for, extra_minutes
 from c2i.assessment.services.results import finalise_attempt
@@ -32,8 +24,6 @@ from c2i.enrolment.models import Enrolment, EnrolmentStatus
 
 
 def _check_network(exam: Exam, address: str) -> None:
-    from c2i.assessment.access import address_allowed
-
     if not address_allowed(exam.network_texts(), address):
         raise AssessmentError(
             "network",
@@ -199,156 +189,6 @@ def set_extra_time(exam: Exam, enrolment: Enrolment, minutes: int, reason: str, 
         _schedule_close(attempt)
     audit(actor, "assessment.extra_time", exam, **details)
     return obj
-
-
-# Why an answer was not stored, for the API and the page.
-SAVED = "saved"
-NOT_FOUND = "not_found"
-OVER = "over"
-BAD_OPTION = "bad_option"
-STALE = "stale"
-
-
-@dataclass(frozen=True)
-class SaveResult:
-    status: str
-    seq: int  # the stored answer's sequence number (the newer one when STALE)
-
-
-def save_answer(
-    attempt_id: int,
-    user_id: int,
-    position: int,
-    ticked: Iterable[int],
-    seq: int | None = None,
-    now: dt.datetime | None = None,
-) -> SaveResult:
-    """Store the set of options the candidate ticks now (R19: answers are kept
-    as they are given). One update of one row, by its unique index, checked on
-    the row itself: the candidate's own sitting, before its end, options that
-    exist, and not older than what is stored (`seq`, increasing per click;
-    the server's clock in milliseconds when the page posts without it).
-    Idempotent: the same set stored twice is the same answer."""
-    now = now or timezone.now()
-    shown = sorted(set(ticked))
-    if shown and shown[0] < 0:
-        return SaveResult(BAD_OPTION, 0)
-    if seq is None:
-        seq = clock_seq(now)
-    # The ORM's update, written once as SQL: compiling it cost a third of the request.
-    db = connections[DEFAULT_DB_ALIAS]  # the thread's own, resolved once (`connection` is a proxy)
-    moment = db.ops.adapt_datetimefield_value(now)
-    ticked_value = AttemptQuestion._meta.get_field("ticked").get_db_prep_save(shown, db)
-    with _answer_cursor(db) as cursor:
-        cursor.execute(
-            _save_sql(db.vendor),
-            [ticked_value, seq, moment, attempt_id, position, moment, shown[-1] if shown else -1, seq, user_id],
-        )
-        stored = cursor.rowcount == 1
-    if stored:
-        return SaveResult(SAVED, seq)
-    return _why_not_saved(attempt_id, user_id, position, shown, now)
-
-
-def clock_seq(now: dt.datetime) -> int:
-    """An answer's sequence number when the page posts none: the server's
-    clock in milliseconds."""
-    return int(now.timestamp() * 1000)
-
-
-def save_answers_in_sessions(answers: Sequence[PendingAnswer]) -> set[tuple[int, int]]:
-    """Store a group of answers (`answer_queue`: those that arrived together
-    in one server process) in one statement, each owned by the user of a
-    live login session (the `accounts.Session` row, checked in the same
-    statement): the answer fast path (`middleware.AnswerFastPath`), which
-    loads neither the session nor the user. Each row is checked as in
-    `save_answer`. Returns the (sitting, question number) of the rows
-    stored; at most one answer per row (an UPDATE changes a row once)."""
-    db = connections[DEFAULT_DB_ALIAS]
-    moment = db.ops.adapt_datetimefield_value(timezone.now())
-    ticked = AttemptQuestion._meta.get_field("ticked")
-    values: list[Any] = []
-    for answer in answers:
-        values += [
-            answer.attempt_id,
-            answer.position,
-            ticked.get_db_prep_save(answer.shown, db),
-            answer.seq,
-            answer.shown[-1] if answer.shown else -1,
-            answer.session_key,
-        ]
-    with _answer_cursor(db) as cursor:
-        cursor.execute(_group_sql(db.vendor, len(answers)), [*values, moment, moment, moment])
-        return {(attempt_id, position) for attempt_id, position in cursor.fetchall()}
-
-
-def _answer_cursor(db: Any) -> Any:
-    """On PostgreSQL, a cursor that binds the values on the server, so that
-    the answer's update is parsed and planned once per connection (prepared
-    after a few runs, see DATABASES' prepare_threshold); elsewhere, and for
-    the rest of the code, Django's usual cursor."""
-    if db.vendor != "postgresql":
-        return db.cursor()
-    import psycopg  # only on PostgreSQL
-
-    db.ensure_connection()
-    raw = psycopg.Cursor(db.connection)
-    return (CursorDebugWrapper if db.queries_logged else CursorWrapper)(raw, db)
-
-
-@functools.cache
-def _save_sql(vendor: str) -> str:
-    """UPDATE … WHERE attempt, position (the unique index), before the end,
-    options that exist, not older than what is stored, and the user's own."""
-    q = connection.ops.quote_name  # identifiers from the model, quoted; every value is a parameter
-    return (
-        f"UPDATE {q(AttemptQuestion._meta.db_table)} SET {q('ticked')} = %s, {q('seq')} = %s, "  # noqa: S608
-        f"{q('answered_at')} = %s WHERE {q('attempt_id')} = %s AND {q('position')} = %s AND "
-        f"{q('open_until')} > %s AND {q('n_options')} > %s AND {q('seq')} < %s AND {q('user_id')} = %s"
-    )
-
-
-# The SQL types of a group's columns (`save_answers_in_sessions`): the values
-# are parameters, whose types a VALUES list does not infer.
-_GROUP_TYPES = {
-    "postgresql": ("integer", "integer", "jsonb", "bigint", "integer", "varchar"),
-    "sqlite": ("integer", "integer", "text", "integer", "integer", "text"),
-}
-
-
-@functools.cache
-def _group_sql(vendor: str, size: int) -> str:
-    """The update of `size` rows: WITH v AS (VALUES …) UPDATE … FROM v, each
-    row found by its unique index (sitting, question number) and checked as
-    in `_save_sql`, with the owner the user of a live login session; RETURNING
-    the rows stored. One text per group size, so each is prepared once."""
-    q = connection.ops.quote_name  # identifiers from the model, quoted; every value is a parameter
-    table, sessions = q(AttemptQuestion._meta.db_table), q(Session._meta.db_table)
-    row = "(" + ", ".join(f"CAST(%s AS {kind})" for kind in _GROUP_TYPES.get(vendor, _GROUP_TYPES["sqlite"])) + ")"
-    return (
-        f"WITH v (a, p, tk, sq, top, sk) AS (VALUES {', '.join([row] * size)}) "  # noqa: S608
-        f"UPDATE {table} SET {q('ticked')} = v.tk, {q('seq')} = v.sq, {q('answered_at')} = %s FROM v "
-        f"WHERE {table}.{q('attempt_id')} = v.a AND {table}.{q('position')} = v.p "
-        f"AND {table}.{q('open_until')} > %s AND {table}.{q('n_options')} > v.top AND {table}.{q('seq')} < v.sq "
-        f"AND EXISTS (SELECT 1 FROM {sessions} WHERE {sessions}.{q('session_key')} = v.sk "
-        f"AND {sessions}.{q('expire_date')} > %s AND {sessions}.{q('user_id')} = {table}.{q('user_id')}) "
-        f"RETURNING {table}.{q('attempt_id')}, {table}.{q('position')}"
-    )
-
-
-def _why_not_saved(attempt_id: int, user_id: int, position: int, shown: list[int], now: dt.datetime) -> SaveResult:
-    row = (
-        AttemptQuestion.objects.filter(attempt_id=attempt_id, position=position, user_id=user_id)
-        .values("open_until", "n_options", "seq")
-        .first()
-    )
-    if row is None:
-        return SaveResult(NOT_FOUND, 0)
-    if row["open_until"] <= now:
-        return SaveResult(OVER, row["seq"])
-    if shown and shown[-1] >= row["n_options"]:
-        return SaveResult(BAD_OPTION, row["seq"])
-    return SaveResult(STALE, row["seq"])  # a newer answer is already stored
 
 
 @transaction.atomic
