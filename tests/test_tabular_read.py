@@ -142,6 +142,32 @@ class TestXlsx:
         error = refusal(buffer.getvalue(), "grille.xlsx")
         assert (error.code, error.message) == ("bad_xlsx", "Le fichier n'est pas un classeur XLSX lisible.")
 
+    def test_it_refuses_a_workbook_that_unpacks_to_more_than_50_mb(self) -> None:
+        # A few hundred kilobytes that would unpack to 60 MB: refused before any is read.
+        original = zipfile.ZipFile(io.BytesIO(xlsx(("candidate", "C1"), ("A", "V"))))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bomb:
+            for member in original.infolist():
+                bomb.writestr(member.filename, original.read(member.filename))
+            bomb.writestr("xl/padding.xml", b" " * (60 * 1024 * 1024))
+        assert len(buffer.getvalue()) < 1024 * 1024
+        error = refusal(buffer.getvalue(), "grille.xlsx")
+        assert error.code == "xlsx_too_large"
+        assert error.message == "Le classeur dépasse 50 Mo une fois décompressé : enregistrez-le à nouveau, ou en CSV."
+
+    def test_a_sheet_claiming_the_largest_dimension_is_read_as_it_is(self) -> None:
+        # A sheet may declare « A1:XFD1048576 »: its rows are not padded to 16,384 cells.
+        original = zipfile.ZipFile(io.BytesIO(xlsx(("candidate", "C1"), ("A", "V"))))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as claimed:
+            for member in original.infolist():
+                content = original.read(member.filename)
+                if member.filename.endswith("sheet1.xml"):
+                    content = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', content)
+                    assert b"XFD1048576" in content
+                claimed.writestr(member, content)
+        assert rows(buffer.getvalue(), "grille.xlsx") == [(1, ["candidate", "C1"]), (2, ["A", "V"])]
+
     def test_an_empty_workbook_has_no_rows(self) -> None:
         assert rows(xlsx(), "liste.xlsx") == []
 

@@ -23,6 +23,7 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -32,6 +33,10 @@ from django.utils.translation import gettext as _
 from c2i.lib.errors import DomainError
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
+# A workbook is a ZIP archive: 5 MB of it may unpack to gigabytes (a « zip
+# bomb »). What its members say they hold, unpacked, is bounded before any is
+# read; zipfile refuses to read past a member's declared size.
+MAX_XLSX_UNPACKED_BYTES = 50 * 1024 * 1024
 Row = tuple[int, list[str]]  # (line number, the header being line 1; cells, trimmed)
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -94,19 +99,40 @@ def _csv_reason(error: csv.Error) -> str:
     return str(error)
 
 
+def _check_unpacked_size(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise _unreadable_xlsx() from error
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise DomainError(
+            "xlsx_too_large",
+            _("The workbook unpacks to more than %(size)s MB: save it again, or as CSV.")
+            % {"size": MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)},
+        )
+
+
 def _read_xlsx(data: bytes) -> Iterator[Row]:
     from openpyxl import load_workbook
 
+    _check_unpacked_size(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet_rows = workbook.worksheets[0].iter_rows(values_only=True)
+        sheet = workbook.worksheets[0]
+        # The sheet's declared dimension (« A1:XFD1048576 ») would pad every
+        # row to its width: read the cells the file holds, not what it claims.
+        sheet.reset_dimensions()
+        sheet_rows = sheet.iter_rows(values_only=True)
     except Exception as error:  # openpyxl raises many kinds on a broken file
         raise _unreadable_xlsx() from error
+    width = 0  # rows come as long as their last cell: each is padded to the widest so far (the header)
     try:
         for number, values in enumerate(_unless_broken(sheet_rows), start=1):
             cells = [_cell_text(v) for v in values]
             if any(cells):
-                yield number, cells
+                width = max(width, len(cells))
+                yield number, cells + [""] * (width - len(cells))
     finally:
         workbook.close()
 
