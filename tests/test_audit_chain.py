@@ -9,7 +9,9 @@ import csv
 import importlib
 import io
 import json
+import re
 import threading
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -18,7 +20,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from c2i.accounts.models import AuditChainHead, AuditEntry, audit
+from c2i.accounts.models import AuditAction, AuditChainHead, AuditEntry, audit
 from c2i.lib import audit_chain
 from c2i.privacy import audit as trail
 
@@ -224,6 +226,23 @@ class TestTrailPages:
             "/administration/journal/", {"object_type": "institutions.institution", "action": "test.s"}
         )
         assert [e.pk for e in response.context["entries"]] == [second.pk]
+
+    def test_each_action_is_named_in_french_beside_its_code(self, demo) -> None:
+        demo.client("candidat-a1").post("/mon-espace/dossier/C2i1/depot/")
+        entry = AuditEntry.objects.filter(action=AuditAction.PORTFOLIO_SUBMIT).latest("pk")
+        response = demo.client("admin").get("/administration/journal/", {"action": "portfolio.submit"})
+        assert entry.pk in [e.pk for e in response.context["entries"]]
+        assert "Dossier déposé pour le jury" in response.content.decode()
+
+    def test_every_action_the_code_records_is_in_the_catalogue(self) -> None:
+        """`audit()` takes an `AuditAction` (mypy checks the calls); no action
+        is spelt as a string in the code, so none escapes the catalogue."""
+        spelt = set()
+        for path in Path(settings.BASE_DIR, "c2i").rglob("*.py"):
+            if "migrations" not in path.parts and path.name != "models.py":
+                spelt |= set(re.findall(r"audit\(\s*[^,]+,\s*[\"']([a-z_]+\.[a-z_]+)", path.read_text()))
+        assert spelt == set()
+        assert len(AuditAction.values) == len(set(AuditAction.values)) >= 50
 
     def test_the_trail_is_paginated(self, demo) -> None:
         institution = demo.institution("a")

@@ -116,6 +116,65 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()}"
 
 
+class AuditAction(models.TextChoices):
+    """Every action the audit trail records (`audit`), by app: a page or an
+    export shows the label; the stored value is the dotted name."""
+
+    ACCOUNT_TWO_FACTOR_ON = "account.two_factor_on", _("Two-factor authentication turned on")
+    ACCOUNT_TWO_FACTOR_OFF = "account.two_factor_off", _("Two-factor authentication turned off")
+    CANDIDATE_REGISTER = "candidate.register", _("Candidate registered")
+    SESSION_CREATE = "session.create", _("National session created")
+    INSTITUTION_SESSION_CREATE = "institution_session.create", _("Institution session opened")
+    ENROLMENT_ENROL = "enrolment.enrol", _("Enrolment")
+    ENROLMENT_WITHDRAW = "enrolment.withdraw", _("Withdrawal from a session")
+    ENROLMENT_IMPORT = "enrolment.import", _("Candidates imported")
+    INVITATION_CONFIRM = "invitation.confirm", _("Invitation confirmed")
+    INVITATION_DECLINE = "invitation.decline", _("Invitation declined")
+    PORTFOLIO_CREATE = "portfolio.create", _("Portfolio created")
+    PORTFOLIO_EVIDENCE_CREATE = "portfolio.evidence_create", _("Evidence item added")
+    PORTFOLIO_EVIDENCE_UPDATE = "portfolio.evidence_update", _("Evidence item changed")
+    PORTFOLIO_EVIDENCE_DELETE = "portfolio.evidence_delete", _("Evidence item deleted")
+    PORTFOLIO_FILE_ADD = "portfolio.file_add", _("File added to an item")
+    PORTFOLIO_FILE_REMOVE = "portfolio.file_remove", _("File removed from an item")
+    PORTFOLIO_COMMENT = "portfolio.comment", _("Assessor's comment")
+    PORTFOLIO_POSITION = "portfolio.position", _("Assessor's positioning")
+    PORTFOLIO_SUBMIT = "portfolio.submit", _("Portfolio submitted to the jury")
+    PORTFOLIO_WITHDRAW_SUBMISSION = "portfolio.withdraw_submission", _("Submission withdrawn")
+    ASSESSMENT_QUESTION_CREATE = "assessment.question_create", _("Question written")
+    ASSESSMENT_QUESTION_UPDATE = "assessment.question_update", _("Question changed")
+    ASSESSMENT_QUESTION_IMAGE = "assessment.question_image", _("Question image changed")
+    ASSESSMENT_QUESTION_SUBMIT = "assessment.question_submit", _("Question submitted for review")
+    ASSESSMENT_QUESTION_REVIEW = "assessment.question_review", _("Reviewer's opinion")
+    ASSESSMENT_QUESTION_VALIDATED = "assessment.question_validated", _("Question validated")
+    ASSESSMENT_QUESTION_REFUSED = "assessment.question_refused", _("Question refused")
+    ASSESSMENT_QUESTION_RETIRE = "assessment.question_retire", _("Question retired")
+    ASSESSMENT_QUESTIONS_IMPORT = "assessment.questions_import", _("Questions imported")
+    ASSESSMENT_EXAM_CREATE = "assessment.exam_create", _("Knowledge test created")
+    ASSESSMENT_EXAM_UPDATE = "assessment.exam_update", _("Knowledge test changed")
+    ASSESSMENT_ACCESS_CODE_REFUSED = "assessment.access_code_refused", _("Wrong access code")
+    ASSESSMENT_ATTEMPT_START = "assessment.attempt_start", _("Sitting started")
+    ASSESSMENT_ATTEMPT_FINISH = "assessment.attempt_finish", _("Sitting handed in")
+    ASSESSMENT_ATTEMPT_CLOSE = "assessment.attempt_close", _("Sitting closed")
+    ASSESSMENT_ATTEMPT_REOPEN = "assessment.attempt_reopen", _("Sitting reopened")
+    ASSESSMENT_EXTRA_TIME = "assessment.extra_time", _("Extra time granted")
+    ASSESSMENT_RESULTS_PUBLISH = "assessment.results_publish", _("Test results published")
+    JURY_MEMBER = "jury.member", _("Jury member added")
+    JURY_REMOVE = "jury.remove", _("Jury member removed")
+    DELIBERATION_DECIDE = "deliberation.decide", _("Jury decision")
+    DELIBERATION_GRID = "deliberation.grid", _("Jury grid recorded")
+    DELIBERATION_DEFER = "deliberation.defer", _("Deferral set or lifted")
+    DELIBERATION_CLOSE = "deliberation.close", _("Deliberation closed")
+    DELIBERATION_PUBLISH = "deliberation.publish", _("Results published")
+    DELIBERATION_RECTIFY = "deliberation.rectify", _("Decision rectified")
+    DOCUMENTS_ISSUE = "documents.issue", _("Document issued")
+    DOCUMENTS_REPLACE = "documents.replace", _("Document replaced")
+    DOCUMENTS_REVOKE = "documents.revoke", _("Document revoked")
+    DOCUMENTS_BATCH = "documents.batch", _("Documents produced for a session")
+    PRIVACY_ERASURE_REQUEST = "privacy.erasure_request", _("Erasure requested")
+    PRIVACY_ERASURE_REFUSE = "privacy.erasure_refuse", _("Erasure refused")
+    PRIVACY_ERASE = "privacy.erase", _("Personal data erased")
+
+
 class AuditEntry(models.Model):
     """Append-only trail of writes that matter (enrolments, portfolio, decisions),
     tamper-evident: each entry carries the hash of the one before it
@@ -126,7 +185,7 @@ class AuditEntry(models.Model):
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    action = models.CharField(max_length=60)
+    action = models.CharField(max_length=60, choices=AuditAction.choices)
     object_type = models.CharField(max_length=60)
     object_id = models.CharField(max_length=40)
     details = models.JSONField(default=dict, blank=True)
@@ -173,6 +232,11 @@ class AuditEntry(models.Model):
             super().save(*args, **kwargs)
             AuditChainHead.objects.filter(pk=head.pk).update(last_id=self.pk, last_hash=self.entry_hash)
 
+    def detail_pairs(self) -> list[tuple[str, Any]]:
+        """The details as (key, value) pairs: a template reading `details.items`
+        would get the detail named « items » (a submission records one)."""
+        return list(self.details.items())
+
 
 class AuditChainHead(models.Model):
     """The last link of the audit chain, one row: every append locks it
@@ -204,7 +268,7 @@ class AuditChainHead(models.Model):
         return head
 
 
-def audit(actor: User | None, action: str, obj: models.Model, **details: object) -> AuditEntry:
+def audit(actor: User | None, action: AuditAction, obj: models.Model, **details: object) -> AuditEntry:
     entry = AuditEntry(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,

@@ -34,7 +34,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from c2i.accounts.access import roles
-from c2i.accounts.models import Session, User, audit
+from c2i.accounts.models import AuditAction, Session, User, audit
 from c2i.lib import ratelimit
 
 RECOVERY_CODES = 10
@@ -134,7 +134,7 @@ def turn_on(user: User, secret: str, code: str) -> tuple[TOTPDevice, list[str]] 
     TOTPDevice.objects.filter(user=user).delete()
     device = TOTPDevice.objects.create(user=user, name="application", key=secret, confirmed=True, last_t=totp.t())
     codes = new_recovery_codes(user)
-    audit(user, "account.two_factor_on", user)
+    audit(user, AuditAction.ACCOUNT_TWO_FACTOR_ON, user)
     return device, codes
 
 
@@ -151,7 +151,7 @@ def new_recovery_codes(user: User) -> list[str]:
 def turn_off(user: User) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    audit(user, "account.two_factor_off", user)
+    audit(user, AuditAction.ACCOUNT_TWO_FACTOR_OFF, user)
 
 
 def end_other_sessions(request: HttpRequest, user: User) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from c2i.accounts.models import User, audit
+from c2i.accounts.models import AuditAction, User, audit
 from c2i.assessment import scoring
 from c2i.assessment.formats.gift import dump_gift, parse_gift
 from c2i.assessment.formats.model import (
@@ -162,7 +162,7 @@ def import_questions(
         report.imported = len(accepted)
         audit(
             actor,
-            "assessment.questions_import",
+            AuditAction.ASSESSMENT_QUESTIONS_IMPORT,
             framework,
             format=fmt,
             imported=report.imported,

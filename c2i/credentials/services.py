@@ -42,7 +42,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from c2i.accounts.models import User, audit
+from c2i.accounts.models import AuditAction, User, audit
 from c2i.credentials import badges, keys, leases
 from c2i.credentials.document import ATTESTATION, CERTIFICATE, DocumentData, DomainLine
 from c2i.credentials.models import BatchPart, BatchState, DocumentBatch, DocumentStatus, IssuedDocument
@@ -296,8 +296,8 @@ def _issue(
             if replaces is not None:
                 old.replaced_by = document
                 old.save(update_fields=["replaced_by"])
-                audit(actor, "documents.replace", old, replaced_by=document.code, reason=reason)
-            audit(actor, "documents.issue", document, code=code, kind=data.kind, replaces=data.replaces_code)
+                audit(actor, AuditAction.DOCUMENTS_REPLACE, old, replaced_by=document.code, reason=reason)
+            audit(actor, AuditAction.DOCUMENTS_ISSUE, document, code=code, kind=data.kind, replaces=data.replaces_code)
     except IntegrityError:
         leases.file_abandoned(name)
         return None
@@ -369,7 +369,7 @@ def revoke_document(document: IssuedDocument, actor: User | None, reason: str) -
     document.revoked_at = timezone.now()
     document.revoked_reason = reason
     document.save(update_fields=["status", "revoked_at", "revoked_reason"])
-    audit(actor, "documents.revoke", document, code=document.code, reason=reason)
+    audit(actor, AuditAction.DOCUMENTS_REVOKE, document, code=document.code, reason=reason)
     return document
 
 
@@ -478,7 +478,7 @@ def enqueue_session_documents(institution_session: InstitutionSession, actor: Us
         parts=parts,
     )
     BatchPart.objects.bulk_create([BatchPart(batch=batch, part=part) for part in range(parts)])
-    audit(actor, "documents.batch", batch, total=total, parts=parts)
+    audit(actor, AuditAction.DOCUMENTS_BATCH, batch, total=total, parts=parts)
     transaction.on_commit(lambda: _enqueue_parts(batch.pk, range(parts)))
     return batch
 

@@ -35,7 +35,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from c2i.accounts.models import User, audit
+from c2i.accounts.models import AuditAction, User, audit
 from c2i.enrolment.models import CandidateStatus, EnrolmentStatus, InstitutionSession, Invitation
 from c2i.enrolment.signals import invitations_created
 from c2i.lib.errors import DomainError
@@ -307,7 +307,7 @@ def import_candidates(
                 report.invited += 1
             audit(
                 actor,
-                "enrolment.import",
+                AuditAction.ENROLMENT_IMPORT,
                 institution_session,
                 filename=filename,
                 invited=report.invited,

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
-from c2i.accounts.models import User, audit
+from c2i.accounts.models import AuditAction, User, audit
 from c2i.enrolment.models import Candidate
 from c2i.lib import ratelimit
 from c2i.lib.errors import DomainError
@@ -126,5 +126,5 @@ def register_candidate(*, email: str, password: str = "", password_hash: str = "
         setattr(candidate, key, value)
     candidate.user = user
     candidate.save()
-    audit(user, "candidate.register", candidate)
+    audit(user, AuditAction.CANDIDATE_REGISTER, candidate)
     return user

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from c2i.accounts.models import User, audit
+from c2i.accounts.models import AuditAction, User, audit
 from c2i.enrolment import freeze
 from c2i.enrolment.models import (
     Candidate,
@@ -77,7 +77,7 @@ def create_session(actor: User | None, **fields: Any) -> Session:
     check_framework_open(session.framework)
     session.full_clean()
     session.save()
-    audit(actor, "session.create", session)
+    audit(actor, AuditAction.SESSION_CREATE, session)
     return session
 
 
@@ -96,7 +96,7 @@ def open_institution_session(
     obj = InstitutionSession(session=session, institution=institution, created_by=actor, **fields)
     obj.full_clean()
     obj.save()
-    audit(actor, "institution_session.create", obj)
+    audit(actor, AuditAction.INSTITUTION_SESSION_CREATE, obj)
     return obj
 
 
@@ -156,7 +156,7 @@ def _check_capacity(institution_session: InstitutionSession) -> None:
         )
 
 
-def _activate(enrolment: Enrolment, actor: User | None, action: str) -> Enrolment:
+def _activate(enrolment: Enrolment, actor: User | None, action: AuditAction) -> Enrolment:
     """Save an active enrolment; the database constraint is the last word on R5."""
     try:
         with transaction.atomic():
@@ -192,7 +192,7 @@ def enrol(
             special_curriculum=special_curriculum,
             confirmed_at=timezone.now(),
         )
-        return _activate(enrolment, actor, "enrolment.enrol")
+        return _activate(enrolment, actor, AuditAction.ENROLMENT_ENROL)
 
 
 # --- invitations (an institution's import) ------------------------------------
@@ -249,7 +249,7 @@ def confirm_invitation(invitation: Invitation, actor: User) -> Enrolment:
         locked.enrolment = enrolment
         locked.answered_at = timezone.now()
         locked.save(update_fields=["state", "enrolment", "answered_at"])
-        audit(actor, "invitation.confirm", locked, enrolment=enrolment.pk)
+        audit(actor, AuditAction.INVITATION_CONFIRM, locked, enrolment=enrolment.pk)
     return enrolment
 
 
@@ -259,7 +259,7 @@ def decline_invitation(invitation: Invitation, actor: User) -> Invitation:
         locked.state = InvitationStatus.DECLINED
         locked.answered_at = timezone.now()
         locked.save(update_fields=["state", "answered_at"])
-        audit(actor, "invitation.decline", locked)
+        audit(actor, AuditAction.INVITATION_DECLINE, locked)
     return locked
 
 
@@ -329,5 +329,5 @@ def withdraw(enrolment: Enrolment, actor: User | None) -> Enrolment:
     enrolment.save(update_fields=["status", "withdrawn_at"])
     for hook in _WITHDRAWAL_HOOKS.values():
         hook.withdrawn(enrolment, actor)
-    audit(actor, "enrolment.withdraw", enrolment)
+    audit(actor, AuditAction.ENROLMENT_WITHDRAW, enrolment)
     return enrolment

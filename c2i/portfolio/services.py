@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from c2i.accounts.models import User, audit
+from c2i.accounts.models import AuditAction, User, audit
 from c2i.enrolment import conflicts, freeze
 from c2i.enrolment.models import Candidate, CandidateStatus, Enrolment, EnrolmentStatus
 from c2i.frameworks.models import Competency, Framework
@@ -203,7 +203,7 @@ def _store(evidence: Evidence, files: Sequence[CheckedFile], actor: User | None,
         )
         audit(
             actor,
-            "portfolio.file_add",
+            AuditAction.PORTFOLIO_FILE_ADD,
             item_file,
             evidence=evidence.pk,
             portfolio=evidence.portfolio_id,
@@ -249,7 +249,7 @@ def frameworks_of(candidate: Candidate) -> QuerySet[Framework]:
 def open_portfolio(candidate: Candidate, framework: Framework, actor: User | None) -> Portfolio:
     portfolio, created = Portfolio.objects.get_or_create(candidate=candidate, framework=framework)
     if created:
-        audit(actor, "portfolio.create", portfolio, framework=framework.code)
+        audit(actor, AuditAction.PORTFOLIO_CREATE, portfolio, framework=framework.code)
     return portfolio
 
 
@@ -368,7 +368,7 @@ def create_evidence(
         evidence.competencies.set(draft.competencies)
         audit(
             actor,
-            "portfolio.evidence_create",
+            AuditAction.PORTFOLIO_EVIDENCE_CREATE,
             evidence,
             portfolio=portfolio.pk,
             kind=draft.kind,
@@ -408,7 +408,7 @@ def update_evidence(
     evidence.competencies.set(draft.competencies)
     audit(
         actor,
-        "portfolio.evidence_update",
+        AuditAction.PORTFOLIO_EVIDENCE_UPDATE,
         evidence,
         portfolio=portfolio.pk,
         before=before,
@@ -429,7 +429,7 @@ def delete_evidence(evidence: Evidence, actor: User | None) -> None:
     blobs = [f.blob for f in evidence.files.select_related("blob")]
     audit(
         actor,
-        "portfolio.evidence_delete",
+        AuditAction.PORTFOLIO_EVIDENCE_DELETE,
         evidence,
         portfolio=portfolio.pk,
         kind=evidence.kind,
@@ -463,7 +463,7 @@ def remove_file(item_file: EvidenceFile, actor: User | None) -> None:
     _check_editable(evidence)
     audit(
         actor,
-        "portfolio.file_remove",
+        AuditAction.PORTFOLIO_FILE_REMOVE,
         item_file,
         evidence=evidence.pk,
         portfolio=evidence.portfolio_id,
@@ -495,7 +495,7 @@ def add_test_result_evidence(
     evidence.competencies.set(competencies)
     audit(
         actor,
-        "portfolio.evidence_create",
+        AuditAction.PORTFOLIO_EVIDENCE_CREATE,
         evidence,
         portfolio=portfolio.pk,
         kind=EvidenceKind.TEST_RESULT,
@@ -587,7 +587,7 @@ def submit_portfolio(portfolio: Portfolio, enrolment: Enrolment, actor: User | N
             SubmittedFile.objects.create(item=frozen, blob=item_file.blob, original_name=item_file.original_name)
     audit(
         actor,
-        "portfolio.submit",
+        AuditAction.PORTFOLIO_SUBMIT,
         submission,
         portfolio=portfolio.pk,
         enrolment=enrolment.pk,
@@ -610,7 +610,7 @@ def withdraw_submission(submission: Submission, actor: User | None) -> Submissio
     submission.ended_at = timezone.now()
     submission.ended_by = actor
     submission.save(update_fields=["status", "ended_at", "ended_by"])
-    audit(actor, "portfolio.withdraw_submission", submission, portfolio=submission.portfolio_id)
+    audit(actor, AuditAction.PORTFOLIO_WITHDRAW_SUBMISSION, submission, portfolio=submission.portfolio_id)
     return submission
 
 
@@ -637,7 +637,7 @@ def add_comment(evidence: Evidence, author: User, body: str) -> EvidenceComment:
     if len(body) > MAX_TEXT:
         raise PortfolioError("comment_long", _("A comment holds at most %(n)s characters.") % {"n": MAX_TEXT})
     comment = EvidenceComment.objects.create(evidence=evidence, author=author, body=body)
-    audit(author, "portfolio.comment", comment, evidence=evidence.pk, portfolio=evidence.portfolio_id)
+    audit(author, AuditAction.PORTFOLIO_COMMENT, comment, evidence=evidence.pk, portfolio=evidence.portfolio_id)
     return comment
 
 
@@ -656,7 +656,7 @@ def position(portfolio: Portfolio, competency: Competency, level: str, comment: 
     )
     audit(
         author,
-        "portfolio.position",
+        AuditAction.PORTFOLIO_POSITION,
         positioning,
         portfolio=portfolio.pk,
         competency=competency.code,

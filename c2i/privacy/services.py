@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from c2i.accounts.models import AuditEntry, Membership, User, audit
+from c2i.accounts.models import AuditAction, AuditEntry, Membership, User, audit
 from c2i.lib.errors import DomainError
 from c2i.privacy.export import owned_objects
 from c2i.privacy.models import ErasureRequest, ErasureStatus
@@ -59,7 +59,7 @@ def request_erasure(user: User) -> ErasureRequest:
         raise PrivacyError(
             "already_requested", _("You have already asked for the erasure of your data: it is being handled.")
         ) from error
-    audit(user, "privacy.erasure_request", request)
+    audit(user, AuditAction.PRIVACY_ERASURE_REQUEST, request)
     return request
 
 
@@ -76,7 +76,7 @@ def refuse_erasure(request: ErasureRequest, actor: User | None, reason: str) -> 
     request.handled_by = actor if actor is not None and actor.is_authenticated else None
     request.answer = reason
     request.save(update_fields=["status", "handled_at", "handled_by", "answer"])
-    audit(actor, "privacy.erasure_refuse", request)
+    audit(actor, AuditAction.PRIVACY_ERASURE_REFUSE, request)
     return request
 
 
@@ -203,7 +203,7 @@ def _erase(user: User | None, candidate, actor: User | None) -> ErasureReport:  
     _prune_audit_details(user, owned, report)
     if user is not None:
         _erase_account(user, report)
-    audit(actor, "privacy.erase", user or candidate, candidate=report.candidate_id, **report.counts)
+    audit(actor, AuditAction.PRIVACY_ERASE, user or candidate, candidate=report.candidate_id, **report.counts)
     files = list(report.files)
     transaction.on_commit(lambda: delete_files(files))
     return report

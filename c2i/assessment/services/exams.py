@@ -21,7 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from c2i.accounts.models import User, audit
+from c2i.accounts.models import AuditAction, User, audit
 from c2i.assessment import scoring
 from c2i.assessment.models import (
     Exam,
@@ -102,7 +102,7 @@ def create_exam(
     exam.full_clean(exclude=["domains"])
     exam.save()
     exam.domains.set(domains)
-    audit(actor, "assessment.exam_create", exam, domains=[d.code for d in domains], **_exam_details(exam))
+    audit(actor, AuditAction.ASSESSMENT_EXAM_CREATE, exam, domains=[d.code for d in domains], **_exam_details(exam))
     return exam
 
 
@@ -136,7 +136,7 @@ def update_exam(exam: Exam, actor: User | None, domains: Sequence[Domain], **fie
     exam.full_clean(exclude=["domains"])
     exam.save()
     exam.domains.set(domains)
-    audit(actor, "assessment.exam_update", exam, domains=[d.code for d in domains], **_exam_details(exam))
+    audit(actor, AuditAction.ASSESSMENT_EXAM_UPDATE, exam, domains=[d.code for d in domains], **_exam_details(exam))
     return exam
 
 

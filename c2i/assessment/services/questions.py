@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from c2i.accounts.models import User, audit
+from c2i.accounts.models import AuditAction, User, audit
 from c2i.assessment import scoring
 from c2i.assessment.models import (
     Option,
@@ -141,7 +141,7 @@ def create_question(
         author=actor,
     )
     _write_options(question, draft.options)
-    audit(actor, "assessment.question_create", question, status=status, competency=draft.competency.code)
+    audit(actor, AuditAction.ASSESSMENT_QUESTION_CREATE, question, status=status, competency=draft.competency.code)
     if draft.image is not None:
         _store_image(question, actor, draft.image, image_type)
     return question
@@ -191,7 +191,7 @@ def update_question(
         ]
     )
     _write_options(question, draft.options)
-    audit(actor, "assessment.question_update", question)
+    audit(actor, AuditAction.ASSESSMENT_QUESTION_UPDATE, question)
     if draft.image is not None:
         _store_image(question, actor, draft.image, image_type)
     elif remove_image and question.image:
@@ -227,4 +227,4 @@ def _store_image(question: Question, actor: User | None, data: bytes | None, ima
     if old:
         storage = question.image.storage
         transaction.on_commit(lambda: storage.delete(old))
-    audit(actor, "assessment.question_image", question, removed=data is None)
+    audit(actor, AuditAction.ASSESSMENT_QUESTION_IMAGE, question, removed=data is None)

@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from c2i.accounts.models import User, audit
+from c2i.accounts.models import AuditAction, User, audit
 from c2i.assessment import scoring
 from c2i.assessment.models import (
     CLOSED,
@@ -67,7 +67,7 @@ def finalise_attempt(attempt: Attempt, now: dt.datetime | None = None) -> Attemp
     attempt.save(update_fields=["score", "closed_at"])
     audit(
         None,
-        "assessment.attempt_close",
+        AuditAction.ASSESSMENT_ATTEMPT_CLOSE,
         attempt,
         score=attempt.score,
         answered=sum(1 for i in items if i.ticked is not None),
@@ -157,7 +157,7 @@ def publish_results(exam: Exam, actor: User | None) -> Publication:
         exam.save(update_fields=["results_published_at"])
     published = sum(1 for attempt in closed if _publish_attempt(attempt, actor))
     running = exam.attempts.filter(closed_at__isnull=True).count()
-    audit(actor, "assessment.results_publish", exam, published=published, running=running, first=first)
+    audit(actor, AuditAction.ASSESSMENT_RESULTS_PUBLISH, exam, published=published, running=running, first=first)
     if published:
         transaction.on_commit(lambda: results_published.send(None, exam_id=exam.pk))  # e-mails, by the worker
     return Publication(published, running)

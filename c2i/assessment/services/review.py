@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from c2i.accounts.access import roles
-from c2i.accounts.models import User, audit
+from c2i.accounts.models import AuditAction, User, audit
 from c2i.assessment.models import (
     Question,
     QuestionStatus,
@@ -31,7 +31,7 @@ def submit_for_review(question: Question, actor: User | None) -> Question:
         question.review_round += 1  # opinions on the refused version no longer count
     question.status = QuestionStatus.IN_REVIEW
     question.save(update_fields=["status", "review_round", "updated_at"])
-    audit(actor, "assessment.question_submit", question, round=question.review_round)
+    audit(actor, AuditAction.ASSESSMENT_QUESTION_SUBMIT, question, round=question.review_round)
     return question
 
 
@@ -67,7 +67,7 @@ def review_question(question: Question, reviewer: User, verdict: str, remark: st
         raise AssessmentError(
             "already_reviewed", _("You have already given your opinion on this version of the question.")
         ) from error
-    audit(reviewer, "assessment.question_review", question, verdict=verdict, round=question.review_round)
+    audit(reviewer, AuditAction.ASSESSMENT_QUESTION_REVIEW, question, verdict=verdict, round=question.review_round)
     if verdict == ReviewVerdict.REFUSE:
         question.status = QuestionStatus.REFUSED
     elif question.reviews.filter(round=question.review_round, verdict=ReviewVerdict.APPROVE).count() >= (
@@ -76,7 +76,12 @@ def review_question(question: Question, reviewer: User, verdict: str, remark: st
         question.status = QuestionStatus.VALIDATED
     if question.status != QuestionStatus.IN_REVIEW:
         question.save(update_fields=["status", "updated_at"])
-        audit(reviewer, f"assessment.question_{question.status}", question, round=question.review_round)
+        outcome = (
+            AuditAction.ASSESSMENT_QUESTION_VALIDATED
+            if question.status == QuestionStatus.VALIDATED
+            else AuditAction.ASSESSMENT_QUESTION_REFUSED
+        )
+        audit(reviewer, outcome, question, round=question.review_round)
     return review
 
 
@@ -88,7 +93,7 @@ def retire_question(question: Question, actor: User | None) -> Question:
         raise AssessmentError("already_retired", _("This question is already retired."))
     question.status = QuestionStatus.RETIRED
     question.save(update_fields=["status", "updated_at"])
-    audit(actor, "assessment.question_retire", question)
+    audit(actor, AuditAction.ASSESSMENT_QUESTION_RETIRE, question)
     return question
 
 

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from c2i.accounts.models import AuditEntry, User, audit
+from c2i.accounts.models import AuditAction, AuditEntry, User, audit
 from c2i.assessment import scoring
 from c2i.assessment.answering import address_allowed
 from c2i.assessment.models import Attempt, AttemptQuestion, Exam, ExtraTime
@@ -58,7 +58,7 @@ def _check_access_code(exam: Exam, enrolment: Enrolment, actor: User, given: str
     if not exam.access_code:
         return
     tries = AuditEntry.objects.filter(
-        action="assessment.access_code_refused",
+        action=AuditAction.ASSESSMENT_ACCESS_CODE_REFUSED,
         object_type=exam._meta.label_lower,
         object_id=str(exam.pk),
         details__enrolment=enrolment.pk,
@@ -70,7 +70,7 @@ def _check_access_code(exam: Exam, enrolment: Enrolment, actor: User, given: str
             _("Too many wrong access codes: wait a few minutes, or ask the supervisor of the room."),
         )
     if not hmac.compare_digest(given.strip().upper().encode(), exam.access_code.strip().upper().encode()):
-        audit(actor, "assessment.access_code_refused", exam, enrolment=enrolment.pk)
+        audit(actor, AuditAction.ASSESSMENT_ACCESS_CODE_REFUSED, exam, enrolment=enrolment.pk)
         raise AssessmentError("access_code", _("The access code is not right. Ask the supervisor of the room."))
 
 
@@ -148,7 +148,14 @@ def _draw_and_start(exam: Exam, enrolment: Enrolment, actor: User, now: dt.datet
         )
         for i, q in enumerate(drawn, start=1)
     )
-    audit(actor, "assessment.attempt_start", attempt, deadline=deadline.isoformat(), questions=len(drawn), seed=seed)
+    audit(
+        actor,
+        AuditAction.ASSESSMENT_ATTEMPT_START,
+        attempt,
+        deadline=deadline.isoformat(),
+        questions=len(drawn),
+        seed=seed,
+    )
     _schedule_close(attempt)
     return attempt
 
@@ -187,7 +194,7 @@ def set_extra_time(exam: Exam, enrolment: Enrolment, minutes: int, reason: str, 
         attempt.items.update(open_until=attempt.deadline)
         details["new_deadline"] = attempt.deadline.isoformat()
         _schedule_close(attempt)
-    audit(actor, "assessment.extra_time", exam, **details)
+    audit(actor, AuditAction.ASSESSMENT_EXTRA_TIME, exam, **details)
     return obj
 
 
@@ -200,7 +207,7 @@ def finish_attempt(attempt: Attempt, actor: User | None, now: dt.datetime | None
         return finalise_attempt(attempt, now=now)
     attempt.submitted_at = now
     attempt.save(update_fields=["submitted_at"])
-    audit(actor, "assessment.attempt_finish", attempt)
+    audit(actor, AuditAction.ASSESSMENT_ATTEMPT_FINISH, attempt)
     return finalise_attempt(attempt, now=now)
 
 
@@ -235,7 +242,7 @@ def reopen_attempt(attempt: Attempt, actor: User | None, reason: str, minutes: i
     attempt.items.update(open_until=attempt.deadline, score=None)
     audit(
         actor,
-        "assessment.attempt_reopen",
+        AuditAction.ASSESSMENT_ATTEMPT_REOPEN,
         attempt,
         reason=reason.strip(),
         minutes=minutes,

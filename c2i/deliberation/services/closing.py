@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from c2i.accounts.models import User, audit
+from c2i.accounts.models import AuditAction, User, audit
 from c2i.credentials import services as credentials
 from c2i.deliberation.models import CandidateOutcome, Deliberation, DeliberationStatus, DomainCredit
 from c2i.deliberation.services.decisions import record_row
@@ -44,7 +44,7 @@ def set_deferred(enrolment: Enrolment, deferred: bool, actor: User) -> None:
     enrolment_in(institution_session, enrolment)
     compute_outcomes(institution_session, [enrolment.pk])
     CandidateOutcome.objects.filter(enrolment=enrolment).update(deferred=deferred)
-    audit(actor, "deliberation.defer", enrolment, deferred=deferred)
+    audit(actor, AuditAction.DELIBERATION_DEFER, enrolment, deferred=deferred)
 
 
 def _sync_credits(institution_session: InstitutionSession, computed: Mapping[int, Computed], reason: str = "") -> None:
@@ -192,7 +192,7 @@ def close_deliberation(institution_session: InstitutionSession, actor: User, rea
     deliberation.save(update_fields=["status", "closed_at", "closed_by", "close_reason"])
     audit(
         actor,
-        "deliberation.close",
+        AuditAction.DELIBERATION_CLOSE,
         deliberation,
         candidates=len(computed),
         deferred=len(deferred),
@@ -215,7 +215,7 @@ def publish_deliberation(institution_session: InstitutionSession, actor: User) -
     deliberation.published_at = timezone.now()
     deliberation.published_by = actor
     deliberation.save(update_fields=["status", "published_at", "published_by"])
-    audit(actor, "deliberation.publish", deliberation)
+    audit(actor, AuditAction.DELIBERATION_PUBLISH, deliberation)
     # not robust: a failure to hand the documents over propagates (the batch page records production failures)
     transaction.on_commit(lambda: credentials.enqueue_session_documents(institution_session, actor))
     # the e-mails, by the worker (notifications' receiver)
@@ -256,7 +256,7 @@ def rectify(
     result = computed[enrolment.pk]
     audit(
         actor,
-        "deliberation.rectify",
+        AuditAction.DELIBERATION_RECTIFY,
         row,
         enrolment=enrolment.pk,
         competency=competency_code,

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from c2i.accounts.models import User, audit
+from c2i.accounts.models import AuditAction, User, audit
 from c2i.deliberation import grid, sources
 from c2i.deliberation.models import CompetencyDecision, DecisionValue
 from c2i.deliberation.rules import check_evidence
@@ -173,7 +173,9 @@ def record_decision(
     check_not_candidate(institution_session, actor)
     row = record_row(enrolment, competency_code, value, actor, evidence_ids, comment, seen=seen)
     if row is not None:
-        audit(actor, "deliberation.decide", row, enrolment=enrolment.pk, competency=competency_code, value=value)
+        audit(
+            actor, AuditAction.DELIBERATION_DECIDE, row, enrolment=enrolment.pk, competency=competency_code, value=value
+        )
     return compute_outcomes(institution_session, [enrolment.pk])[enrolment.pk]
 
 
@@ -237,7 +239,7 @@ def record_cells(institution_session: InstitutionSession, cells: Sequence[Cell],
     if rows:
         audit(
             actor,
-            "deliberation.grid",
+            AuditAction.DELIBERATION_GRID,
             get_deliberation(institution_session),
             source=source,
             decisions=len(rows),

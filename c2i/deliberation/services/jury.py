@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from c2i.accounts.models import User, audit
+from c2i.accounts.models import AuditAction, User, audit
 from c2i.accounts.services import send_password_link
 from c2i.deliberation.models import JuryMember
 from c2i.deliberation.services.errors import DeliberationError
@@ -64,14 +64,18 @@ def add_jury_member(institution_session: InstitutionSession, email: str, is_chai
     else:
         member.is_chair = is_chair
         member.save(update_fields=["is_chair"])
-    audit(actor, "jury.member", member, user=user.pk, chair=is_chair, institution_session=institution_session.pk)
+    audit(
+        actor, AuditAction.JURY_MEMBER, member, user=user.pk, chair=is_chair, institution_session=institution_session.pk
+    )
     return member
 
 
 @transaction.atomic
 def remove_jury_member(member: JuryMember, actor: User) -> None:
     check_jury_open(get_deliberation(member.institution_session, lock=True))
-    audit(actor, "jury.remove", member, user=member.user_id, institution_session=member.institution_session_id)
+    audit(
+        actor, AuditAction.JURY_REMOVE, member, user=member.user_id, institution_session=member.institution_session_id
+    )
     member.delete()
 
 
