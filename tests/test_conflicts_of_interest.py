@@ -6,8 +6,6 @@ own portfolio. Through the pages (as the probe did) and the services."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.utils import timezone
 
@@ -20,13 +18,7 @@ from c2i.portfolio.models import EvidenceComment, Portfolio, Positioning, Submis
 from tests.deliberation_support import submit
 from tests.persona_support import new_candidate, submitted_portfolio
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 
 def enrolment_of(demo, username: str) -> Enrolment:

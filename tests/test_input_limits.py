@@ -19,17 +19,12 @@ from c2i.portfolio.models import Evidence
 from tests.portfolio_support import item_data
 from tests.test_registration import FORM as REGISTRATION
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: « Ali\u202eecnarF » reads « AliFrance » reversed
 
 IMPORT_HEADER = "nom;prenoms;date_naissance;lieu_naissance;email;ine;statut;cursus_particulier"
 ADD_ITEM = "/mon-espace/dossier/C2i1/elements/ajouter/"
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 class TestPages:
