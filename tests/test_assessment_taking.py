@@ -292,15 +292,12 @@ class TestSessions:
 
 
 class TestImages:
-    def test_the_candidate_sees_the_image_of_a_drawn_question_only_during_the_sitting(
-        self, demo, settings, tmp_path
-    ) -> None:
+    def test_the_candidate_sees_the_image_of_a_drawn_question_only_during_the_sitting(self, demo, media) -> None:
         import io
 
         from django.core.files.base import ContentFile
         from PIL import Image
 
-        settings.MEDIA_ROOT = tmp_path
         attempt = start(demo)
         item = items(attempt)[2]
         buffer = io.BytesIO()

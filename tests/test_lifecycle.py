@@ -379,12 +379,11 @@ class TestForbiddenTransitions:
             services.rectify(enrolment_of(demo, "candidat-a2"), "D1.1", "V", "erreur", demo.user("jury-a"))
         assert refused.value.code == "open"
 
-    def test_a_document_is_revoked_once_and_with_a_reason(self, demo, settings, tmp_path) -> None:
+    def test_a_document_is_revoked_once_and_with_a_reason(self, demo, settings, tmp_path, media) -> None:
         from c2i.credentials import services as credentials
         from c2i.credentials.models import DocumentStatus
         from tests.credentials_support import certified_and_not
 
-        settings.MEDIA_ROOT = tmp_path / "media"
         settings.C2I_KEYS_DIR = tmp_path / "keys"
         a1, _a2 = certified_and_not(demo)
         _action, document = credentials.produce_document(a1, None, notify=False)
