@@ -5,7 +5,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -24,7 +23,7 @@ from c2i.enrolment.access import get_institution_session_for_staff
 from c2i.enrolment.models import InstitutionSession
 from c2i.lib.confirm import CONFIRM_METHODS, confirmation_page
 from c2i.lib.errors import DomainError
-from c2i.lib.pages import page
+from c2i.lib.pages import page, paginate
 from c2i.lib.tabular import csv_response
 
 JURY_ROLES = ("is_jury", "is_admin")
@@ -344,8 +343,7 @@ def grid_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         .select_related("candidate")
         .order_by("candidate__last_name", "candidate__first_names", "pk")
     )
-    paginator = Paginator(enrolments, GRID_PAGE)
-    page_obj = paginator.get_page(request.GET.get("page"))
+    page_obj, querystring = paginate(request, enrolments, GRID_PAGE)
     status = 200
     kept: dict[tuple[int, str], services.Cell] = {}  # the juror's changes, shown again after a refusal
     refused: dict[tuple[int, str], tuple[str, str]] = {}  # the cells that refused them: (line, why)
@@ -392,6 +390,7 @@ def grid_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         refused_count=len(refused),
         refusal_stale=status == 409,
         page_obj=page_obj,
+        querystring=querystring,
         choices=DecisionValue.choices,
         is_juror=access.is_juror(request.user, institution_session),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -28,3 +29,13 @@ def page_context(title: str, crumbs: Sequence[tuple[str, str]] = ()) -> dict[str
         "title": title,
         "breadcrumb_data": {"links": [{"url": url, "title": label} for url, label in crumbs], "current": title},
     }
+
+
+def paginate(request: HttpRequest, items: Any, per_page: int) -> tuple[Page, str]:
+    """The page of `items` the request asks for (`?page=`, the last one when
+    past it) and the request's other parameters, encoded, for the links of
+    `templates/includes/pagination.html` (filters stay when the page changes)."""
+    current = Paginator(items, per_page).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return current, query.urlencode()

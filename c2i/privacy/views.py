@@ -4,7 +4,6 @@ from typing import cast
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from c2i.accounts.access import AuthenticatedRequest, role_required
 from c2i.accounts.models import AuditChainHead
 from c2i.lib.confirm import Confirmation, confirmation_page
-from c2i.lib.pages import page
+from c2i.lib.pages import page, paginate
 from c2i.lib.tabular import csv_response
 from c2i.privacy import audit, export, services
 from c2i.privacy.forms import AuditFilterForm, RefusalForm
@@ -41,16 +40,14 @@ def audit_trail(request: AuthenticatedRequest) -> HttpResponse:
             messages.error(request, audit.describe(report.first_break))
         return redirect("privacy:audit_trail")
     form = AuditFilterForm(request.GET or None)
-    current = Paginator(audit.entries(form.filters()), AUDIT_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    current, querystring = paginate(request, audit.entries(form.filters()), AUDIT_PAGE)
     return page(
         request,
         "privacy/audit_trail.html",
         _("Audit trail"),
         form=form,
         entries=current,
-        querystring=query.urlencode(),
+        querystring=querystring,
         head=AuditChainHead.objects.filter(pk=1).first(),
     )
 
@@ -123,10 +120,10 @@ def _requests_crumbs() -> list[tuple[str, str]]:
 @role_required("is_admin")
 @require_GET
 def erasure_requests(request: AuthenticatedRequest) -> HttpResponse:
-    current = Paginator(ErasureRequest.objects.select_related("user", "handled_by"), 50).get_page(
-        request.GET.get("page")
+    current, querystring = paginate(request, ErasureRequest.objects.select_related("user", "handled_by"), 50)
+    return page(
+        request, "privacy/erasure_requests.html", _("Erasure requests"), requests=current, querystring=querystring
     )
-    return page(request, "privacy/erasure_requests.html", _("Erasure requests"), requests=current)
 
 
 def _erasure_confirmation(request: AuthenticatedRequest, erasure: ErasureRequest) -> Confirmation:

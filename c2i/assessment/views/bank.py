@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -28,7 +27,7 @@ from c2i.assessment.text import fragment_to_plain, plain_to_fragment, render_fra
 from c2i.assessment.views.common import image_response, posted, posted_files
 from c2i.lib.confirm import CONFIRM_METHODS, confirmation_page
 from c2i.lib.errors import DomainError
-from c2i.lib.pages import page
+from c2i.lib.pages import page, paginate
 
 AUTHORS = ("is_admin", "is_reviewer", "is_correspondent")
 REVIEWERS = ("is_admin", "is_reviewer")
@@ -53,17 +52,14 @@ def bank(request: AuthenticatedRequest) -> HttpResponse:
         if data["to_review"]:
             mine = Review.objects.filter(question=OuterRef("pk"), reviewer=request.user, round=OuterRef("review_round"))
             qs = qs.filter(status=QuestionStatus.IN_REVIEW).exclude(author=request.user).exclude(Exists(mine))
-    pages = Paginator(qs, 50)
-    current = pages.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    current, querystring = paginate(request, qs, 50)
     return page(
         request,
         "assessment/bank.html",
         _("Question bank"),
         form=form,
         questions=current,
-        querystring=query.urlencode(),
+        querystring=querystring,
         can_review=access.can_review(request.user),
         whole_bank=access.sees_whole_bank(request.user),
     )
