@@ -19,7 +19,7 @@ from django.http import Http404
 
 from c2i.accounts.access import roles
 from c2i.accounts.models import User
-from c2i.assessment.answering import NETWORKS, address_allowed  # noqa: F401  (address_allowed: the views')
+from c2i.assessment.answering import NETWORKS
 from c2i.assessment.models import Attempt, Exam, Question
 from c2i.enrolment.models import Enrolment, EnrolmentStatus
 
@@ -135,11 +135,3 @@ def get_attempt_for_candidate(user: User, pk: int) -> Attempt:
         raise Http404
     NETWORKS.remember(attempt)  # the sitting's pages: its answers are then checked without a query
     return attempt
-
-
-# --- where the candidate is ---------------------------------------------------
-
-# The rooms' address ranges and their one cache are `c2i.assessment.answering`'s
-# (`NETWORKS`, `address_allowed`). NETWORKS_KEY names what the exam views still
-# write into the session: nothing reads it any more; it goes with them.
-NETWORKS_KEY = "c2i_exam_networks"

@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from c2i.accounts.access import AuthenticatedRequest, role_required
-from c2i.assessment import access, services
+from c2i.assessment import access, answering, services
 from c2i.assessment.forms import StartForm
 from c2i.assessment.models import Attempt, AttemptQuestion, Option
 from c2i.assessment.scoring import format_percent
@@ -107,17 +107,7 @@ def exam_start(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(exam.get_candidate_url())
-    _remember_networks(request, attempt)
     return redirect(attempt.get_absolute_url())
-
-
-def _remember_networks(request: HttpRequest, attempt: Attempt) -> list[str]:
-    networks = attempt.exam.network_texts()
-    cache = dict(request.session.get(access.NETWORKS_KEY, {}))
-    if cache.get(str(attempt.pk)) != networks:
-        cache[str(attempt.pk)] = networks
-        request.session[access.NETWORKS_KEY] = cache
-    return networks
 
 
 @dataclass
@@ -172,9 +162,9 @@ def shown_questions(attempt: Attempt) -> list[ShownQuestion]:
     ]
 
 
-def _refused_here(request: HttpRequest, attempt: Attempt, networks: list[str]) -> HttpResponse | None:
+def _refused_here(request: HttpRequest, attempt: Attempt) -> HttpResponse | None:
     address = client_ip(request)
-    if access.address_allowed(networks, address):
+    if answering.address_allowed(attempt.exam.network_texts(), address):
         return None
     return page(
         request,
@@ -197,7 +187,7 @@ def _sitting_gate(request: AuthenticatedRequest, attempt: Attempt) -> HttpRespon
             services.finalise_attempt(attempt, now=now)
         messages.info(request, _("The test is over: your answers are saved."))
         return redirect(attempt.exam.get_candidate_url())
-    return _refused_here(request, attempt, _remember_networks(request, attempt))
+    return _refused_here(request, attempt)
 
 
 @role_required("is_candidate")
@@ -221,13 +211,6 @@ def attempt_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-def _ticked(request: HttpRequest) -> list[int] | None:
-    try:
-        return [int(v) for v in request.POST.getlist("option")]
-    except ValueError:
-        return None
-
-
 @require_POST
 def attempt_answer(request: HttpRequest, pk: int, position: int) -> HttpResponse:
     """One answer, to one question. Without JavaScript, the question's form
@@ -245,14 +228,14 @@ def attempt_answer(request: HttpRequest, pk: int, position: int) -> HttpResponse
 @role_required("is_candidate")
 def _answer_form(request: AuthenticatedRequest, pk: int, position: int) -> HttpResponse:
     attempt = access.get_attempt_for_candidate(request.user, pk)
-    refused = _refused_here(request, attempt, _remember_networks(request, attempt))
+    refused = _refused_here(request, attempt)
     if refused is not None:
         return refused
-    ticked = _ticked(request)
+    answer = answering.read_form(request.POST.getlist("option"))
     outcome = (
         services.BAD_OPTION
-        if ticked is None
-        else services.save_answer(attempt.pk, request.user.pk, position, ticked).status
+        if answer is None
+        else services.save_answer(attempt.pk, request.user.pk, position, answer.ticked).status
     )
     if outcome == services.OVER:
         messages.error(request, _("The test is over: this answer came too late and was not saved (R19)."))
