@@ -9,7 +9,7 @@ sessions and CSRF tokens, a load generator in another process.
    throw-away cluster (initdb/pg_ctl of PostgreSQL 15, as user postgres when
    running as root; default durability settings: fsync and synchronous
    commit on);
-2. `migrate`, `load_frameworks`, `load_demo`, `collectstatic`, then
+2. `migrate`, `createcachetable`, `load_frameworks`, `load_demo`, `collectstatic`, then
    `bench_exam.py --prepare N`: 200 more validated questions (40 per C2i1
    domain) and N candidates (BENCH_CANDIDATES, default 300) enrolled in the
    demo exam of A's C2i1 session (5 domains × 12 = 60 questions each);
@@ -153,7 +153,13 @@ def run() -> dict[str, object]:
         port = _free_port()
         env = _env(url, port)
         manage = str(ROOT / "manage.py")
-        for command in (["migrate", "--noinput"], ["load_frameworks"], ["load_demo"], ["collectstatic", "--noinput"]):
+        for command in (
+            ["migrate", "--noinput"],
+            ["createcachetable"],
+            ["load_frameworks"],
+            ["load_demo"],
+            ["collectstatic", "--noinput"],
+        ):
             _python(env, manage, *command)
         setup = json.loads(_python(env, __file__, "--prepare", str(candidates)).strip().splitlines()[-1])
         server = subprocess.Popen(

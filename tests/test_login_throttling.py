@@ -81,6 +81,23 @@ class TestLoginThrottling:
         assert response.status_code == 429 and not signed_in(attacker)
         assert attempt(Client(REMOTE_ADDR="203.0.113.8"), "tuteur-a", "demo").status_code == 302
 
+    def test_a_room_behind_one_address_logs_in_at_once(self, demo) -> None:
+        """Forty candidates of an exam room behind one NAT address, their
+        logins in flight together (checked, not yet answered): the address
+        counts failures only, so none of them is refused."""
+        from django.test import RequestFactory
+
+        from c2i.accounts import throttle
+
+        room = RequestFactory(REMOTE_ADDR="198.51.100.20").post("/connexion/")
+        assert [throttle.start_login(room, f"candidat-{n}") for n in range(40)] == [0] * 40
+        for n in range(40):
+            throttle.login_succeeded(room, f"candidat-{n}")
+        for n in range(20):  # then twenty wrong passwords from that room: the address stops
+            throttle.start_login(room, f"autre-{n}")
+            throttle.login_failed(room, f"autre-{n}")
+        assert throttle.start_login(room, "candidat-0") > 0
+
     def test_behind_a_proxy_the_forwarded_address_is_counted(self, demo, settings) -> None:
         settings.C2I_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
         settings.C2I_LOGIN_FAILURES_PER_ADDRESS = 3

@@ -55,7 +55,11 @@ class LoginForm(_Dsfr, AuthenticationForm):
         if self.wait:
             raise forms.ValidationError(throttle.wait_message(self.wait), code="throttled")
         self.cleaned_data["username"] = account_name(username)
-        data = super().clean()  # a wrong password raises: the attempt stays counted
+        try:
+            data = super().clean()
+        except forms.ValidationError:
+            throttle.login_failed(self.request, username)  # the account's count stays
+            raise
         throttle.login_succeeded(self.request, username)
         return data
 

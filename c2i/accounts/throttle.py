@@ -5,9 +5,15 @@ Logins are counted per submitted username (C2I_LOGIN_FAILURES_PER_ACCOUNT) and
 per client address (C2I_LOGIN_FAILURES_PER_ADDRESS) within C2I_LOGIN_WINDOW
 seconds. The account's key is the name as typed, never looked up: an unknown
 name is counted and refused exactly as a known one, so the refusal tells
-nothing. An attempt is counted before the password is checked and forgiven
-when it succeeds: simultaneous attempts cannot all slip past the check while
-the (slow) password hash runs.
+nothing.
+
+An attempt on an account is counted before the password is checked and
+forgiven when it succeeds: simultaneous guesses at one account cannot all slip
+past the check while the (slow) password hash runs. The address counts
+failures only, once the check has failed: an exam room behind one NAT address
+has its forty candidates log in at the same minute, and attempts in flight
+counted against the address would refuse the room (a few concurrent failures
+past the limit are the price, bounded by the server's threads).
 """
 
 from __future__ import annotations
@@ -33,14 +39,17 @@ def start_login(request: HttpRequest, username: str) -> int:
     counters = _login_counters(request, username)
     wait = ratelimit.seconds_left(counters)
     if not wait:
-        for key, _limit in counters:
-            ratelimit.count(key, settings.C2I_LOGIN_WINDOW)
+        ratelimit.count(counters[0][0], settings.C2I_LOGIN_WINDOW)
     return wait
 
 
 def login_succeeded(request: HttpRequest, username: str) -> None:
-    for key, _limit in _login_counters(request, username):
-        ratelimit.count(key, settings.C2I_LOGIN_WINDOW, -1)
+    ratelimit.count(_login_counters(request, username)[0][0], settings.C2I_LOGIN_WINDOW, -1)
+
+
+def login_failed(request: HttpRequest, username: str) -> None:
+    """The check failed: the address counts it (the account already has)."""
+    ratelimit.count(_login_counters(request, username)[1][0], settings.C2I_LOGIN_WINDOW)
 
 
 def wait_message(seconds: int) -> str:

@@ -102,6 +102,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         if wait:
             form.add_error(None, throttle.wait_message(wait))
         elif device is None:
+            throttle.login_failed(request, username)
             form.add_error("code", _("This code is not valid: type the code your application shows now."))
         else:
             throttle.login_succeeded(request, username)
