@@ -98,6 +98,15 @@ class TestSetUp:
         assert len(new) == 10 and not set(new) & set(old)
 
 
+def test_the_benchmarks_reference_reads_no_session(demo, django_assert_num_queries) -> None:
+    """/ping/ is what the benchmarks compare the exam's answers to: a signed-in
+    client's ping must not load its session and account (the 2FA gate)."""
+    client = demo.client("candidat-a1")
+    client.get("/ping/")
+    with django_assert_num_queries(0):
+        assert client.get("/ping/").content == b"ok"
+
+
 class TestLogin:
     def test_the_code_is_asked_after_the_password(self, demo) -> None:
         turn_on(demo.client("candidat-a1"))
