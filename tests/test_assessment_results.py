@@ -61,7 +61,7 @@ class TestPublication:
             assert set(evidence.competencies.values_list("code", flat=True)) == set(
                 result.domain.competencies.filter(retired=False).values_list("code", flat=True)
             )
-            assert "R10" in evidence.summary
+            assert "ne valide jamais à lui seul une compétence" in evidence.summary  # R10, said in words
         # publishing again adds nothing twice
         services.publish_results(attempt.exam, demo.user("correspondant-a"))
         assert Evidence.objects.filter(kind=EvidenceKind.TEST_RESULT).count() == before + 5

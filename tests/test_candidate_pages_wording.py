@@ -76,11 +76,9 @@ def give_a_test_result(demo: Any) -> None:
 
 
 class TestCandidatePages:
-    def test_no_page_of_the_candidates_space_shows_a_rule_code(
-        self, demo: Any, monkeypatch: Any, isolated: Any
-    ) -> None:
+    def test_no_page_of_the_candidates_space_shows_a_rule_code(self, demo: Any, isolated: Any) -> None:
         give_a_test_result(demo)
-        deliberate(demo, monkeypatch)  # the result page, published, and the documents
+        deliberate(demo)  # the result page, published, and the documents
         pages = crawl(demo.client("candidat-a1"), ["/mon-espace/", "/mon-espace/certification/"])
         read = {p: t for p, t in pages.items() if t}
         # the crawl reached the candidate's pages, the result page and a test result item among them

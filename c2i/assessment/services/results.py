@@ -114,8 +114,8 @@ def _publish_attempt(attempt: Attempt, actor: User | None) -> int:
         }
         summary = _(
             "%(exam)s, %(institution)s, %(date)s. Domain %(domain)s « %(title)s »: %(percent)s over "
-            "%(questions)s questions, %(outcome)s (R18: positive at 50 %% or more). A test result never "
-            "validates a competency on its own (R10)."
+            "%(questions)s questions, %(outcome)s (positive at 50 %% or more). A test result never "
+            "validates a competency on its own: the jury also looks at the rest of your portfolio."
         ) % {
             "exam": exam.title,
             "institution": exam.institution_session.institution.name,
