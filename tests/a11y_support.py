@@ -112,6 +112,14 @@ class AxeWatch:
             self._checking = False
 
     def check(self, page: Any) -> None:
+        # The load event queued may be the page being left: a link clicked an
+        # instant before, the next document is still arriving, and axe would
+        # read an <a> whose text has not been parsed yet. Check a loaded one.
+        try:
+            page.wait_for_load_state("load", timeout=15000)
+        except Exception as error:  # the page closed, or never loaded: said below
+            self.errors.append(f"{page.url}: {str(error).splitlines()[0]}")
+            return
         url = page.url
         if not self.ours(url):
             return
