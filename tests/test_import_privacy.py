@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.utils import timezone
@@ -98,7 +99,8 @@ class TestAnImportDisclosesNothing:
     def test_the_import_report_says_nothing_about_the_other_institution(self, demo, a1) -> None:
         response = import_as_b(demo, f"Inventé;Personne;01/01/2000;Nulle-Part;{a1.email};{a1.ine};etudiant;non")
         html = response.content.decode()
-        assert LYON1 not in html and "R5" not in html
+        assert LYON1 not in html
+        assert not re.search(r"\bR5\b", html)  # a word: the CSRF token's letters may hold « R5 »
         assert "1 invitation(s) créée(s), 0 candidat(s) déjà invité(s)" in html
         # a1's stored record and enrolments are untouched, and no record was made for the line
         a1_after = Candidate.objects.get(pk=a1.pk)
