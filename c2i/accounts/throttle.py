@@ -25,31 +25,36 @@ from django.utils.translation import ngettext
 from c2i.lib import ratelimit
 
 
-def _login_counters(request: HttpRequest, username: str) -> list[tuple[str, int]]:
-    return [
-        (ratelimit.name_key("login", username), settings.C2I_LOGIN_FAILURES_PER_ACCOUNT),
-        (ratelimit.address_key(request, "login"), settings.C2I_LOGIN_FAILURES_PER_ADDRESS),
-    ]
+def _account_key(username: str) -> str:
+    return ratelimit.name_key("login", username)
+
+
+def _address_key(request: HttpRequest) -> str:
+    return ratelimit.address_key(request, "login")
 
 
 def start_login(request: HttpRequest, username: str) -> int:
     """Before a password (or a second-factor code) is checked: the seconds to
     wait when the account or the address has used up its failures; otherwise
-    0, the attempt then counted as a failure until `login_succeeded`."""
-    counters = _login_counters(request, username)
-    wait = ratelimit.seconds_left(counters)
+    0, the attempt then counted against the account until `login_succeeded`."""
+    wait = ratelimit.seconds_left(
+        [
+            (_account_key(username), settings.C2I_LOGIN_FAILURES_PER_ACCOUNT),
+            (_address_key(request), settings.C2I_LOGIN_FAILURES_PER_ADDRESS),
+        ]
+    )
     if not wait:
-        ratelimit.count(counters[0][0], settings.C2I_LOGIN_WINDOW)
+        ratelimit.count(_account_key(username), settings.C2I_LOGIN_WINDOW)
     return wait
 
 
 def login_succeeded(request: HttpRequest, username: str) -> None:
-    ratelimit.count(_login_counters(request, username)[0][0], settings.C2I_LOGIN_WINDOW, -1)
+    ratelimit.count(_account_key(username), settings.C2I_LOGIN_WINDOW, -1)
 
 
 def login_failed(request: HttpRequest, username: str) -> None:
     """The check failed: the address counts it (the account already has)."""
-    ratelimit.count(_login_counters(request, username)[1][0], settings.C2I_LOGIN_WINDOW)
+    ratelimit.count(_address_key(request), settings.C2I_LOGIN_WINDOW)
 
 
 def wait_message(seconds: int) -> str:
