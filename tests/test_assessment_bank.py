@@ -169,7 +169,7 @@ class TestWritingQuestions:
         refused = client.post(url, form_data(option_5="", option_feedback_5="Sans option"))
         assert refused.status_code == 400
         errors = refused.context["form"].errors
-        assert errors["option_feedback_5"] == ["Une option vide ne peut pas avoir d'explication."]
+        assert errors["option_feedback_5"] == ["Une proposition vide ne peut pas avoir d'explication."]
 
     def test_a_validated_question_is_never_changed(self, demo) -> None:
         validated = Question.objects.filter(status=QuestionStatus.VALIDATED).first()
