@@ -14,7 +14,10 @@ from c2i.assessment.models import (
     AttemptQuestion,
     DomainResult,
     Exam,
+    ExamRoom,
     ExtraTime,
+    Incident,
+    Neutralisation,
     Option,
     Question,
     Review,
@@ -65,13 +68,33 @@ class ExtraTimeInline(admin.TabularInline):
     raw_id_fields = ["enrolment"]
 
 
+class ExamRoomInline(admin.TabularInline):
+    model = ExamRoom
+    extra = 0
+    fields = ["name", "code", "capacity", "separate", "admission_required", "password_set_at"]
+    readonly_fields = ["code", "password_set_at"]  # the password: on the exam's rooms page only
+
+
+class NeutralisationInline(ReadOnlyInline):
+    model = Neutralisation
+    fields = ["question", "reason", "by", "at", "lifted_at", "lift_reason"]
+    readonly_fields = ["question", "reason", "by", "at", "lifted_at", "lift_reason"]
+
+
 @admin.register(Exam)
 class ExamAdmin(admin.ModelAdmin):
     list_display = ["title", "institution_session", "opens_at", "closes_at", "per_domain", "results_published_at"]
     list_filter = ["institution_session__session__framework"]
     search_fields = ["title", "institution_session__institution__name"]
     readonly_fields = ["results_published_at", "created_by", "created_at"]
-    inlines = [ExtraTimeInline]
+    inlines = [ExtraTimeInline, ExamRoomInline, NeutralisationInline]
+
+
+@admin.register(Incident)
+class IncidentAdmin(ReadOnlyAdmin):
+    list_display = ["exam", "room", "enrolment", "kind", "occurred_at", "reported_by"]
+    list_filter = ["kind"]
+    search_fields = ["text", "enrolment__candidate__last_name"]
 
 
 class AttemptQuestionInline(ReadOnlyInline):

@@ -50,6 +50,9 @@ EDITABLE_STATUSES = (QuestionStatus.DRAFT, QuestionStatus.REFUSED)
 
 # `AttemptQuestion.open_until` of a finished attempt: before any request's clock.
 CLOSED = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+# `AttemptQuestion.open_until` of a paused attempt (a lost connection, the
+# invigilator's authorisation awaited): also refused by the answer path.
+PAUSED = dt.datetime(2000, 1, 2, tzinfo=dt.UTC)
 
 
 def question_image_name(instance: Question, filename: str) -> str:
@@ -93,6 +96,11 @@ class Question(models.Model):
     )
     image = models.FileField(_("image"), upload_to=question_image_name, blank=True, max_length=100)
     image_type = models.CharField(_("image type"), max_length=10, blank=True)
+    rereview_note = models.TextField(
+        _("to review again"),
+        blank=True,
+        help_text=_("Why the question went back to review (a neutralisation in a test); cleared once validated."),
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -295,6 +303,16 @@ class Attempt(models.Model):
     closed_at = models.DateTimeField(_("scored at"), null=True, blank=True)
     score = models.FloatField(_("overall score (%)"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    # The exam day (invigilation): the candidate's page reports every few
+    # seconds (`last_seen_at`); a candidate may call for help; a sitting is
+    # paused after a lost connection until the invigilator lets it resume.
+    room = models.ForeignKey(
+        "ExamRoom", on_delete=models.SET_NULL, null=True, blank=True, related_name="attempts", verbose_name=_("room")
+    )
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
+    help_requested_at = models.DateTimeField(_("help asked at"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    ended_early_reason = models.CharField(_("ended early because"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("attempt")
@@ -369,6 +387,10 @@ class DomainResult(models.Model):
     questions = models.PositiveSmallIntegerField()
     percent = models.FloatField()
     positive = models.BooleanField()
+    # Questions of this domain taken out of the score (`Neutralisation`);
+    # `questions` counts those left. No question left: `questions` is 0, the
+    # result is void (never positive) and reported, not a percentage.
+    neutralised = models.PositiveSmallIntegerField(default=0)
     evidence = models.ForeignKey(
         "portfolio.Evidence", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -381,3 +403,148 @@ class DomainResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt_id} {self.domain_id} {self.percent}"
+
+
+# --- the exam day: rooms, invigilation, incidents ------------------------------
+
+
+class ExamRoom(models.Model):
+    """A room of an exam, watched by an invigilator who signs in with the
+    room's code and password (no account needed), or with a staff account of
+    the institution."""
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="rooms", verbose_name=_("test"))
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(_("room code"), max_length=12, unique=True)
+    capacity = models.PositiveSmallIntegerField(_("seats"), null=True, blank=True, validators=[MaxValueValidator(500)])
+    separate = models.BooleanField(
+        _("separate room"), default=False, help_text=_("For the candidates whose adjustments ask for a room apart.")
+    )
+    admission_required = models.BooleanField(
+        _("the invigilator lets each candidate in"),
+        default=True,
+        help_text=_("A candidate placed in this room starts only once the invigilator has let them in."),
+    )
+    password_hash = models.CharField(max_length=128, blank=True)
+    password_set_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("exam room")
+        verbose_name_plural = _("exam rooms")
+        ordering = ["exam", "name"]
+        constraints = [models.UniqueConstraint(fields=["exam", "name"], name="exam_room_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Seat(models.Model):
+    """Where a candidate sits an exam, and whether the invigilator let them in."""
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="seats")
+    room = models.ForeignKey(ExamRoom, on_delete=models.CASCADE, related_name="seats", verbose_name=_("room"))
+    enrolment = models.ForeignKey("enrolment.Enrolment", on_delete=models.CASCADE, related_name="seats")
+    admitted_at = models.DateTimeField(_("let in at"), null=True, blank=True)
+    admitted_by = models.CharField(_("let in by"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("seat")
+        verbose_name_plural = _("seats")
+        constraints = [models.UniqueConstraint(fields=["exam", "enrolment"], name="seat_one_per_exam")]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment} @ {self.room}"
+
+
+class IncidentKind(models.TextChoices):
+    TECHNICAL = "technical", _("technical problem")
+    CONNECTION = "connection", _("lost connection")
+    CHEATING = "cheating", _("suspected cheating")
+    ILLNESS = "illness", _("illness")
+    LATE = "late", _("late arrival")
+    DISTURBANCE = "disturbance", _("disturbance in the room")
+    OTHER = "other", _("other")
+
+
+class Incident(models.Model):
+    """An incident report (« procès-verbal d'incident »): attached to a
+    candidate's sitting when it concerns one, and to the session's minutes."""
+
+    exam = models.ForeignKey(Exam, on_delete=models.PROTECT, related_name="incidents")
+    room = models.ForeignKey(ExamRoom, on_delete=models.SET_NULL, null=True, blank=True, related_name="incidents")
+    enrolment = models.ForeignKey(
+        "enrolment.Enrolment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    attempt = models.ForeignKey(Attempt, on_delete=models.PROTECT, null=True, blank=True, related_name="incidents")
+    kind = models.CharField(_("kind"), max_length=12, choices=IncidentKind.choices)
+    occurred_at = models.DateTimeField(_("time of the incident"))
+    text = models.TextField(_("report"))
+    reported_by = models.CharField(_("reported by"), max_length=150)
+    reported_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_at:%H:%M}"
+
+
+class NoticeKind(models.TextChoices):
+    ADMITTED = "admitted", _("let in")
+    RESUMED = "resumed", _("resume authorised")
+    ENDED = "ended", _("ended by the invigilator")
+    HELP = "help", _("help on its way")
+    TIME = "time", _("time changed")
+
+
+class AttemptNotice(models.Model):
+    """What the invigilator did, told to the candidate's page without reload."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=10, choices=NoticeKind.choices)
+    message = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id}: {self.kind}"
+
+
+class Neutralisation(models.Model):
+    """A faulty question taken out of every sitting of an exam (its score
+    computed on the remaining questions of each domain), with its reason;
+    lifted (`lifted_at`) before the jury closes, or kept."""
+
+    exam = models.ForeignKey(Exam, on_delete=models.PROTECT, related_name="neutralisations")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="neutralisations")
+    reason = models.TextField(_("reason"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    lift_reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("neutralised question")
+        verbose_name_plural = _("neutralised questions")
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exam", "question"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="neutralisation_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exam_id}: {self.question_id}"

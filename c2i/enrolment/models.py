@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -173,6 +174,22 @@ class Enrolment(models.Model):
         _("particular curriculum without specific training"),
         default=False,
         help_text=_("Set by the institution; allows final practical activities as evidence (R8)."),
+    )
+    # Exam adjustments (aménagements d'épreuve), for every test of the session;
+    # `assessment.ExtraTime` stays for one test's exceptional minutes.
+    extra_time_percent = models.PositiveSmallIntegerField(
+        _("extra time (% of each test's duration)"),
+        default=0,
+        validators=[MaxValueValidator(200)],
+        help_text=_("The « tiers-temps » is 33 %. Rounded up to the whole minute."),
+    )
+    larger_text = models.BooleanField(_("larger text"), default=False)
+    separate_room = models.BooleanField(_("separate room"), default=False)
+    adjustments_note = models.CharField(
+        _("adjustments: reference"),
+        max_length=200,
+        blank=True,
+        help_text=_("E.g. the date of the disability service's opinion. Never medical details."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)

@@ -29,6 +29,11 @@ class Institution(models.Model):
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     website = models.URLField(_("website"), blank=True)
     continuing_education = models.BooleanField(_("welcomes continuing-education learners"), default=True)
+    invigilation_by_code = models.BooleanField(
+        _("invigilators may sign in with a room code and password"),
+        default=True,
+        help_text=_("Otherwise only the institution's staff accounts open the invigilation pages."),
+    )
 
     class Meta:
         verbose_name = _("institution")
