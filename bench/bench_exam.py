@@ -12,7 +12,8 @@ sessions and CSRF tokens, a load generator in another process.
 2. `migrate`, `createcachetable`, `load_frameworks`, `load_demo`, `collectstatic`, then
    `bench_exam.py --prepare N`: 200 more validated questions (40 per C2i1
    domain) and N candidates (BENCH_CANDIDATES, default 300) enrolled in the
-   demo exam of A's C2i1 session (5 domains × 12 = 60 questions each);
+   demo exam of A's C2i1 session (5 domains × 12 = 60 questions each),
+   seated in rooms of 40 (let in already);
 3. gunicorn as docs/operations.md runs it, 4 gthread workers × 8 threads
    (BENCH_WORKERS, BENCH_THREADS; see docs/performance.md for 4 × 4 and
    2 × 8), C2I_DEBUG=0,
@@ -30,7 +31,14 @@ sessions and CSRF tokens, a load generator in another process.
      answers sent on a fixed schedule of BENCH_OPEN_RATE per second (default
      300) for BENCH_OPEN_SECONDS (default 60), latency measured from the
      scheduled time (so a slow server cannot hide its queue); BENCH_DUMP=FILE
-     writes every answer's (scheduled second, latency);
+     writes every answer's (scheduled second, latency); meanwhile one
+     invigilator per room of 40 (signed in with the room code and password)
+     refreshes the room's live list every 5 s as the page's script does:
+     `invigilation_list_p95_ms`;
+   - `invigilation_cpu_share`: the lists alone (50 refreshes per room, closed
+     loop) give the server CPU of one refresh; the share is the lists' CPU
+     per second (rooms ÷ 5 s × that) over the answers' CPU per second at the
+     open-loop rate (300 per s × the closed loop's CPU per answer);
 5. `bench_exam.py --verify`: for every (sitting, question) the server
    acknowledged, the database must hold that answer or a later one:
    `exam_answers_lost` = acknowledged − stored.
@@ -272,7 +280,53 @@ def prepare(count: int) -> dict[str, object]:
             candidate=candidate, institution_session=session, status=EnrolmentStatus.ACTIVE, confirmed_at=timezone.now()
         )
         usernames.append(username)
-    return {"exam": exam.pk, "usernames": usernames, "password": PASSWORD}
+    rooms = _prepare_rooms(exam, session)
+    return {"exam": exam.pk, "usernames": usernames, "password": PASSWORD, "rooms": rooms}
+
+
+ROOM_SIZE = 40  # the issue's room: 40 candidates on one screen
+ROOM_PASSWORD = "surveillance-banc"
+
+
+def _prepare_rooms(exam: object, session: object) -> list[dict[str, object]]:
+    """The exam day: the candidates seated in rooms of 40, let in already (the
+    admission is not what is measured), one invigilator's password per room."""
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
+
+    from c2i.assessment.models import ExamRoom, Seat
+    from c2i.enrolment.models import Enrolment, EnrolmentStatus
+
+    enrolments = list(
+        Enrolment.objects.filter(institution_session=session, status=EnrolmentStatus.ACTIVE)
+        .exclude(seats__exam=exam)
+        .order_by("pk")
+    )
+    now = timezone.now()
+    rooms: list[dict[str, object]] = []
+    for start in range(0, len(enrolments), ROOM_SIZE):
+        number = start // ROOM_SIZE + 1
+        room = ExamRoom.objects.create(
+            exam=exam,
+            name=f"Banc {number:02d}",
+            code=f"BANC{number:04d}",
+            capacity=ROOM_SIZE,
+            password_hash=make_password(ROOM_PASSWORD),
+            password_set_at=now,
+        )
+        Seat.objects.bulk_create(
+            Seat(exam=exam, room=room, enrolment=e, admitted_at=now, admitted_by="banc d'essai")
+            for e in enrolments[start : start + ROOM_SIZE]
+        )
+        rooms.append(
+            {
+                "pk": room.pk,
+                "code": room.code,
+                "password": ROOM_PASSWORD,
+                "seats": min(ROOM_SIZE, len(enrolments) - start),
+            }
+        )
+    return rooms
 
 
 # --- --load: the load generator (asyncio, no Django) ----------------------------------
@@ -473,10 +527,57 @@ async def _load(params: dict) -> dict[str, object]:
             latencies.append((loop.time() - at) * 1000)
             timeline.append((at - t0, (loop.time() - at) * 1000))
 
+    # the invigilators: one per room, each refreshing its live list every
+    # INVIGILATION_REFRESH_S seconds (as static/c2i/invigilation.js does)
+    # while the candidates answer on the fixed schedule
+    rooms: list[dict] = params.get("rooms") or []
+    invigilators = [Connection(port) for _ in rooms]
+    await asyncio.gather(*(_invigilator_sign_in(c, r) for c, r in zip(invigilators, rooms, strict=True)))
+    list_latencies: list[float] = []
+
+    async def watch(conn: Connection, room: dict, until: float) -> None:
+        path = f"/surveillance/salles/{room['pk']}/liste/"
+        while loop.time() < until:
+            sent = loop.time()
+            status, _, data = await conn.request("GET", path)
+            assert status == 200 and b"<tr" in data, f"list {room['code']}: {status}"
+            list_latencies.append((loop.time() - sent) * 1000)
+            await asyncio.sleep(max(0.0, INVIGILATION_REFRESH_S - (loop.time() - sent)))
+
     _checkpoint()
     t0 = loop.time() + 0.5
-    await asyncio.gather(*(scheduled(k, t0 + k / rate) for k in range(int(rate * seconds))))
+    await asyncio.gather(
+        *(scheduled(k, t0 + k / rate) for k in range(int(rate * seconds))),
+        *(watch(c, r, t0 + seconds) for c, r in zip(invigilators, rooms, strict=True)),
+    )
     latencies.sort()
+    list_latencies.sort()
+
+    # 4. the list's own cost: server CPU per refresh, the lists alone
+    invigilation: dict[str, object] = {}
+    if invigilators:
+        refreshes = 0
+
+        async def refresh_loop(conn: Connection, room: dict, count: int) -> None:
+            nonlocal refreshes
+            for _ in range(count):
+                status, _, _ = await conn.request("GET", f"/surveillance/salles/{room['pk']}/liste/")
+                refreshes += status == 200
+
+        cpu = (_cpu_ms(app), _cpu_ms(db))
+        await asyncio.gather(*(refresh_loop(c, r, 50) for c, r in zip(invigilators, rooms, strict=True)))
+        list_cpu = (_cpu_ms(app) - cpu[0] + _cpu_ms(db) - cpu[1]) / max(refreshes, 1)
+        # CPU per second of the exam day: the lists' refreshes against the answers' at the open-loop rate
+        lists_per_s = len(invigilators) / INVIGILATION_REFRESH_S
+        invigilation = {
+            "invigilation_list_p95_ms": round(list_latencies[max(0, int(len(list_latencies) * 0.95) - 1)], 1),
+            "invigilation_list_p50_ms": round(statistics.median(list_latencies), 1),
+            "invigilation_list_samples": len(list_latencies),
+            "invigilation_rooms": len(invigilators),
+            "invigilation_refresh_s": INVIGILATION_REFRESH_S,
+            "invigilation_server_cpu_ms_per_list": round(list_cpu, 3),
+            "invigilation_cpu_share": round((lists_per_s * list_cpu) / (rate * sum(answer_cpu)), 4),
+        }
     if os.environ.get("BENCH_DUMP"):  # (scheduled second, latency ms) of every answer, to read a tail
         Path(os.environ["BENCH_DUMP"]).write_text(json.dumps(timeline))
     Path(params["acks"]).write_text(json.dumps([[a, p, s, t] for (a, p), (s, t) in answers.acked.items()]))
@@ -495,7 +596,28 @@ async def _load(params: dict) -> dict[str, object]:
         "exam_server_cpu_ms_per_answer": round(sum(answer_cpu), 3),
         "exam_app_cpu_ms_per_answer": round(answer_cpu[0], 3),
         "exam_db_cpu_ms_per_answer": round(answer_cpu[1], 3),
+        **invigilation,
     }
+
+
+INVIGILATION_REFRESH_S = 5.0
+
+
+async def _invigilator_sign_in(conn: Connection, room: dict) -> None:
+    """The espace surveillant's sign-in: room code, password, name (no account)."""
+    await conn.request("GET", "/surveillance/")
+    form = urllib.parse.urlencode(
+        {
+            "code": room["code"],
+            "password": room["password"],
+            "name": f"Surveillant {room['code']}",
+            "csrfmiddlewaretoken": conn.csrf(),
+        }
+    )
+    status, headers, _ = await conn.request(
+        "POST", "/surveillance/", form.encode(), "application/x-www-form-urlencoded", {"Referer": "/surveillance/"}
+    )
+    assert status == 302, f"invigilator sign-in {room['code']}: {status} {headers.get('location')}"
 
 
 # --- --verify: acknowledged answers against the database -------------------------------
