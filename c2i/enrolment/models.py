@@ -275,6 +275,13 @@ class Invitation(models.Model):
     ine = models.CharField(_("INE"), max_length=11, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=CandidateStatus.choices)
     special_curriculum = models.BooleanField(_("particular curriculum without specific training"), default=False)
+    # The exam adjustments the institution typed, given to the enrolment when confirmed.
+    extra_time_percent = models.PositiveSmallIntegerField(
+        _("extra time (% of each test's duration)"), default=0, validators=[MaxValueValidator(200)]
+    )
+    larger_text = models.BooleanField(_("larger text"), default=False)
+    separate_room = models.BooleanField(_("separate room"), default=False)
+    adjustments_note = models.CharField(_("adjustments: reference"), max_length=200, blank=True)
     identity_key = models.CharField(max_length=300, editable=False)
     state = models.CharField(
         _("invitation"), max_length=12, choices=InvitationStatus.choices, default=InvitationStatus.PENDING

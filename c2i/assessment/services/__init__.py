@@ -22,6 +22,8 @@ from c2i.assessment.answering import (
 from c2i.assessment.services.errors import AssessmentError
 from c2i.assessment.services.exams import (
     EXAM_FIELDS,
+    ExamAdjustments,
+    adjustments_in,
     bank_for,
     check_bank,
     check_not_deliberated,
@@ -29,6 +31,8 @@ from c2i.assessment.services.exams import (
     deadline_for,
     default_domains,
     extra_minutes,
+    extra_minutes_by_enrolment,
+    theoretical_end,
     update_exam,
 )
 from c2i.assessment.services.questions import (
@@ -101,6 +105,10 @@ __all__ = [
     "default_domains",
     "exam_progress",
     "extra_minutes",
+    "extra_minutes_by_enrolment",
+    "theoretical_end",
+    "adjustments_in",
+    "ExamAdjustments",
     "finalise_attempt",
     "finish_attempt",
     "fractions_for",

@@ -9,21 +9,31 @@ of the sitting once and for all:
 so a late start does not buy time beyond the window, and a candidate with
 extra time keeps it even when they start just before the window closes. The
 deadline changes only when the correspondent grants extra time to a running
-sitting or reopens one (with a logged reason).
+sitting, changes the enrolment's adjustments during it, or reopens one (with
+a logged reason).
+
+Extra time (`extra_minutes`): the enrolment's adjustment, a percentage of the
+test's duration set once for every test of the session (the « tiers-temps »
+is 33 %), rounded up to the whole minute: ceil(duration × percent / 100),
+20 minutes for 33 % of 60. One test's exceptional minutes (an `ExtraTime`
+row, set on the exam's page) replace it for that test.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from c2i.accounts.models import AuditAction, User, audit
 from c2i.assessment import scoring
 from c2i.assessment.models import (
+    Attempt,
     Exam,
     ExtraTime,
     Question,
@@ -32,7 +42,7 @@ from c2i.assessment.models import (
     parse_networks,
 )
 from c2i.assessment.services.errors import AssessmentError
-from c2i.enrolment import freeze
+from c2i.enrolment import adjustments, freeze
 from c2i.enrolment.models import Enrolment, InstitutionSession
 from c2i.frameworks.models import Domain, Framework
 
@@ -153,5 +163,89 @@ def deadline_for(exam: Exam, started_at: dt.datetime, extra_minutes: int) -> dt.
     return min(started_at + dt.timedelta(minutes=exam.duration_minutes) + extra, exam.closes_at + extra)
 
 
+def percent_minutes(duration_minutes: int, percent: int) -> int:
+    """A percentage of the duration, rounded up to the whole minute (33 % of 60 = 20)."""
+    return -(-duration_minutes * percent // 100)
+
+
 def extra_minutes(exam: Exam, enrolment: Enrolment) -> int:
-    return int(ExtraTime.objects.filter(exam=exam, enrolment=enrolment).values_list("minutes", flat=True).first() or 0)
+    """The extra time of this candidate in this test (module docstring): the
+    exam's exceptional minutes when set, otherwise the enrolment's percentage."""
+    row = ExtraTime.objects.filter(exam=exam, enrolment=enrolment).values_list("minutes", flat=True).first()
+    if row is not None:
+        return int(row)
+    return percent_minutes(exam.duration_minutes, enrolment.extra_time_percent)
+
+
+def extra_minutes_by_enrolment(exam: Exam, enrolments: Iterable[Enrolment]) -> dict[int, int]:
+    """`extra_minutes` of many candidates in one query (lists of a room or of the session)."""
+    exceptional = dict(ExtraTime.objects.filter(exam=exam).values_list("enrolment_id", "minutes"))
+    return {
+        e.pk: exceptional.get(e.pk, percent_minutes(exam.duration_minutes, e.extra_time_percent)) for e in enrolments
+    }
+
+
+def theoretical_end(
+    exam: Exam, enrolment: Enrolment, attempt: Attempt | None, now: dt.datetime, *, extra: int | None = None
+) -> dt.datetime:
+    """When this candidate's sitting ends: its deadline once started;
+    otherwise the deadline it would get starting now (or at the opening).
+    `extra`: the candidate's extra minutes when already known."""
+    if attempt is not None:
+        return attempt.deadline
+    minutes = extra_minutes(exam, enrolment) if extra is None else extra
+    return deadline_for(exam, max(now, exam.opens_at), minutes)
+
+
+@dataclass(frozen=True)
+class ExamAdjustments:
+    """What a candidate's adjustments give in one test, as pages say it."""
+
+    minutes: int  # the extra minutes
+    exceptional: bool  # the exam's own minutes, instead of the enrolment's percentage
+    labels: list[str]  # « tiers-temps (+33 %) », « gros caractères », …
+    note: str
+
+    def __bool__(self) -> bool:
+        return bool(self.minutes or self.labels)
+
+
+def adjustments_in(exam: Exam, enrolment: Enrolment) -> ExamAdjustments:
+    row = ExtraTime.objects.filter(exam=exam, enrolment=enrolment).values_list("minutes", flat=True).first()
+    return ExamAdjustments(
+        minutes=int(row) if row is not None else percent_minutes(exam.duration_minutes, enrolment.extra_time_percent),
+        exceptional=row is not None,
+        labels=adjustments.enrolment_labels(enrolment),
+        note=enrolment.adjustments_note,
+    )
+
+
+def move_running_deadlines(enrolment: Enrolment, previous_percent: int) -> list[dict[str, Any]]:
+    """The exam's part in a change of an enrolment's adjustments
+    (`enrolment.adjustments.register_hook`): a running sitting of the
+    session's test ends later (or sooner) by the difference the new
+    percentage makes; time given back by an invigilator stays given. Not a
+    sitting that was reopened (its end is the reopening's), nor a test with
+    exceptional minutes for this candidate (they replace the percentage)."""
+    from c2i.assessment.services.sitting import _schedule_close
+
+    moved: list[dict[str, Any]] = []
+    now = timezone.now()
+    attempts = Attempt.objects.select_for_update().select_related("exam").filter(enrolment=enrolment)
+    for attempt in attempts:
+        exam = attempt.exam
+        if attempt.is_over(now) or attempt.reopen_count:
+            continue
+        if ExtraTime.objects.filter(exam=exam, enrolment=enrolment).exists():
+            continue
+        before = deadline_for(exam, attempt.started_at, percent_minutes(exam.duration_minutes, previous_percent))
+        after = deadline_for(exam, attempt.started_at, extra_minutes(exam, enrolment))
+        if before == after:
+            continue
+        attempt.deadline += after - before
+        attempt.save(update_fields=["deadline"])
+        if attempt.paused_at is None:  # a paused sitting's questions stay closed until the invigilator resumes it
+            attempt.items.update(open_until=attempt.deadline)
+        _schedule_close(attempt)
+        moved.append({"attempt": attempt.pk, "exam": exam.pk, "deadline": attempt.deadline.isoformat()})
+    return moved
