@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from c2i.accounts.models import AuditAction, AuditEntry, User, audit
 from c2i.assessment import scoring
 from c2i.assessment.answering import address_allowed
-from c2i.assessment.models import Attempt, AttemptQuestion, Exam, ExtraTime
+from c2i.assessment.models import Attempt, AttemptQuestion, Exam, ExamRoom, ExtraTime
 from c2i.assessment.services.errors import AssessmentError
 from c2i.assessment.services.exams import bank_for, check_not_deliberated, deadline_for, extra_minutes
+from c2i.assessment.services.invigilation import check_admitted
 from c2i.assessment.services.results import finalise_attempt
 from c2i.enrolment.models import Enrolment, EnrolmentStatus
 
@@ -111,11 +112,14 @@ def start_attempt(
         )
     _check_access_code(exam, enrolment, actor, access_code, now)
     _check_network(exam, address)
+    room = check_admitted(exam, enrolment)  # a seat in a room where the invigilator lets each candidate in
     with transaction.atomic():
-        return _draw_and_start(exam, enrolment, actor, now)
+        return _draw_and_start(exam, enrolment, actor, now, room)
 
 
-def _draw_and_start(exam: Exam, enrolment: Enrolment, actor: User, now: dt.datetime) -> Attempt:
+def _draw_and_start(
+    exam: Exam, enrolment: Enrolment, actor: User, now: dt.datetime, room: ExamRoom | None = None
+) -> Attempt:
     framework = exam.institution_session.session.framework
     domains = exam.ordered_domains()
     seed = secrets.randbits(62)
@@ -127,7 +131,7 @@ def _draw_and_start(exam: Exam, enrolment: Enrolment, actor: User, now: dt.datet
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
-                exam=exam, enrolment=enrolment, user=actor, seed=seed, started_at=now, deadline=deadline
+                exam=exam, enrolment=enrolment, user=actor, seed=seed, started_at=now, deadline=deadline, room=room
             )
     except IntegrityError:  # a second tab started at the same moment: one sitting (R19)
         attempt = Attempt.objects.get(exam=exam, enrolment=enrolment)
