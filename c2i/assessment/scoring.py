@@ -15,6 +15,15 @@ recovers each one exactly before averaging, so that a mean that is exactly
 e.g. 42.345 → « 42,35 % »), drops trailing zeros and uses a decimal comma:
 « 42,5 % », « 50 % ».
 
+Neutralised questions (R18 applied to a faulty question): a question the
+exam's author or the national administrator neutralised is taken out of the
+score of every sitting that drew it. The domain's percentage is the mean of
+its *remaining* questions (so a neutralised question the candidate got wrong
+raises the percentage, one they got right lowers it); a domain left without
+any question has no percentage at all: its result is void, never positive,
+and is reported as such (`domain_score`). The deliberation reads a void
+result as a missing one (R11: a missing result is not a positive test).
+
 Drawing (R17): at least 12 questions per domain, in the order of the domains
 asked; inside a domain, round-robin over its competencies (in a random order)
 so that their counts differ by at most one while each has questions left;
@@ -30,7 +39,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence, Set
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -80,6 +89,43 @@ def domain_percent(scores: Sequence[float]) -> float:
         # Question scores are small fractions: undo the float's representation error.
         exact.append(Fraction(score).limit_denominator(1_000_000))
     return float(sum(exact, Fraction(0)) * 100 / len(exact))
+
+
+@dataclass(frozen=True)
+class DomainScore:
+    """A domain's result in one sitting (R18): `questions` counts the
+    questions left once the neutralised ones are taken out; with none left,
+    `percent` is None and the result is void, never positive."""
+
+    questions: int
+    neutralised: int
+    percent: float | None
+    positive: bool
+
+    @property
+    def void(self) -> bool:
+        return self.questions == 0
+
+
+def domain_score(
+    scores: Mapping[int, float], neutralised: Set[int] = frozenset(), threshold: float = PASS_THRESHOLD_PERCENT
+) -> DomainScore:
+    """R18 on the questions of one domain, {question id: score 0..1}, leaving
+    out the neutralised ones: the percentage of the remaining questions, or a
+    void result when none remains (never silently passed)."""
+    kept = [score for question, score in scores.items() if question not in neutralised]
+    taken_out = len(scores) - len(kept)
+    if not kept:
+        return DomainScore(0, taken_out, None, False)
+    percent = domain_percent(kept)
+    return DomainScore(len(kept), taken_out, percent, is_positive(percent, threshold))
+
+
+def attempt_percent(scores: Mapping[int, float], neutralised: Set[int] = frozenset()) -> float | None:
+    """The sitting's overall percentage over its remaining questions (None
+    when every question was neutralised)."""
+    kept = [score for question, score in scores.items() if question not in neutralised]
+    return domain_percent(kept) if kept else None
 
 
 def is_positive(percent: float, threshold: float = PASS_THRESHOLD_PERCENT) -> bool:

@@ -15,3 +15,7 @@ class DeliberationConfig(AppConfig):
 
         roles.register("deliberation.jury", jury_roles)
         session_freeze.register("deliberation.closed", freeze.closed_at)
+        from c2i.assessment.signals import test_results_changed
+        from c2i.deliberation.services.closing import on_test_results_changed
+
+        test_results_changed.connect(on_test_results_changed, dispatch_uid="deliberation.test_results_changed")

@@ -88,19 +88,41 @@ def test_percentages_many(enrolment_ids: Iterable[int]) -> dict[int, dict[str, f
     """{enrolment id: {domain code: knowledge-test percentage}} from the
     assessment app's scored attempts of exams whose results are published
     (a later attempt, after a reopening, wins; R11: a missing result is not
-    a positive test)."""
+    a positive test). A void result (every question of the domain
+    neutralised, `void_tests_many`) is a missing one: never a percentage."""
     ids = list(enrolment_ids)
     if not ids:
         return {}
-    return _test_percentages({"attempt__enrolment_id__in": ids})
+    return _percentages(_test_results({"attempt__enrolment_id__in": ids}))
 
 
 def test_percentages_for_session(institution_session_id: int) -> dict[int, dict[str, float]]:
     """`test_percentages_many` for every enrolment of an institution session."""
-    return _test_percentages({"attempt__enrolment__institution_session_id": institution_session_id})
+    return _percentages(_test_results({"attempt__enrolment__institution_session_id": institution_session_id}))
 
 
-def _test_percentages(where: dict[str, Any]) -> dict[int, dict[str, float]]:
+def void_tests_many(enrolment_ids: Iterable[int]) -> dict[int, list[str]]:
+    """{enrolment id: [domain codes]} whose latest published result is void:
+    no question left after neutralisation. Said to the jury and the candidate
+    (« résultat non disponible »), counted as a missing result (R11)."""
+    ids = list(enrolment_ids)
+    if not ids:
+        return {}
+    result: dict[int, list[str]] = {}
+    for enrolment_id, by_code in _test_results({"attempt__enrolment_id__in": ids}).items():
+        void = sorted(code for code, percent in by_code.items() if percent is None)
+        if void:
+            result[enrolment_id] = void
+    return result
+
+
+def void_tests(enrolment: Any) -> list[str]:
+    return void_tests_many([enrolment.pk]).get(enrolment.pk, [])
+
+
+def _test_results(where: dict[str, Any]) -> dict[int, dict[str, float | None]]:
+    """The latest published result per enrolment and domain: its
+    percentage, or None when void (no question left)."""
     rows = (
         DomainResult.objects.filter(
             **where,
@@ -108,12 +130,21 @@ def _test_percentages(where: dict[str, Any]) -> dict[int, dict[str, float]]:
             attempt__exam__results_published_at__isnull=False,
         )
         .order_by("attempt__closed_at", "attempt_id")
-        .values_list("attempt__enrolment_id", "domain__code", "percent")
+        .values_list("attempt__enrolment_id", "domain__code", "percent", "questions")
     )
-    result: dict[int, dict[str, float]] = defaultdict(dict)
-    for enrolment_id, code, percent in rows:
-        result[enrolment_id][code] = float(percent)
+    result: dict[int, dict[str, float | None]] = defaultdict(dict)
+    for enrolment_id, code, percent, questions in rows:
+        result[enrolment_id][code] = float(percent) if questions else None
     return dict(result)
+
+
+def _percentages(results: dict[int, dict[str, float | None]]) -> dict[int, dict[str, float]]:
+    found: dict[int, dict[str, float]] = {}
+    for enrolment_id, by_code in results.items():
+        kept = {code: percent for code, percent in by_code.items() if percent is not None}
+        if kept:
+            found[enrolment_id] = kept
+    return found
 
 
 def test_percentages(enrolment: Any) -> dict[str, float]:

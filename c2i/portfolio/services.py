@@ -506,6 +506,38 @@ def add_test_result_evidence(
     return evidence
 
 
+@transaction.atomic
+def update_test_result_evidence(
+    evidence: Evidence, title: str, summary: str, actor: User | None, reason: str = ""
+) -> Evidence:
+    """A knowledge-test result (R7 b) rescored after a neutralisation: the
+    platform rewrites its title and summary (the percentage). The trail keeps
+    what it said before; submitted snapshots keep their own copy (R9)."""
+    portfolio = _lock(evidence.portfolio)
+    evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    if evidence.kind != EvidenceKind.TEST_RESULT:
+        raise PortfolioError("not_test_result", _("Only a knowledge-test result is rewritten by the platform."))
+    title, summary = title.strip(), summary.strip()
+    if (evidence.title, evidence.summary) == (title, summary):
+        return evidence
+    before = {"title": evidence.title, "summary": evidence.summary}
+    evidence.title, evidence.summary = title, summary
+    evidence.version += 1
+    evidence.save(update_fields=["title", "summary", "version", "updated_at"])
+    audit(
+        actor,
+        AuditAction.PORTFOLIO_EVIDENCE_UPDATE,
+        evidence,
+        portfolio=portfolio.pk,
+        kind=EvidenceKind.TEST_RESULT,
+        before=before,
+        after={"title": title, "summary": summary},
+        reason=reason,
+    )
+    portfolio.save(update_fields=["updated_at"])
+    return evidence
+
+
 # --- submission to the jury (R9) --------------------------------------------
 
 

@@ -22,6 +22,7 @@ from c2i.assessment.models import (
     AttemptQuestion,
     DomainResult,
     Exam,
+    Neutralisation,
     Option,
     Question,
 )
@@ -46,23 +47,10 @@ def finalise_attempt(attempt: Attempt, now: dt.datetime | None = None) -> Attemp
         question_id__in=[i.question_id for i in items], fraction__gt=0
     ).values_list("question_id", "position"):
         correct[question_id].add(position)
-    by_domain: dict[int, list[float]] = defaultdict(list)
     for item in items:
         item.score = scoring.question_score(correct[item.question_id], item.ticked_positions(), item.n_options)
-        by_domain[item.domain_id].append(item.score)
     AttemptQuestion.objects.bulk_update(items, ["score"])
-    DomainResult.objects.filter(attempt=attempt).delete()
-    DomainResult.objects.bulk_create(
-        DomainResult(
-            attempt=attempt,
-            domain_id=domain_id,
-            questions=len(scores),
-            percent=(percent := scoring.domain_percent(scores)),
-            positive=scoring.is_positive(percent),
-        )
-        for domain_id, scores in by_domain.items()
-    )
-    attempt.score = scoring.domain_percent([i.score for i in items if i.score is not None]) if items else None
+    _write_domain_results(attempt, items, neutralised_questions(attempt.exam_id))
     attempt.closed_at = now
     attempt.save(update_fields=["score", "closed_at"])
     audit(
@@ -75,6 +63,72 @@ def finalise_attempt(attempt: Attempt, now: dt.datetime | None = None) -> Attemp
     if attempt.exam.results_published_at is not None and _publish_attempt(attempt, None):
         transaction.on_commit(lambda: results_published.send(None, exam_id=attempt.exam_id))  # a late sitting's e-mail
     return attempt
+
+
+def neutralised_questions(exam_id: int) -> set[int]:
+    """The questions taken out of the exam's scores (active neutralisations)."""
+    return set(
+        Neutralisation.objects.filter(exam_id=exam_id, lifted_at__isnull=True).values_list("question_id", flat=True)
+    )
+
+
+def _write_domain_results(attempt: Attempt, items: list[AttemptQuestion], neutralised: set[int]) -> list[DomainResult]:
+    """R18 per domain on the questions left (`scoring.domain_score`), written
+    in place so that a result keeps the portfolio item it became; sets
+    `attempt.score` (not saved). The results that changed are returned."""
+    by_domain: dict[int, dict[int, float]] = defaultdict(dict)
+    for item in items:
+        by_domain[item.domain_id][item.question_id] = float(item.score or 0)
+    existing = {r.domain_id: r for r in DomainResult.objects.filter(attempt=attempt)}
+    changed: list[DomainResult] = []
+    new: list[DomainResult] = []
+    for domain_id, scores in by_domain.items():
+        score = scoring.domain_score(scores, neutralised)
+        values = {
+            "questions": score.questions,
+            "neutralised": score.neutralised,
+            "percent": score.percent if score.percent is not None else 0.0,  # void: questions == 0 says it
+            "positive": score.positive,
+        }
+        result = existing.pop(domain_id, None)
+        if result is None:
+            new.append(DomainResult(attempt=attempt, domain_id=domain_id, **values))
+        elif any(getattr(result, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(result, k, v)
+            changed.append(result)
+    DomainResult.objects.filter(pk__in=[r.pk for r in existing.values()]).delete()
+    DomainResult.objects.bulk_create(new)
+    DomainResult.objects.bulk_update(changed, ["questions", "neutralised", "percent", "positive"])
+    attempt.score = (
+        scoring.attempt_percent({i.question_id: float(i.score) for i in items if i.score is not None}, neutralised)
+        if items
+        else None
+    )
+    return changed
+
+
+@transaction.atomic
+def rescore_attempt(attempt: Attempt, actor: User | None, reason: str = "") -> list[DomainResult]:
+    """A scored sitting's domain results computed again on the questions left
+    (after a neutralisation or its lifting); where they were published, the
+    candidate's portfolio items say the new result. The results that changed
+    are returned."""
+    attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+    if attempt.closed_at is None:
+        return []  # scored when it ends, on the questions left then
+    items = list(attempt.items.all())
+    changed = _write_domain_results(attempt, items, neutralised_questions(attempt.exam_id))
+    attempt.save(update_fields=["score"])
+    if attempt.exam.results_published_at is not None:
+        from c2i.portfolio.services import update_test_result_evidence
+
+        for result in changed:
+            if result.evidence is not None:
+                title, summary = _evidence_texts(result, attempt)
+                update_test_result_evidence(result.evidence, title, summary, actor, reason)
+        _publish_attempt(attempt, actor)  # a domain result not in the portfolio yet
+    return changed
 
 
 def close_expired_attempts(now: dt.datetime | None = None) -> int:
@@ -104,33 +158,53 @@ def _publish_attempt(attempt: Attempt, actor: User | None) -> int:
     exam = attempt.exam
     framework = exam.institution_session.session.framework
     portfolio = open_portfolio(enrolment.candidate, framework, actor)
-    when = timezone.localtime(attempt.started_at).strftime("%d/%m/%Y")
     for result in results:
-        outcome = _("positive") if result.positive else _("not positive")
-        title = _("Knowledge test %(domain)s: %(percent)s (%(outcome)s)") % {
-            "domain": result.domain.code,
-            "percent": scoring.format_percent(result.percent),
-            "outcome": outcome,
-        }
-        summary = _(
-            "%(exam)s, %(institution)s, %(date)s. Domain %(domain)s « %(title)s »: %(percent)s over "
-            "%(questions)s questions, %(outcome)s (positive at 50 %% or more). A test result never "
-            "validates a competency on its own: the jury also looks at the rest of your portfolio."
-        ) % {
-            "exam": exam.title,
-            "institution": exam.institution_session.institution.name,
-            "date": when,
-            "domain": result.domain.code,
-            "title": result.domain.title,
-            "percent": scoring.format_percent(result.percent),
-            "questions": result.questions,
-            "outcome": outcome,
-        }
+        title, summary = _evidence_texts(result, attempt)
         competencies = list(result.domain.competencies.filter(retired=False))
         evidence = add_test_result_evidence(portfolio, title, competencies, summary, actor)
         result.evidence = evidence
         result.save(update_fields=["evidence"])
     return len(results)
+
+
+def _evidence_texts(result: DomainResult, attempt: Attempt) -> tuple[str, str]:
+    """The title and summary of a domain result's portfolio item (R7 b): the
+    percentage on the questions left, how many were neutralised, or that no
+    question is left (a void result, never positive)."""
+    exam = attempt.exam
+    domain = result.domain
+    facts = {
+        "exam": exam.title,
+        "institution": exam.institution_session.institution.name,
+        "date": timezone.localtime(attempt.started_at).strftime("%d/%m/%Y"),
+        "domain": domain.code,
+        "title": domain.title,
+        "percent": scoring.format_percent(result.percent),
+        "questions": result.questions,
+        "neutralised": result.neutralised,
+    }
+    never_alone = _(
+        "A test result never validates a competency on its own: the jury also looks at the rest of your portfolio."
+    )
+    if result.questions == 0:
+        title = _("Knowledge test %(domain)s: no question left after neutralisation — result not available") % facts
+        summary = _(
+            "%(exam)s, %(institution)s, %(date)s. Domain %(domain)s « %(title)s »: its %(neutralised)s "
+            "question(s) were all neutralised (faulty questions): no result is available for this domain, "
+            "which counts as a test not passed."
+        ) % facts
+        return title, f"{summary} {never_alone}"
+    facts["outcome"] = _("positive") if result.positive else _("not positive")
+    title = _("Knowledge test %(domain)s: %(percent)s (%(outcome)s)") % facts
+    summary = _(
+        "%(exam)s, %(institution)s, %(date)s. Domain %(domain)s « %(title)s »: %(percent)s over "
+        "%(questions)s questions, %(outcome)s (positive at 50 %% or more)."
+    ) % facts
+    if result.neutralised:
+        summary += " " + _(
+            "%(neutralised)s neutralised question(s) (faulty) are left out of this percentage."
+        ) % facts
+    return title, f"{summary} {never_alone}"
 
 
 @dataclass(frozen=True)

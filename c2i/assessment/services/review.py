@@ -75,7 +75,11 @@ def review_question(question: Question, reviewer: User, verdict: str, remark: st
     ):
         question.status = QuestionStatus.VALIDATED
     if question.status != QuestionStatus.IN_REVIEW:
-        question.save(update_fields=["status", "updated_at"])
+        fields = ["status", "updated_at"]
+        if question.status == QuestionStatus.VALIDATED and question.rereview_note:
+            question.rereview_note = ""  # reviewed again after a neutralisation: drawable again
+            fields.append("rereview_note")
+        question.save(update_fields=fields)
         outcome = (
             AuditAction.ASSESSMENT_QUESTION_VALIDATED
             if question.status == QuestionStatus.VALIDATED

@@ -268,3 +268,67 @@ def rectify(
     if deliberation.status == DeliberationStatus.PUBLISHED:
         transaction.on_commit(lambda: credentials.reissue_document(enrolment, actor, reason))
     return result
+
+
+@transaction.atomic
+def rectify_test_results(
+    institution_session: InstitutionSession, enrolment_ids: Iterable[int], reason: str, actor: User | None
+) -> dict[int, Computed]:
+    """After closing: knowledge-test results corrected (a question
+    neutralised): the affected enrolments' outcomes and R14 ledger computed
+    again on the new percentages, each audited with its old and new outcome,
+    their documents re-issued if the deliberation was published (a new
+    document only where the outcome changed: `reissue_document`)."""
+    deliberation = get_deliberation(institution_session, lock=True)
+    if deliberation.is_open:
+        raise DeliberationError("open", _("The deliberation is open: the jury sees the new results directly."))
+    reason = reason.strip()
+    if not reason:
+        raise DeliberationError("reason", _("A rectification needs its reason."))
+    ids = sorted(set(enrolment_ids))
+    before = {
+        o.enrolment_id: (o.status, list(o.validated_domains))
+        for o in CandidateOutcome.objects.filter(institution_session=institution_session, enrolment_id__in=ids)
+    }
+    computed = compute_outcomes(institution_session, ids)
+    _sync_credits(institution_session, computed, reason)
+    enrolments = Enrolment.objects.in_bulk(list(computed))
+    for enrolment_id, result in computed.items():
+        old_status, old_validated = before.get(enrolment_id, ("", []))
+        audit(
+            actor,
+            AuditAction.DELIBERATION_TEST_RECTIFY,
+            enrolments[enrolment_id],
+            reason=reason,
+            tests=dict(result.test_percent),
+            old_outcome=old_status,
+            old_validated=old_validated,
+            outcome=result.outcome.status,
+            validated=list(result.outcome.validated_domains),
+        )
+    if deliberation.status == DeliberationStatus.PUBLISHED:
+        for enrolment in enrolments.values():
+            transaction.on_commit(lambda e=enrolment: credentials.reissue_document(e, actor, reason))  # type: ignore[misc]
+    return computed
+
+
+def on_test_results_changed(
+    sender: Any,
+    *,
+    institution_session_id: int,
+    enrolment_ids: Iterable[int],
+    reason: str,
+    actor: User | None,
+    **kwargs: Any,
+) -> None:
+    """The knowledge test corrected published results (`assessment.signals.
+    test_results_changed`, inside its transaction): while the jury
+    deliberates, the stored outcomes follow the new percentages; once it has
+    closed, through the audited rectification."""
+    institution_session = InstitutionSession.objects.select_related("session__framework").get(
+        pk=institution_session_id
+    )
+    if get_deliberation(institution_session).is_open:
+        compute_outcomes(institution_session, list(enrolment_ids))
+    else:
+        rectify_test_results(institution_session, enrolment_ids, reason, actor)
