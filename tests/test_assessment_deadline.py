@@ -27,7 +27,7 @@ def travel(monkeypatch, moment: dt.datetime) -> None:
 class TestDeadlineRule:
     def test_the_deadline_is_the_start_plus_the_duration(self, demo) -> None:
         before = timezone.now()
-        attempt = start(demo)
+        attempt = start(demo, "candidat-a2")  # a1 has the tiers-temps in the demo
         exam = attempt.exam
         assert attempt.started_at >= before
         assert attempt.deadline == attempt.started_at + dt.timedelta(minutes=exam.duration_minutes)
@@ -36,7 +36,7 @@ class TestDeadlineRule:
     def test_a_late_start_ends_with_the_window(self, demo, monkeypatch) -> None:
         exam = demo_exam(demo)
         travel(monkeypatch, exam.closes_at - dt.timedelta(minutes=10))
-        attempt = start(demo)
+        attempt = start(demo, "candidat-a2")
         assert attempt.deadline == exam.closes_at
 
     def test_extra_time_is_added_to_both(self, demo, monkeypatch) -> None:
@@ -53,7 +53,7 @@ class TestDeadlineRule:
         assert late.deadline == exam.closes_at + dt.timedelta(minutes=20)
 
     def test_extra_time_granted_during_the_sitting_moves_its_end(self, demo) -> None:
-        attempt = start(demo)
+        attempt = start(demo, "candidat-a2")
         client = demo.client("correspondant-a")
         response = client.post(
             f"/correspondant/epreuves/{attempt.exam_id}/tiers-temps/",

@@ -474,7 +474,11 @@ def load_enrolment_demo(today: dt.date) -> None:
         ("candidat-b1", "Inès", "Chevalier", b_c2i1),
     ]
     for n, (username, first, last, ins) in enumerate(named, start=1):
-        b.enrol(b.candidate(username, first, last, CandidateStatus.STUDENT, n), ins)
+        enrolment = b.enrol(b.candidate(username, first, last, CandidateStatus.STUDENT, n), ins)
+        if username == "candidat-a1":  # exam adjustments: the tiers-temps (issue 13)
+            enrolment.extra_time_percent = 33
+            enrolment.adjustments_note = "Avis du service handicap du 12/09"
+            enrolment.save(update_fields=["extra_time_percent", "adjustments_note"])
     plan = [(a_c2i1, 15), (b_c2i1, 10), *[(ins, 4) for ins in others]]
     n = len(named)
     for ins, count in plan:
