@@ -1,6 +1,6 @@
 from django.urls import path
 
-from c2i.assessment.views import bank, exams, taking
+from c2i.assessment.views import bank, exams, invigilation, taking
 
 app_name = "assessment"
 urlpatterns = [
@@ -27,11 +27,41 @@ urlpatterns = [
     path("correspondant/epreuves/<int:pk>/resultats/", exams.exam_export, name="exam_export"),
     path("correspondant/epreuves/<int:pk>/statistiques/", exams.exam_statistics, name="exam_statistics"),
     path("correspondant/epreuves/passages/<int:pk>/rouvrir/", exams.attempt_reopen, name="attempt_reopen"),
+    path("correspondant/epreuves/<int:pk>/salles/", invigilation.exam_rooms, name="exam_rooms"),
+    # the exam day: invigilators (a room's code and password, or a staff account)
+    path("surveillance/", invigilation.sign_in, name="invigilation_sign_in"),
+    path("surveillance/sortie/", invigilation.sign_out, name="invigilation_sign_out"),
+    path("surveillance/salles/<int:room_pk>/", invigilation.room, name="invigilation_room"),
+    path("surveillance/salles/<int:room_pk>/liste/", invigilation.room_list, name="invigilation_list"),
+    path("surveillance/salles/<int:room_pk>/incidents/", invigilation.incident, name="invigilation_incident"),
+    path(
+        "surveillance/salles/<int:room_pk>/places/<int:seat_pk>/admettre/",
+        invigilation.admit,
+        name="invigilation_admit",
+    ),
+    path(
+        "surveillance/salles/<int:room_pk>/places/<int:seat_pk>/reprendre/",
+        invigilation.resume,
+        name="invigilation_resume",
+    ),
+    path(
+        "surveillance/salles/<int:room_pk>/places/<int:seat_pk>/terminer/",
+        invigilation.end_early,
+        name="invigilation_end",
+    ),
+    path(
+        "surveillance/salles/<int:room_pk>/places/<int:seat_pk>/aide/",
+        invigilation.answer_help,
+        name="invigilation_help",
+    ),
     # the test: candidates
     path("mon-espace/epreuves/", taking.my_exams, name="my_exams"),
     path("mon-espace/epreuves/<int:pk>/", taking.my_exam, name="my_exam"),
     path("mon-espace/epreuves/<int:pk>/commencer/", taking.exam_start, name="exam_start"),
+    path("mon-espace/epreuves/<int:pk>/etat/", taking.my_exam_status, name="my_exam_status"),
     path("mon-espace/epreuves/passages/<int:pk>/", taking.attempt_view, name="attempt"),
+    path("mon-espace/epreuves/passages/<int:pk>/etat/", taking.attempt_status, name="attempt_status"),
+    path("mon-espace/epreuves/passages/<int:pk>/aide/", taking.attempt_help, name="attempt_help"),
     path("mon-espace/epreuves/passages/<int:pk>/terminer/", taking.attempt_finish, name="attempt_finish"),
     path("mon-espace/epreuves/passages/<int:pk>/images/<int:position>/", taking.attempt_image, name="attempt_image"),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 from django.utils import timezone
 from reportlab.lib import colors
@@ -14,8 +15,9 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from c2i.assessment.models import Incident, IncidentKind
 from c2i.deliberation.models import CandidateOutcome, Deliberation, DeliberationStatus, JuryMember, OutcomeStatus
 from c2i.enrolment.models import EnrolmentStatus, InstitutionSession
 
@@ -24,6 +26,16 @@ OUTCOME_FR = {
     OutcomeStatus.CERTIFIED: "certifié",
     OutcomeStatus.NOT_CERTIFIED: "non certifié",
     OutcomeStatus.INCOMPLETE: "sans décision",
+}
+# The minutes are French whatever the interface's language (docs/architecture.md).
+INCIDENT_FR = {
+    IncidentKind.TECHNICAL: "problème technique",
+    IncidentKind.CONNECTION: "perte de connexion",
+    IncidentKind.CHEATING: "suspicion de fraude",
+    IncidentKind.ILLNESS: "malaise",
+    IncidentKind.LATE: "arrivée tardive",
+    IncidentKind.DISTURBANCE: "trouble dans la salle",
+    IncidentKind.OTHER: "autre",
 }
 
 
@@ -62,6 +74,51 @@ def _counts_line(outcomes: list[CandidateOutcome | None]) -> str:
     if labels.count("sans décision"):
         line += f" — sans décision : {labels.count('sans décision')}"
     return line
+
+
+def _incidents(
+    institution_session: InstitutionSession,
+    heading: ParagraphStyle,
+    body: ParagraphStyle,
+    small: ParagraphStyle,
+    bold: str,
+) -> list[Flowable]:
+    """« Incidents de l'épreuve »: what the invigilators reported during the
+    session's knowledge test (issue 13), for the jury to weigh."""
+    incidents = list(
+        Incident.objects.filter(exam__institution_session=institution_session)
+        .select_related("room", "enrolment__candidate")
+        .order_by("occurred_at", "pk")
+    )
+    story: list[Flowable] = [Paragraph("Incidents de l'épreuve", heading)]
+    if not incidents:
+        story.append(Paragraph("Aucun incident signalé.", body))
+        return story
+    rows: list[list[Any]] = [["Heure", "Salle", "Candidat", "Nature", "Rapport", "Signalé par"]]
+    for i in incidents:
+        rows.append(
+            [
+                Paragraph(f"{timezone.localtime(i.occurred_at):%d/%m %H:%M}", small),
+                Paragraph(_esc(i.room.name if i.room else "—"), small),
+                Paragraph(_esc(i.enrolment.candidate.full_name if i.enrolment else "—"), small),
+                Paragraph(_esc(INCIDENT_FR.get(i.kind, i.kind)), small),
+                Paragraph(_esc(i.text).replace("\n", "<br/>"), small),
+                Paragraph(_esc(i.reported_by), small),
+            ]
+        )
+    table = Table(rows, colWidths=[20 * mm, 22 * mm, 32 * mm, 25 * mm, 50 * mm, 25 * mm], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, 0), bold, 9),
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e3e3fd")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    story.append(table)
+    return story
 
 
 def render_minutes(institution_session: InstitutionSession, deliberation: Deliberation) -> bytes:
@@ -135,6 +192,7 @@ def render_minutes(institution_session: InstitutionSession, deliberation: Delibe
             )
     else:
         story.append(Paragraph("Délibération en cours : document provisoire.", body))
+    story += _incidents(institution_session, heading, body, small, bold)
     story.append(Spacer(1, 12 * mm))
     story.append(Paragraph("Signature du président du jury :", body))
     buffer = io.BytesIO()

@@ -1,7 +1,8 @@
 """Demonstration data of the knowledge test: the validated question banks of
 C2i1 and C2i2ms (imported from `questions/*.gift` through the importer
 itself), a few questions waiting for review, and an exam open now for the
-C2i1 session of institution A, which candidat-a1 can sit."""
+C2i1 session of institution A, which candidat-a1 can sit, in the room
+« Salle B204 » with candidat-a2 (its invigilator's code and password below)."""
 
 from __future__ import annotations
 
@@ -98,7 +99,33 @@ def load_assessment_demo(today: dt.date | None = None) -> None:
     question = services.create_question(author, c2i1, QuestionDraft(competencies[code], stem, _options(pairs)))
     services.submit_for_review(question, author)
     services.review_question(question, User.objects.get(username="relecteur"), ReviewVerdict.REFUSE, remark)
-    _demo_exam(author)
+    _demo_room(_demo_exam(author), author)
+
+
+# The invigilator's demo room (issue 13): its code and password are printed by
+# `print_demo_accounts` and listed in the README.
+ROOM_NAME = "Salle B204"
+ROOM_CODE = "B204SURV"
+ROOM_PASSWORD = "surveillance-b204"  # noqa: S105 - the demo's published password
+
+
+def _demo_room(exam: Exam, author: User) -> None:
+    """Salle B204, with candidat-a1 and candidat-a2 seated. The demo lets
+    its candidates start without being let in (`admission_required` off):
+    the demo exam is sat by many tests and pages as it is; the rooms page
+    switches it on."""
+    from c2i.assessment.services import invigilation
+    from c2i.enrolment.models import Enrolment, EnrolmentStatus
+
+    room = invigilation.create_room(exam, author, ROOM_NAME, capacity=40, admission_required=False, code=ROOM_CODE)
+    invigilation.set_password(room, author, ROOM_PASSWORD)
+    for username in ("candidat-a1", "candidat-a2"):
+        enrolment = Enrolment.objects.get(
+            candidate__user__username=username,
+            institution_session=exam.institution_session,
+            status=EnrolmentStatus.ACTIVE,
+        )
+        invigilation.seat_candidate(room, enrolment, author)
 
 
 def _demo_exam(author: User) -> Exam:

@@ -3,6 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from c2i.demo.assessment import ROOM_CODE, ROOM_NAME, ROOM_PASSWORD
 from c2i.demo.enrolment import ACCOUNTS, DEMO_PASSWORD
 
 
@@ -15,6 +16,11 @@ class Command(BaseCommand):
         )
         for username, role in ACCOUNTS:
             self.stdout.write(f"  {username:<18} {role}")
+        self.stdout.write(
+            f"Surveillance de l'épreuve C2i1 de l'établissement A ({settings.SITE_URL}/surveillance/) : "
+            f"{ROOM_NAME}, code de salle « {ROOM_CODE} », mot de passe « {ROOM_PASSWORD} » "
+            "(candidat-a1 et candidat-a2 y sont placés)."
+        )
         if settings.C2I_REQUIRE_2FA:
             self.stdout.write(
                 "Double authentification exigée (C2I_REQUIRE_2FA) : admin et jury-a la configurent "
