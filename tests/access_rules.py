@@ -140,9 +140,39 @@ def _ins(w: World, side: str) -> int:
     return int(getattr(w, f"is_{side}"))
 
 
+def _neutralisation(w: World, side: str) -> int:
+    """A question neutralised in side A's (B's) exam: one drawn in its sitting."""
+    from c2i.assessment.models import Attempt, AttemptQuestion, Neutralisation
+
+    attempt = Attempt.objects.get(pk=getattr(w, f"attempt_{side}"))
+    item = AttemptQuestion.objects.filter(attempt=attempt).order_by("position").first()
+    assert item is not None
+    found, _ = Neutralisation.objects.get_or_create(
+        exam_id=attempt.exam_id, question_id=item.question_id, lifted_at=None, defaults={"reason": "matrice"}
+    )
+    return found.pk
+
+
 # ---------------------------------------------------------------------------
 # The rules, by URL name (a pattern without a name: by its route).
 # ---------------------------------------------------------------------------
+
+
+def _room(w: World, side: str) -> int:
+    return int(getattr(w, f"room_{side}"))
+
+
+def _place(w: World, side: str) -> int:
+    return int(getattr(w, f"place_{side}"))
+
+
+def invigilation(ok: str = "200") -> Audience:
+    """The invigilation pages: the room's staff reach it; no grant at all: off to the sign-in page."""
+    no_grant = {(r, "*"): "302" for r in (ANON, TA, JA, REV, A1, A2, B1)}
+    return who(EVERYONE, CORRESPONDENT_OF, ok=ok, special=no_grant)
+
+
+INVIGILATION = invigilation()
 
 ANONYMOUS_ONLY = who(EVERYONE, special={(r, "*"): "302" for r in SIGNED_IN})  # signed in: off to one's space
 
@@ -531,10 +561,64 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
         ab(lambda w, s: f"/correspondant/epreuves/{getattr(w, f'exam_{s}')}/statistiques/"),
         who(CORRESPONDENTS, CORRESPONDENT_OF),
     ),
+    # the author or the national administrator neutralises (the service refuses the others with a
+    # message); an empty reason is refused: back to the page with that message
+    "assessment:exam_neutralise": Rule(
+        ab(lambda w, s: f"/correspondant/epreuves/{getattr(w, f'exam_{s}')}/neutraliser/"),
+        NOT_ALLOWED,
+        who(CORRESPONDENTS, CORRESPONDENT_OF, ok="302"),
+    ),
+    "assessment:neutralisation_lift": Rule(
+        ab(lambda w, s: f"/correspondant/epreuves/neutralisations/{_neutralisation(w, s)}/lever/"),
+        NOT_ALLOWED,
+        who(CORRESPONDENTS, CORRESPONDENT_OF, ok="302"),
+    ),
     "assessment:attempt_reopen": Rule(
         ab(lambda w, s: f"/correspondant/epreuves/passages/{getattr(w, f'attempt_{s}')}/rouvrir/"),
         who(CORRESPONDENTS, CORRESPONDENT_OF),
         who(CORRESPONDENTS, CORRESPONDENT_OF, ok="400"),
+    ),
+    "assessment:exam_rooms": Rule(
+        ab(lambda w, s: f"/correspondant/epreuves/{getattr(w, f'exam_{s}')}/salles/"),
+        who(CORRESPONDENTS, CORRESPONDENT_OF),
+        who(CORRESPONDENTS, CORRESPONDENT_OF, ok="400"),  # no action named: refused
+    ),
+    # --- assessment: the exam day's invigilation (issue 13) ----------------
+    # No role: a room's code and password in the session, or a staff account of the institution
+    # (its correspondents, the admin). No grant at all: to the sign-in page (302); a staff account
+    # of another institution: 404. The grants themselves: tests/test_invigilation_access.py.
+    "assessment:invigilation_sign_in": Rule(one("/surveillance/"), PUBLIC, who(EVERYONE, ok="400")),
+    "assessment:invigilation_sign_out": Rule(one("/surveillance/sortie/"), NOT_ALLOWED, who(EVERYONE, ok="302")),
+    "assessment:invigilation_room": Rule(
+        ab(lambda w, s: f"/surveillance/salles/{_room(w, s)}/"), INVIGILATION, NOT_ALLOWED
+    ),
+    "assessment:invigilation_list": Rule(
+        ab(lambda w, s: f"/surveillance/salles/{_room(w, s)}/liste/"), INVIGILATION, NOT_ALLOWED
+    ),
+    "assessment:invigilation_incident": Rule(
+        ab(lambda w, s: f"/surveillance/salles/{_room(w, s)}/incidents/"),
+        INVIGILATION,
+        invigilation(ok="400"),  # the report's text is required
+    ),
+    "assessment:invigilation_admit": Rule(
+        ab(lambda w, s: f"/surveillance/salles/{_room(w, s)}/places/{_place(w, s)}/admettre/"),
+        INVIGILATION,
+        invigilation(ok="302"),
+    ),
+    "assessment:invigilation_resume": Rule(
+        ab(lambda w, s: f"/surveillance/salles/{_room(w, s)}/places/{_place(w, s)}/reprendre/"),
+        INVIGILATION,
+        invigilation(ok="400"),  # the reason is required
+    ),
+    "assessment:invigilation_end": Rule(
+        ab(lambda w, s: f"/surveillance/salles/{_room(w, s)}/places/{_place(w, s)}/terminer/"),
+        INVIGILATION,
+        invigilation(ok="400"),  # the reason is required
+    ),
+    "assessment:invigilation_help": Rule(
+        ab(lambda w, s: f"/surveillance/salles/{_room(w, s)}/places/{_place(w, s)}/aide/"),
+        INVIGILATION,
+        invigilation(ok="302"),
     ),
     # --- assessment: the candidate's test ---------------------------------
     "assessment:my_exams": Rule(one("/mon-espace/epreuves/"), who(CANDIDATES)),

@@ -226,6 +226,20 @@ def _b_jury_exam_and_documents(world: World) -> None:
     world.ids["attempt_a"] = qcm.start_attempt(a_exam, _active(A1), _user(A1)).pk
     world.ids["attempt_b"] = qcm.start_attempt(b_exam, _active(B1), _user(B1)).pk
     qcm.start_attempt(a_exam, _active(A2), _user(A2))  # A's results list candidat-a2 (a formula as name)
+    # the exam day (issue 13): A's demo room « Salle B204 » seats a1 and a2; B gets a room seating b1
+    from c2i.assessment.models import ExamRoom, Seat
+    from c2i.assessment.services import invigilation
+
+    room_a = ExamRoom.objects.get(exam=a_exam)
+    room_b = invigilation.create_room(b_exam, _user(CB), "Amphi B")
+    invigilation.set_password(room_b, _user(CB))
+    world.ids["room_a"] = room_a.pk
+    world.ids["room_b"] = room_b.pk
+    world.ids["place_a"] = Seat.objects.get(room=room_a, enrolment=_active(A1)).pk
+    world.ids["place_b"] = Seat.objects.create(exam=b_exam, room=room_b, enrolment=_active(B1)).pk
+    who = invigilation.Invigilator(room_a, "Surveillant A")
+    seat_a1 = Seat.objects.get(pk=world.ids["place_a"])
+    invigilation.report_incident(who, "technical", timezone.now(), "Écran figé, poste changé.", seat_a1)
     world.ids["exam_a_ms"] = None
 
     b1 = _active(B1)
