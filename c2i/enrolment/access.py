@@ -85,6 +85,21 @@ def enrolments_for_staff(user: User) -> QuerySet[Enrolment]:
     )
 
 
+def get_enrolment_to_manage(user: User, pk: int) -> Enrolment:
+    """An enrolment of an institution the user is a correspondent of (or any,
+    for the national administrator): its exam adjustments are theirs to set."""
+    r = roles(user)
+    qs = Enrolment.objects.select_related(
+        "candidate", "institution_session__institution", "institution_session__session__framework"
+    )
+    if not r.is_admin:
+        qs = qs.filter(institution_session__institution_id__in=r.correspondent_of)
+    obj = qs.filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
 def get_candidate_enrolment(user: User, pk: int) -> Enrolment:
     """An enrolment of the signed-in candidate (their own only)."""
     r = roles(user)

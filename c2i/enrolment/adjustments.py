@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -28,6 +29,7 @@ from c2i.accounts.models import AuditAction, User, audit
 from c2i.enrolment import freeze
 from c2i.enrolment.models import Enrolment, EnrolmentStatus
 from c2i.lib.errors import DomainError
+from c2i.lib.text import clean_name
 
 MAX_PERCENT = 200
 TIERS_TEMPS = 33
@@ -53,7 +55,7 @@ def labels(percent: int, larger_text: bool, separate_room: bool) -> list[str]:
     """The adjustments in a few words, for badges and pages."""
     said = [percent_label(percent)] if percent else []
     if larger_text:
-        said.append(_("larger text"))
+        said.append(_("large print"))
     if separate_room:
         said.append(_("separate room"))
     return said
@@ -90,26 +92,24 @@ def parse_percent(text: str) -> int:
     return percent
 
 
-def check_values(extra_time_percent: int, note: str) -> None:
+def check_values(extra_time_percent: int, note: str) -> str:
+    """Refuse what is out of range; the note as it is stored."""
     if not 0 <= extra_time_percent <= MAX_PERCENT:
         raise DomainError(
             "extra_time_percent_range",
             _("Extra time is a percentage of the test's duration between 0 and 200 (the tiers-temps is 33 %)."),
         )
-    if len(note) > NOTE_LENGTH:
-        raise DomainError(
-            "adjustments_note_length",
-            _("The reference has at most %(n)s characters.") % {"n": NOTE_LENGTH},
-        )
+    try:
+        return clean_name(note, field=_("Reference"), max_length=NOTE_LENGTH)
+    except ValidationError as error:
+        raise DomainError("adjustments_note", error.messages[0]) from error
 
 
 def refusal(enrolment: Enrolment, *, lock: bool = False) -> DomainError | None:
     """Why this enrolment's adjustments cannot change now, or None (the page
     says it before anyone fills the form in)."""
     if enrolment.status != EnrolmentStatus.ACTIVE:
-        return DomainError(
-            "not_active", _("This enrolment is withdrawn: its exam adjustments can no longer change.")
-        )
+        return DomainError("not_active", _("This enrolment is withdrawn: its exam adjustments can no longer change."))
     closed = freeze.closed_at(enrolment.institution_session_id, lock=lock)
     if closed is not None:
         return DomainError(
@@ -133,14 +133,14 @@ def set_adjustments(
     """The correspondent sets the enrolment's adjustments; a running sitting
     of the session's test gets its new deadline (the exam's hook), unless it
     was reopened (its end is then the reopening's)."""
-    note = " ".join(note.split())
-    check_values(extra_time_percent, note)
+    note = check_values(extra_time_percent, note)
     locked = Enrolment.objects.select_for_update().select_related("institution_session").get(pk=enrolment.pk)
     problem = refusal(locked, lock=True)
     if problem is not None:
         raise problem
+    previous_percent = locked.extra_time_percent
     before = {
-        "extra_time_percent": locked.extra_time_percent,
+        "extra_time_percent": previous_percent,
         "larger_text": locked.larger_text,
         "separate_room": locked.separate_room,
         "note": locked.adjustments_note,
@@ -160,6 +160,6 @@ def set_adjustments(
     locked.save(update_fields=["extra_time_percent", "larger_text", "separate_room", "adjustments_note"])
     moved: list[dict[str, Any]] = []
     for hook in _HOOKS.values():
-        moved += hook(locked, before["extra_time_percent"])
+        moved += hook(locked, previous_percent)
     audit(actor, AuditAction.ENROLMENT_ADJUSTMENTS, locked, before=before, after=after, moved=moved)
     return locked

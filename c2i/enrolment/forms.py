@@ -60,13 +60,38 @@ class ImportForm(Form):
         label=_("CSV or XLSX file"),
         help_text=_(
             "Columns: nom, prenoms, date_naissance, lieu_naissance, email, ine (optional), statut "
-            "(etudiant or formation_continue), cursus_particulier (optional, oui/non)."
+            "(etudiant or formation_continue), cursus_particulier (optional, oui/non); exam adjustments, "
+            "optional: temps_supplementaire (33, 33 % or tiers-temps), gros_caracteres and salle_separee "
+            "(oui/non), reference_amenagement."
         ),
     )
     only_valid = forms.BooleanField(
         label=_("Import only the valid lines if some are wrong"),
         required=False,
         help_text=_("By default nothing is imported while any line is wrong."),
+    )
+
+
+class AdjustmentsForm(Form):
+    """An enrolment's exam adjustments (`adjustments.set_adjustments`)."""
+
+    extra_time_percent = forms.IntegerField(
+        label=_("Extra time (% of each test's duration)"),
+        min_value=0,
+        max_value=200,
+        initial=0,
+        help_text=_(
+            "The « tiers-temps » is 33 %: 20 more minutes for a 60-minute test, rounded up to the whole "
+            "minute. 0 for none."
+        ),
+    )
+    larger_text = forms.BooleanField(label=_("Larger text"), required=False)
+    separate_room = forms.BooleanField(label=_("Separate room"), required=False)
+    note = forms.CharField(
+        label=_("Reference"),
+        required=False,
+        max_length=200,
+        help_text=_("E.g. the date of the disability service's opinion. Never medical details."),
     )
 
 

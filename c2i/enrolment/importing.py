@@ -16,6 +16,14 @@ Columns (header row, French names; order free; case and accents ignored):
 | ine | no | national student identifier, checked (see c2i.lib.identifiers) |
 | statut | yes | `etudiant` or `formation_continue` |
 | cursus_particulier | no | `oui`/`non` (R8 flag) |
+| temps_supplementaire | no | extra time, % of each test's duration: `33`, `33 %`, `tiers-temps`; empty = none |
+| gros_caracteres | no | `oui`/`non` (also `1`/`0`, `vrai`/`faux`); empty = non |
+| salle_separee | no | `oui`/`non` (also `1`/`0`, `vrai`/`faux`); empty = non |
+| reference_amenagement | no | the adjustments' reference (the disability service's opinion; no medical detail) |
+
+The last four are the exam adjustments (« aménagements d'épreuve »): they go
+with the invitation and become the enrolment's when the candidate confirms
+it (`adjustments.py`); the correspondent changes them on the enrolment's page.
 
 All-or-nothing by default: while any line is wrong nothing is imported, and
 every wrong line is reported with its number, column and reason.
@@ -36,6 +44,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from c2i.accounts.models import AuditAction, User, audit
+from c2i.enrolment import adjustments
 from c2i.enrolment.models import CandidateStatus, EnrolmentStatus, InstitutionSession, Invitation
 from c2i.enrolment.signals import invitations_created
 from c2i.lib.errors import DomainError
@@ -54,6 +63,13 @@ COLUMNS = {
     "ine": "ine",
     "statut": "status",
     "cursus_particulier": "special_curriculum",
+    "temps_supplementaire": "extra_time_percent",
+    "temps_sup": "extra_time_percent",
+    "gros_caracteres": "larger_text",
+    "salle_separee": "separate_room",
+    "salle_a_part": "separate_room",
+    "reference_amenagement": "adjustments_note",
+    "reference_amenagements": "adjustments_note",
 }
 # The documented name of each column, for messages about a column the file lacks.
 LABELS = {
@@ -65,7 +81,12 @@ LABELS = {
     "ine": "ine",
     "status": "statut",
     "special_curriculum": "cursus_particulier",
+    "extra_time_percent": "temps_supplementaire",
+    "larger_text": "gros_caracteres",
+    "separate_room": "salle_separee",
+    "adjustments_note": "reference_amenagement",
 }
+ADJUSTMENT_FIELDS = ["extra_time_percent", "larger_text", "separate_room", "adjustments_note"]
 REQUIRED = ["last_name", "first_names", "birth_date", "birth_place", "email", "status"]
 STATUS_VALUES = {
     "etudiant": CandidateStatus.STUDENT,
@@ -176,13 +197,29 @@ def _parse_row(
                 "status", _("« %(value)s »: expected « etudiant » or « formation_continue »") % {"value": raw["status"]}
             )
         row["status"] = status
-    flag = _key(raw.get("special_curriculum", ""))
-    if flag in YES:
-        row["special_curriculum"] = True
-    elif flag in NO:
-        row["special_curriculum"] = False
-    else:
-        err("special_curriculum", _("expected « oui » or « non »"))
+    for name in ("special_curriculum", "larger_text", "separate_room"):
+        flag = _key(raw.get(name, ""))
+        if flag in YES:
+            row[name] = True
+        elif flag in NO:
+            row[name] = False
+        else:
+            err(name, _("expected « oui » or « non »"))
+    try:
+        row["extra_time_percent"] = adjustments.parse_percent(raw.get("extra_time_percent", ""))
+    except ValueError:
+        err(
+            "extra_time_percent",
+            _(
+                "« %(value)s »: expected a percentage of the test's duration between 0 and 200 "
+                "(« 33 », « 33 %% » or « tiers-temps »)"
+            )
+            % {"value": raw["extra_time_percent"]},
+        )
+    try:
+        row["adjustments_note"] = clean_name(raw.get("adjustments_note", ""), max_length=adjustments.NOTE_LENGTH)
+    except ValidationError as error:
+        err("adjustments_note", error.messages[0])
     return row if len(errors) == before else None
 
 
@@ -204,7 +241,8 @@ def parse_file(data: bytes, filename: str) -> ImportReport:
             % {
                 "line": header_line,
                 "missing": ", ".join(LABELS[m] for m in missing),
-                "expected": "nom, prenoms, date_naissance, lieu_naissance, email, ine, statut, cursus_particulier",
+                "expected": "nom, prenoms, date_naissance, lieu_naissance, email, ine, statut, cursus_particulier"
+                " (temps_supplementaire, gros_caracteres, salle_separee, reference_amenagement: optional)",
             },
         )
     if unknown:
@@ -300,7 +338,16 @@ def import_candidates(
                     special_curriculum=bool(row.get("special_curriculum")),
                     **{
                         k: row[k]
-                        for k in ("email", "last_name", "first_names", "birth_date", "birth_place", "ine", "status")
+                        for k in (
+                            "email",
+                            "last_name",
+                            "first_names",
+                            "birth_date",
+                            "birth_place",
+                            "ine",
+                            "status",
+                            *ADJUSTMENT_FIELDS,
+                        )
                     },
                 )
                 invited.append(invitation.pk)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
+from c2i.enrolment import adjustments
 from c2i.enrolment.models import (
     Candidate,
     CandidateStatus,
@@ -47,6 +48,12 @@ class Line:
     special_curriculum: bool
     state: str  # one of STATES' values
     since: dt.datetime
+    enrolment_id: int | None = None  # None for an invitation
+    # the exam adjustments (adjustments.py): the enrolment's, or those the invitation typed
+    extra_time_percent: int = 0
+    larger_text: bool = False
+    separate_room: bool = False
+    adjustments_note: str = ""
 
     @property
     def full_name(self) -> str:
@@ -64,6 +71,10 @@ class Line:
     def is_invitation(self) -> bool:
         return self.state in INVITATION_STATES
 
+    @property
+    def adjustment_labels(self) -> list[str]:
+        return adjustments.labels(self.extra_time_percent, self.larger_text, self.separate_room)
+
 
 def _of_enrolment(e: Enrolment) -> Line:
     c: Candidate = e.candidate
@@ -78,6 +89,11 @@ def _of_enrolment(e: Enrolment) -> Line:
         e.special_curriculum,
         e.status,
         e.confirmed_at or e.created_at,
+        e.pk,
+        e.extra_time_percent,
+        e.larger_text,
+        e.separate_room,
+        e.adjustments_note,
     )
 
 
@@ -94,6 +110,11 @@ def _of_invitation(i: Invitation) -> Line:
         i.special_curriculum,
         state,
         i.answered_at or i.created_at,
+        None,
+        i.extra_time_percent,
+        i.larger_text,
+        i.separate_room,
+        i.adjustments_note,
     )
 
 

@@ -245,12 +245,27 @@ def confirm_invitation(invitation: Invitation, actor: User) -> Enrolment:
         elif locked.special_curriculum and not enrolment.special_curriculum:
             enrolment.special_curriculum = True
             enrolment.save(update_fields=["special_curriculum"])
+        _give_adjustments(locked, enrolment, actor)
         locked.state = InvitationStatus.CONFIRMED
         locked.enrolment = enrolment
         locked.answered_at = timezone.now()
         locked.save(update_fields=["state", "enrolment", "answered_at"])
         audit(actor, AuditAction.INVITATION_CONFIRM, locked, enrolment=enrolment.pk)
     return enrolment
+
+
+def _give_adjustments(invitation: Invitation, enrolment: Enrolment, actor: User) -> None:
+    """The exam adjustments the institution typed in its import become the
+    enrolment's (its own setting; an enrolment that has some keeps them)."""
+    fields = ["extra_time_percent", "larger_text", "separate_room", "adjustments_note"]
+    typed = {name: getattr(invitation, name) for name in fields}
+    if not any(typed.values()) or any(getattr(enrolment, name) for name in fields):
+        return
+    for name, value in typed.items():
+        setattr(enrolment, name, value)
+    enrolment.save(update_fields=fields)
+    after = {**typed, "note": typed.pop("adjustments_note")}
+    audit(actor, AuditAction.ENROLMENT_ADJUSTMENTS, enrolment, after=after, invitation=invitation.pk)
 
 
 def decline_invitation(invitation: Invitation, actor: User) -> Invitation:

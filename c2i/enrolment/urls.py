@@ -22,4 +22,5 @@ urlpatterns = [
     path("gestion/sessions/", views.staff_sessions, name="staff_sessions"),
     path("gestion/sessions/<int:pk>/", views.institution_session_view, name="institution_session"),
     path("gestion/sessions/<int:pk>/import/", views.import_view, name="import"),
+    path("gestion/inscriptions/<int:pk>/amenagements/", views.adjustments_view, name="adjustments"),
 ]

@@ -17,8 +17,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from c2i.accounts.access import AuthenticatedRequest, role_required, roles
 from c2i.accounts.forms import RegistrationCodeForm
 from c2i.accounts.views import retry_after, safe_next
-from c2i.enrolment import access, confirmations, importing, roster
-from c2i.enrolment.forms import EnrolmentFilterForm, ImportForm, InstitutionSessionForm, RegistrationForm
+from c2i.enrolment import access, adjustments, confirmations, importing, roster
+from c2i.enrolment.forms import (
+    AdjustmentsForm,
+    EnrolmentFilterForm,
+    ImportForm,
+    InstitutionSessionForm,
+    RegistrationForm,
+)
 from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession, Invitation, InvitationStatus, Session
 from c2i.enrolment.registration import (
     REGISTRATION_CODE_SECONDS,
@@ -263,6 +269,11 @@ EXPORT_HEADER = [
     "cursus_particulier",
     "inscription",
     "date_inscription",
+    # the exam adjustments, under the import's column names
+    "temps_supplementaire",
+    "gros_caracteres",
+    "salle_separee",
+    "reference_amenagement",
 ]
 
 
@@ -279,6 +290,10 @@ def _export_rows(lines: list[roster.Line]):  # type: ignore[no-untyped-def]
             "oui" if line.special_curriculum else "non",
             line.state_display,
             timezone.localtime(line.since).strftime("%d/%m/%Y %H:%M"),
+            line.extra_time_percent,
+            "oui" if line.larger_text else "non",
+            "oui" if line.separate_room else "non",
+            line.adjustments_note,
         ]
 
 
@@ -360,6 +375,55 @@ def import_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         institution_session=institution_session,
         form=form,
         report=report,
+    )
+
+
+@role_required("is_correspondent", "is_admin")
+def adjustments_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """An enrolment's exam adjustments (« aménagements d'épreuve »), for
+    every test of its session: GET the form, POST the change."""
+    enrolment = access.get_enrolment_to_manage(request.user, pk)
+    initial = {
+        "extra_time_percent": enrolment.extra_time_percent,
+        "larger_text": enrolment.larger_text,
+        "separate_room": enrolment.separate_room,
+        "note": enrolment.adjustments_note,
+    }
+    posted = request.method == "POST"
+    form = AdjustmentsForm(request.POST if posted else None, initial=initial)
+    if posted and form.is_valid():
+        data = form.cleaned_data
+        try:
+            adjustments.set_adjustments(
+                enrolment,
+                extra_time_percent=data["extra_time_percent"],
+                larger_text=data["larger_text"],
+                separate_room=data["separate_room"],
+                note=data["note"],
+                actor=request.user,
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("The exam adjustments of %(name)s are saved.") % {"name": enrolment.candidate.full_name},
+            )
+            return redirect(enrolment.institution_session.get_absolute_url())
+    institution_session = enrolment.institution_session
+    return page(
+        request,
+        "enrolment/adjustments.html",
+        _("Exam adjustments of %(name)s") % {"name": enrolment.candidate.full_name},
+        [
+            (reverse("enrolment:correspondent"), _("C2i correspondent")),
+            (institution_session.get_absolute_url(), str(institution_session)),
+        ],
+        status=400 if posted else 200,
+        enrolment=enrolment,
+        form=form,
+        refusal=adjustments.refusal(enrolment),
+        labels=adjustments.enrolment_labels(enrolment),
     )
 
 
