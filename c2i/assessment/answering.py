@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy
 
 from c2i.accounts.models import Session
 from c2i.assessment.answer_queue import PendingAnswer
+from c2i.assessment.models import PAUSED as PAUSED_UNTIL
 from c2i.assessment.models import Attempt, AttemptQuestion, Exam
 from c2i.lib.net import client_ip
 
@@ -144,6 +145,7 @@ NETWORKS = Networks()
 SAVED = "saved"
 NOT_FOUND = "not_found"
 OVER = "over"
+PAUSED = "paused"  # the sitting waits for the invigilator's authorisation (services.presence)
 BAD_OPTION = "bad_option"
 STALE = "stale"
 
@@ -281,6 +283,8 @@ def _why_not_saved(attempt_id: int, user_id: int, position: int, shown: list[int
     )
     if row is None:
         return SaveResult(NOT_FOUND, 0)
+    if row["open_until"] == PAUSED_UNTIL:
+        return SaveResult(PAUSED, row["seq"])
     if row["open_until"] <= now:
         return SaveResult(OVER, row["seq"])
     if shown and shown[-1] >= row["n_options"]:
@@ -293,6 +297,11 @@ def _why_not_saved(attempt_id: int, user_id: int, position: int, shown: list[int
 ERRORS = {
     NOT_FOUND: (404, gettext_lazy("No such question in your sittings.")),
     OVER: (409, gettext_lazy("The test is over: nothing is accepted after the end (R19).")),
+    # 423 Locked, not 409: the sitting goes on once the invigilator lets it resume
+    PAUSED: (
+        423,
+        gettext_lazy("Your test is paused: the invigilator must authorise the resume. Your answer was not saved."),
+    ),
     BAD_OPTION: (422, gettext_lazy("No such option.")),
 }
 

@@ -89,13 +89,14 @@ def answer_json(request: HttpRequest, attempt_id: int, position: int) -> HttpRes
 
 @router.post(
     "/passages/{attempt_id}/reponses/{position}",
-    response={200: AnswerOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: AnswerOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 423: ErrorOut},
     url_name="save_answer",
     summary="Save an answer",
 )
 def save_answer(request: HttpRequest, attempt_id: int, position: int, payload: AnswerIn) -> Status:
     """Store the set of ticked options of one question (the last write wins,
-    unless older by `seq`). 409 once the sitting is over."""
+    unless older by `seq`). 409 once the sitting is over; 423 while it is
+    paused (a lost connection: the invigilator must let it resume)."""
     code, body = answering.answer_request(request, attempt_id, position, answering.Answer(payload.ticked, payload.seq))
     return Status(code, AnswerOut(**body) if code == 200 else ErrorOut(**body))
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -20,11 +20,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from c2i.accounts.access import AuthenticatedRequest, role_required
 from c2i.assessment import access, answering, services
 from c2i.assessment.forms import StartForm
-from c2i.assessment.models import Attempt, AttemptQuestion, Option
+from c2i.assessment.models import Attempt, AttemptQuestion, Exam, Option
 from c2i.assessment.scoring import format_percent
+from c2i.assessment.services import presence
 from c2i.assessment.text import render_fragment, render_stem
 from c2i.assessment.views.common import image_response
-from c2i.enrolment.models import EnrolmentStatus
+from c2i.enrolment.models import Enrolment, EnrolmentStatus
 from c2i.lib.errors import DomainError
 from c2i.lib.net import client_ip
 from c2i.lib.pages import page
@@ -65,14 +66,9 @@ def my_exam(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             (r, format_percent(r.percent))
             for r in attempt.domain_results.select_related("domain").order_by("domain__position")
         ]
-    extra = services.extra_minutes(exam, enrolment) if enrolment else 0
-    can_start = (
-        attempt is None
-        and enrolment is not None
-        and enrolment.status == EnrolmentStatus.ACTIVE
-        and exam.is_open(now)
-        and not exam.institution_session.deliberated  # docs/lifecycle.md: the jury has closed
-    )
+    extra = services.adjustments_in(exam, enrolment) if enrolment else None  # the effective minutes, the labels
+    can_start = _can_start(exam, enrolment, attempt, now)
+    seat = presence.seat_status(exam, enrolment)
     return page(
         request,
         "assessment/my_exam.html",
@@ -84,9 +80,40 @@ def my_exam(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         results=results,
         extra=extra,
         can_start=can_start,
+        waiting=can_start and seat.waiting,  # the invigilator lets the candidate in first
+        seat=seat,
         start_form=StartForm() if can_start and exam.access_code else None,
         questions=len(exam.ordered_domains()) * exam.per_domain,
         now=now,
+    )
+
+
+def _can_start(exam: Exam, enrolment: Enrolment | None, attempt: Attempt | None, now: Any) -> bool:
+    return (
+        attempt is None
+        and enrolment is not None
+        and enrolment.status == EnrolmentStatus.ACTIVE
+        and exam.is_open(now)
+        and not exam.institution_session.deliberated  # docs/lifecycle.md: the jury has closed
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+@role_required("is_candidate")
+def my_exam_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The waiting page asks every few seconds whether the invigilator let
+    the candidate in (`my_exam.html`, exam.js): then its start button works."""
+    exam, enrolment = access.get_exam_for_candidate(request.user, pk)
+    attempt = Attempt.objects.filter(exam=exam, user=request.user).only("pk").first()
+    seat = presence.seat_status(exam, enrolment)
+    can_start = _can_start(exam, enrolment, attempt, timezone.now())
+    return JsonResponse(
+        {
+            "room": seat.room,
+            "admitted": seat.admitted,
+            "started": attempt is not None,
+            "can_start": can_start and seat.admitted,
+        }
     )
 
 
@@ -197,6 +224,7 @@ def attempt_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if gate is not None:
         return gate
     now = timezone.now()
+    presence.touch(attempt, now)  # a reload after a cut pauses an invigilated sitting
     questions = shown_questions(attempt)
     return page(
         request,
@@ -208,7 +236,53 @@ def attempt_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         answered=sum(1 for q in questions if q.ticked),  # an answer that ticks nothing leaves it unanswered
         seconds_left=(left := attempt.seconds_left(now)),
         time_left=f"{left // 3600}:{left // 60 % 60:02d}:{left % 60:02d}",
+        paused=attempt.paused_at is not None,
+        larger_text=attempt.enrolment.larger_text,
+        notice_after=presence.last_notice_id(attempt),
     )
+
+
+MAX_NOTICE_ID = 2**62
+
+
+@require_http_methods(["GET", "HEAD"])
+@role_required("is_candidate")
+def attempt_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """What the sitting's page asks every few seconds (exam.js): it is still
+    there (`presence.touch`, which pauses an invigilated sitting after a lost
+    connection), and what it should show: running, paused or over, the time
+    left, the invigilator's notices after `?after=` (the last one it has)."""
+    attempt = access.get_attempt_for_candidate(request.user, pk)
+    now = timezone.now()
+    presence.touch(attempt, now)
+    try:
+        after = min(max(0, int(request.GET.get("after", "0"))), MAX_NOTICE_ID)
+    except ValueError:
+        after = 0
+    return JsonResponse(presence.candidate_status(attempt, after, now))
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@require_POST
+@role_required("is_candidate")
+def attempt_help(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """« J'ai besoin d'aide »: a form that works without JavaScript (back to
+    the sitting's page), sent by exam.js with fetch (JSON)."""
+    attempt = access.get_attempt_for_candidate(request.user, pk)
+    try:
+        presence.request_help(attempt, request.user)
+    except DomainError as error:
+        if _wants_json(request):
+            return JsonResponse({"status": error.code, "detail": error.message}, status=409)
+        messages.error(request, error.message)
+        return redirect(attempt.get_absolute_url())
+    if _wants_json(request):
+        return JsonResponse({"help": True})
+    messages.success(request, _("Your call for help was sent to the invigilator of your room."))
+    return redirect(attempt.get_absolute_url())
 
 
 @require_POST
@@ -231,6 +305,7 @@ def _answer_form(request: AuthenticatedRequest, pk: int, position: int) -> HttpR
     refused = _refused_here(request, attempt)
     if refused is not None:
         return refused
+    presence.touch(attempt, pause=False)  # the candidate is there; their page may not poll (no JavaScript)
     answer = answering.read_form(request.POST.getlist("option"))
     outcome = (
         services.BAD_OPTION
@@ -239,6 +314,9 @@ def _answer_form(request: AuthenticatedRequest, pk: int, position: int) -> HttpR
     )
     if outcome == services.OVER:
         messages.error(request, _("The test is over: this answer came too late and was not saved (R19)."))
+        return redirect(attempt.get_absolute_url())
+    if outcome == answering.PAUSED:
+        messages.error(request, str(answering.ERRORS[answering.PAUSED][1]))
         return redirect(attempt.get_absolute_url())
     if outcome == services.NOT_FOUND:
         raise Http404
