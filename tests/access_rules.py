@@ -634,6 +634,23 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     "assessment:attempt": Rule(
         ab(lambda w, s: f"/mon-espace/epreuves/passages/{getattr(w, f'attempt_{s}')}/"), who(CANDIDATES, OWNER)
     ),
+    # the exam day (issue 13): the waiting page's status (JSON), the sitting's status (JSON, the
+    # page's poll) and its « J'ai besoin d'aide » (back to the sitting's page, said there)
+    "assessment:my_exam_status": Rule(
+        ab(lambda w, s: f"/mon-espace/epreuves/{getattr(w, f'exam_{s}')}/etat/"),
+        who(CANDIDATES, {"A": frozenset({A1, A2}), "B": frozenset({B1})}),  # the candidates of the session
+        NOT_ALLOWED,
+    ),
+    "assessment:attempt_status": Rule(
+        ab(lambda w, s: f"/mon-espace/epreuves/passages/{getattr(w, f'attempt_{s}')}/etat/"),
+        who(CANDIDATES, OWNER),
+        NOT_ALLOWED,
+    ),
+    "assessment:attempt_help": Rule(
+        ab(lambda w, s: f"/mon-espace/epreuves/passages/{getattr(w, f'attempt_{s}')}/aide/"),
+        NOT_ALLOWED,
+        who(CANDIDATES, OWNER, ok="302"),
+    ),
     "assessment:answer": (
         Rule(
             ab(lambda w, s: f"/mon-espace/epreuves/passages/{getattr(w, f'attempt_{s}')}/reponses/1/"),
