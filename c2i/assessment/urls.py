@@ -27,6 +27,12 @@ urlpatterns = [
     path("correspondant/epreuves/<int:pk>/resultats/", exams.exam_export, name="exam_export"),
     path("correspondant/epreuves/<int:pk>/statistiques/", exams.exam_statistics, name="exam_statistics"),
     path("correspondant/epreuves/passages/<int:pk>/rouvrir/", exams.attempt_reopen, name="attempt_reopen"),
+    path("correspondant/epreuves/<int:pk>/neutraliser/", exams.exam_neutralise, name="exam_neutralise"),
+    path(
+        "correspondant/epreuves/neutralisations/<int:pk>/lever/",
+        exams.neutralisation_lift,
+        name="neutralisation_lift",
+    ),
     path("correspondant/epreuves/<int:pk>/salles/", invigilation.exam_rooms, name="exam_rooms"),
     # the exam day: invigilators (a room's code and password, or a staff account)
     path("surveillance/", invigilation.sign_in, name="invigilation_sign_in"),

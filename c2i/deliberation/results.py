@@ -101,7 +101,15 @@ def _codes(codes: tuple[str, ...]) -> str:
     return _("%(codes)s and %(code)s") % {"codes": ", ".join(codes[:-1]), "code": codes[-1]}
 
 
-def _explain(domain: rules.DomainResult, spec: rules.DomainSpec, percent: float | None, threshold: float) -> str:
+def void_text(code: str) -> str:
+    """A domain whose every question was neutralised in the sitting: no
+    result (R11: counted as a test not passed), said as such, never hidden."""
+    return _("%(domain)s: no question left after neutralisation — result not available") % {"domain": code}
+
+
+def _explain(
+    domain: rules.DomainResult, spec: rules.DomainSpec, percent: float | None, threshold: float, void: bool = False
+) -> str:
     """The engine's reasons for one domain, said to a student."""
     if domain.carried_over:
         return _("This domain was validated in an earlier session: it is kept, without a new assessment.")
@@ -130,7 +138,9 @@ def _explain(domain: rules.DomainResult, spec: rules.DomainSpec, percent: float 
             )
             % {"codes": _codes(refused)}
         )
-    if test_failed and percent is None:
+    if test_failed and percent is None and void:
+        causes.append(void_text(domain.code))
+    elif test_failed and percent is None:
         causes.append(_("you have no knowledge-test result for this domain"))
     elif test_failed and percent is not None:
         causes.append(
@@ -247,6 +257,7 @@ def candidate_result(enrolment: Enrolment) -> CandidateResult:
     decisions = {code: rules.Decision(row.value) for code, row in rows.items() if row.value}
     domain_codes = {d.code for d in policy.domains}
     percents = {code: p for code, p in sources.test_percentages(enrolment).items() if code in domain_codes}
+    void = set(sources.void_tests(enrolment)) - set(percents)
     carried = frozenset(outcome.carried_over) & domain_codes
     engine = rules.deliberate(policy, rules.CandidateFile(decisions, percents, carried))
     carried_from = carried_over_many(framework.pk, [(enrolment.pk, enrolment.identity_key)]).get(enrolment.pk, {})
@@ -276,7 +287,7 @@ def candidate_result(enrolment: Enrolment) -> CandidateResult:
                 test_required=spec.test_required and not result.carried_over,
                 test_percent=format_percent(percent) if percent is not None else "",
                 test_passed=None if not spec.test_required or percent is None else percent >= threshold,
-                explanation=_explain(result, spec, percent, threshold),
+                explanation=_explain(result, spec, percent, threshold, result.code in void),
                 competencies=lines,
             )
         )

@@ -18,6 +18,7 @@ from c2i.deliberation.forms import GridImportForm, JuryMemberForm, Rectification
 from c2i.deliberation.grid import split_refusal
 from c2i.deliberation.minutes import render_minutes
 from c2i.deliberation.models import CandidateOutcome, CompetencyDecision, DecisionValue, JuryMember
+from c2i.deliberation.results import void_text
 from c2i.enrolment import conflicts
 from c2i.enrolment.access import get_institution_session_for_staff
 from c2i.enrolment.models import InstitutionSession
@@ -141,6 +142,7 @@ def session_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     outcomes = {o.enrolment_id: o for o in CandidateOutcome.objects.filter(enrolment_id__in=ids)}
     submitted = sources.submissions(ids)
     tests = sources.test_percentages_many(ids)
+    void = sources.void_tests_many(ids)  # every question neutralised: said, never a percentage
     carried = services.carried_over_many(
         institution_session.session.framework_id, [(e.pk, e.identity_key) for e in enrolments]
     )
@@ -150,6 +152,7 @@ def session_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "outcome": outcomes.get(e.pk),
             "submitted": submitted.get(e.pk),
             "tests": sorted(tests.get(e.pk, {}).items()),
+            "void_tests": [void_text(c) for c in void.get(e.pk, [])],
             "carried": sorted(carried.get(e.pk, {}).items()),
         }
         for e in enrolments
@@ -199,6 +202,7 @@ def _candidate_context(institution_session: InstitutionSession, enrolment: Any) 
         "outcome": CandidateOutcome.objects.filter(enrolment=enrolment).first(),
         "submitted": sources.submissions([enrolment.pk]).get(enrolment.pk),
         "tests": sorted(sources.test_percentages(enrolment).items()),
+        "void_tests": [void_text(c) for c in sources.void_tests(enrolment)],
         "carried": sorted(
             services.carried_over_many(
                 institution_session.session.framework_id, [(enrolment.pk, enrolment.identity_key)]

@@ -16,9 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from c2i.accounts.access import AuthenticatedRequest, role_required, roles
 from c2i.assessment import access, confirmations, services
 from c2i.assessment.forms import ExamForm, ExtraTimeForm, ReopenForm
-from c2i.assessment.models import ExtraTime
+from c2i.assessment.models import ExtraTime, Neutralisation, Question
 from c2i.assessment.scoring import format_percent
+from c2i.assessment.services import neutralisation
 from c2i.assessment.views.common import posted
+from c2i.enrolment import freeze
 from c2i.enrolment.access import get_institution_session_for_staff
 from c2i.enrolment.models import EnrolmentStatus, InstitutionSession
 from c2i.lib.confirm import CONFIRM_METHODS, confirmation_page
@@ -139,7 +141,18 @@ def exam_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         extra_times=ExtraTime.objects.filter(exam=exam).select_related("enrolment__candidate"),
         extra_form=ExtraTimeForm(institution_session=exam.institution_session),
         questions=len(domains) * exam.per_domain,
+        **_neutralisation_context(request, exam),
     )
+
+
+def _neutralisation_context(request: AuthenticatedRequest, exam: Any) -> dict[str, Any]:
+    """The exam page's « Questions neutralisées »: lifting is offered to the
+    allowed people until the jury closes."""
+    return {
+        "neutralisations": neutralisation.active_neutralisations(exam),
+        "can_neutralise": neutralisation.can_neutralise(request.user, exam),
+        "jury_closed": freeze.closed_at(exam.institution_session_id),
+    }
 
 
 @require_POST
@@ -196,7 +209,7 @@ def exam_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     domains = exam.ordered_domains()
     header = [*EXPORT_HEADER, "score_global"]
     for d in domains:
-        header += [f"{d.code}_pourcentage", f"{d.code}_positif"]
+        header += [f"{d.code}_pourcentage", f"{d.code}_positif", f"{d.code}_neutralisees"]
     now = timezone.now()
 
     def number(value: float | None) -> Any:
@@ -221,7 +234,12 @@ def exam_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             ]
             for d in domains:
                 result = row.by_domain.get(d.code)
-                line += [number(result.percent), "oui" if result.positive else "non"] if result else ["", ""]
+                if result is None:
+                    line += ["", "", ""]
+                elif result.questions == 0:  # every question neutralised: no result, never positive
+                    line += [_("not available"), "non", result.neutralised]
+                else:
+                    line += [number(result.percent), "oui" if result.positive else "non", result.neutralised]
             yield line
 
     name = f"resultats-{exam.institution_session.institution.uai}-{exam.pk}"
@@ -234,16 +252,61 @@ def exam_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def exam_statistics(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     exam = access.get_exam_for_correspondent(request.user, pk)
     closed = exam.attempts.filter(closed_at__isnull=False)
+    neutralised = {n.question_id: n for n in neutralisation.active_neutralisations(exam)}
     return page(
         request,
         "assessment/exam_statistics.html",
         _("Item statistics"),
         [*_correspondent_crumbs(), (exam.get_absolute_url(), exam.title)],
         exam=exam,
-        rows=services.item_statistics(closed),
+        rows=[(row, neutralised.get(row.question_id)) for row in services.item_statistics(closed)],
         sittings=closed.count(),
         whole_bank=access.sees_whole_bank(request.user),
+        can_neutralise=neutralisation.can_neutralise(request.user, exam),
+        neutralised=neutralised,
     )
+
+
+@require_POST
+@role_required(*CORRESPONDENTS)
+def exam_neutralise(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A faulty question taken out of every sitting's score (the service
+    checks who may: the test's author, the national administrator)."""
+    exam = access.get_exam_for_correspondent(request.user, pk)
+    number = request.POST.get("question", "")
+    question = Question.objects.filter(pk=int(number)).first() if number.isdigit() else None
+    if question is None:
+        messages.error(request, _("Choose the question to neutralise."))
+    else:
+        try:
+            neutralisation.neutralise(exam, question, request.POST.get("reason", ""), request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Question %(n)s is neutralised: every sitting's results are recomputed without it, and it "
+                    "goes back to review."
+                )
+                % {"n": question.pk},
+            )
+    return redirect(reverse("assessment:exam_statistics", args=[exam.pk]))
+
+
+@require_POST
+@role_required(*CORRESPONDENTS)
+def neutralisation_lift(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    found = Neutralisation.objects.filter(pk=pk, exam__in=access.exams_for_correspondent(request.user)).first()
+    if found is None:
+        raise Http404
+    try:
+        neutralisation.restore(found, request.POST.get("reason", ""), request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The neutralisation is lifted: the question counts again in every sitting."))
+    return redirect(found.exam.get_absolute_url())
 
 
 @role_required(*CORRESPONDENTS)
