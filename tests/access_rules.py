@@ -273,6 +273,13 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
         who(SIGNED_IN, CORRESPONDENT_OF),  # the import form (a reload of its report)
         who(SIGNED_IN, CORRESPONDENT_OF, ok="400"),
     ),
+    # an enrolment's exam adjustments: its institution's correspondents and the admin; a POST
+    # without data is the form again with its errors
+    "enrolment:adjustments": Rule(
+        ab(lambda w, s: f"/gestion/inscriptions/{getattr(w, f'enr_{s}1')}/amenagements/"),
+        who(CORRESPONDENTS, CORRESPONDENT_OF),
+        who(CORRESPONDENTS, CORRESPONDENT_OF, ok="400"),
+    ),
     # --- deliberation -----------------------------------------------------
     "deliberation:help": Rule(one("/jury/aide/"), PUBLIC),
     # candidat-a1's void seat: the jury page tells them why they do not sit (and shows nothing else)
