@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -16,13 +17,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from c2i.accounts.access import AuthenticatedRequest, role_required, roles
 from c2i.assessment import access, confirmations, services
 from c2i.assessment.forms import ExamForm, ExtraTimeForm, ReopenForm
-from c2i.assessment.models import ExtraTime, Neutralisation, Question
+from c2i.assessment.models import Exam, ExtraTime, Neutralisation, Question
 from c2i.assessment.scoring import format_percent
 from c2i.assessment.services import neutralisation
 from c2i.assessment.views.common import posted
 from c2i.enrolment import freeze
 from c2i.enrolment.access import get_institution_session_for_staff
-from c2i.enrolment.models import EnrolmentStatus, InstitutionSession
+from c2i.enrolment.adjustments import enrolment_labels
+from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession
 from c2i.lib.confirm import CONFIRM_METHODS, confirmation_page
 from c2i.lib.errors import DomainError
 from c2i.lib.pages import page
@@ -140,6 +142,7 @@ def exam_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         enrolled=exam.institution_session.enrolments.filter(status=EnrolmentStatus.ACTIVE).count(),
         extra_times=ExtraTime.objects.filter(exam=exam).select_related("enrolment__candidate"),
         extra_form=ExtraTimeForm(institution_session=exam.institution_session),
+        adjusted=_adjusted_candidates(exam),
         questions=len(domains) * exam.per_domain,
         **_neutralisation_context(request, exam),
     )
@@ -153,6 +156,20 @@ def _neutralisation_context(request: AuthenticatedRequest, exam: Any) -> dict[st
         "can_neutralise": neutralisation.can_neutralise(request.user, exam),
         "jury_closed": freeze.closed_at(exam.institution_session_id),
     }
+
+
+def _adjusted_candidates(exam: Exam) -> list[tuple[Enrolment, int, bool, list[str]]]:
+    """The candidates with extra time or another adjustment in this test:
+    (enrolment, effective extra minutes, the exam's exceptional minutes?, the enrolment's adjustments)."""
+    exceptional = set(ExtraTime.objects.filter(exam=exam).values_list("enrolment_id", flat=True))
+    enrolments = list(
+        exam.institution_session.enrolments.filter(status=EnrolmentStatus.ACTIVE)
+        .filter(Q(pk__in=exceptional) | Q(extra_time_percent__gt=0) | Q(larger_text=True) | Q(separate_room=True))
+        .select_related("candidate")
+        .order_by("candidate__last_name", "candidate__first_names")
+    )
+    minutes = services.extra_minutes_by_enrolment(exam, enrolments)
+    return [(e, minutes[e.pk], e.pk in exceptional, enrolment_labels(e)) for e in enrolments]
 
 
 @require_POST
@@ -198,6 +215,26 @@ def exam_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 EXPORT_HEADER = ["nom", "prenoms", "ine", "email", "debut", "fin", "etat"]
+# The enrolment's exam adjustments and the extra minutes this test gave (last columns).
+ADJUSTMENT_HEADER = [
+    "temps_supplementaire",
+    "minutes_supplementaires",
+    "gros_caracteres",
+    "salle_separee",
+    "reference_amenagement",
+]
+
+
+def _adjustment_cells(exam: Exam, enrolment: Enrolment, exceptional: dict[int, int]) -> list[Any]:
+    own = services.percent_minutes(exam.duration_minutes, enrolment.extra_time_percent)
+    minutes = exceptional.get(enrolment.pk, own)
+    return [
+        enrolment.extra_time_percent,
+        minutes,
+        "oui" if enrolment.larger_text else "non",
+        "oui" if enrolment.separate_room else "non",
+        enrolment.adjustments_note,
+    ]
 
 
 @role_required(*CORRESPONDENTS)
@@ -210,6 +247,8 @@ def exam_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     header = [*EXPORT_HEADER, "score_global"]
     for d in domains:
         header += [f"{d.code}_pourcentage", f"{d.code}_positif", f"{d.code}_neutralisees"]
+    header += ADJUSTMENT_HEADER
+    exceptional = dict(ExtraTime.objects.filter(exam=exam).values_list("enrolment_id", "minutes"))
     now = timezone.now()
 
     def number(value: float | None) -> Any:
@@ -240,6 +279,7 @@ def exam_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                     line += [_("not available"), "non", result.neutralised]
                 else:
                     line += [number(result.percent), "oui" if result.positive else "non", result.neutralised]
+            line += _adjustment_cells(exam, a.enrolment, exceptional)
             yield line
 
     name = f"resultats-{exam.institution_session.institution.uai}-{exam.pk}"
