@@ -14,7 +14,6 @@ import datetime as dt
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -107,7 +106,7 @@ class RoomForm(Form):
 
 
 def _sign_in_url(request: HttpRequest) -> str:
-    return reverse("assessment:invigilation_sign_in") + "?" + urlencode({"next": request.get_full_path()})
+    return reverse("assessment:invigilation_sign_in")
 
 
 def invigilated(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
