@@ -28,7 +28,7 @@ OUTCOME_FR = {
     OutcomeStatus.INCOMPLETE: "sans décision",
 }
 # The minutes are French whatever the interface's language (docs/architecture.md).
-INCIDENT_FR = {
+INCIDENT_FR: dict[str, str] = {
     IncidentKind.TECHNICAL: "problème technique",
     IncidentKind.CONNECTION: "perte de connexion",
     IncidentKind.CHEATING: "suspicion de fraude",
