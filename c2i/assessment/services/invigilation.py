@@ -430,6 +430,7 @@ class Row:
     near_end: bool = False
     paused: bool = False
     lost_minutes: int = 0  # pre-fills the minutes given back on a resume
+    resumable: bool = False  # running, paused, or out of time without having handed in
     flags: list[str] = field(default_factory=list)
 
     @property
@@ -519,6 +520,7 @@ def room_rows(room: ExamRoom, now: dt.datetime | None = None) -> list[Row]:
                 row.state = State.ENDED
             elif attempt.is_over(now):
                 row.state = State.FINISHED
+                row.resumable = attempt.submitted_at is None
             elif attempt.paused_at is not None:
                 row.state = State.PAUSED
                 row.paused = True
@@ -530,6 +532,7 @@ def room_rows(room: ExamRoom, now: dt.datetime | None = None) -> list[Row]:
                 if row.lost:
                     row.lost_minutes = _ceil_minutes(now - seen)
                 row.near_end = attempt.deadline - now < NEAR_END
+            row.resumable = row.resumable or row.state in (State.RUNNING, State.PAUSED)
             row.help = attempt.help_requested_at is not None and row.state in (State.RUNNING, State.PAUSED)
         rows.append(row)
     rows.sort(key=_attention_order)
