@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from c2i.assessment.models import Attempt
+from c2i.assessment.models import Attempt, Seat
 from tests.assessment_support import api_answer, demo_exam, right_answer
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +38,9 @@ def shown_questions(html: str) -> list[str]:
 class TestResume:
     def test_a_lost_session_resumes_the_same_sitting_with_its_answers_and_clock(self, demo, monkeypatch) -> None:
         exam = demo_exam(demo)
+        # a sitting nobody invigilates: in a room, the page away for 7 minutes pauses it until the
+        # invigilator lets it resume (tests/test_exam_presence.py)
+        Seat.objects.filter(exam=exam, enrolment__candidate__user__username="candidat-a1").delete()
         first = login("candidat-a1")
         response = first.post(f"/mon-espace/epreuves/{exam.pk}/commencer/")
         attempt_url = response["Location"]
