@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,22 +38,16 @@ from c2i.assessment.models import (
     AttemptQuestion,
     Exam,
     ExamRoom,
-    ExtraTime,
     Incident,
     IncidentKind,
     NoticeKind,
     Seat,
 )
 from c2i.assessment.services.errors import AssessmentError
-from c2i.assessment.services.exams import check_not_deliberated, deadline_for
+from c2i.assessment.services.exams import check_not_deliberated, extra_minutes_by_enrolment, theoretical_end
+from c2i.assessment.services.presence import LOST_AFTER, NEAR_END  # the candidate's side owns them
 from c2i.enrolment.models import Enrolment, EnrolmentStatus
 from c2i.lib import ratelimit
-
-try:  # the candidate's side (presence.py) owns these thresholds
-    from c2i.assessment.services.presence import LOST_AFTER, NEAR_END
-except ImportError:  # pragma: no cover - until presence.py lands
-    LOST_AFTER = dt.timedelta(seconds=60)
-    NEAR_END = dt.timedelta(minutes=5)
 
 # Room codes: no look-alike characters (0/O, 1/I/L), like a ticket secret.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -438,16 +431,6 @@ class Row:
         return self.help or self.lost or self.near_end or self.paused
 
 
-def extra_minutes_for(exam: Exam, enrolments: Iterable[Enrolment]) -> dict[int, int]:
-    """`exams.extra_minutes` for many candidates in one query: a per-exam
-    `ExtraTime` replaces the enrolment's percentage (the contract)."""
-    special = dict(ExtraTime.objects.filter(exam=exam).values_list("enrolment_id", "minutes"))
-    return {
-        e.pk: special[e.pk] if e.pk in special else math.ceil(exam.duration_minutes * e.extra_time_percent / 100)
-        for e in enrolments
-    }
-
-
 def _ceil_minutes(delta: dt.timedelta) -> int:
     return max(1, math.ceil(delta.total_seconds() / 60))
 
@@ -492,7 +475,7 @@ def room_rows(room: ExamRoom, now: dt.datetime | None = None) -> list[Row]:
         .annotate(total=Count("id"), answered=Count("id", filter=Q(answered_at__isnull=False)))
         .order_by()
     }
-    extras = extra_minutes_for(exam, [s.enrolment for s in seats])
+    extras = extra_minutes_by_enrolment(exam, [s.enrolment for s in seats])
     default_total = exam.domains.count() * exam.per_domain if seats and len(attempts) < len(seats) else 0
     rows = []
     for seat in seats:
@@ -504,7 +487,7 @@ def room_rows(room: ExamRoom, now: dt.datetime | None = None) -> list[Row]:
             last_name=candidate.last_name,
             first_names=candidate.first_names,
             state=State.NOT_STARTED,
-            end=deadline_for(exam, max(now, exam.opens_at), extra),
+            end=theoretical_end(exam, enrolment, None, now, extra=extra),
             extra_percent=enrolment.extra_time_percent,
             extra_minutes=extra,
             total=default_total,
@@ -514,7 +497,7 @@ def room_rows(room: ExamRoom, now: dt.datetime | None = None) -> list[Row]:
                 row.state = State.WAITING
         else:
             row.attempt_id = attempt.pk
-            row.end = attempt.deadline
+            row.end = theoretical_end(exam, enrolment, attempt, now, extra=extra)
             row.answered, row.total = counts.get(attempt.pk, (0, default_total))
             if attempt.ended_early_reason:
                 row.state = State.ENDED
