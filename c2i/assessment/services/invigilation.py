@@ -148,6 +148,7 @@ def update_room(
 ) -> ExamRoom:
     room = ExamRoom.objects.select_for_update().select_related("exam").get(pk=room.pk)
     _check_rooms_editable(room.exam)
+    _check_no_sitting(room)
     room.name = _clean_name(room.exam, name, room)
     room.capacity = capacity
     room.separate = separate
@@ -226,8 +227,8 @@ class Placement:
 def place_unseated(exam: Exam, actor: User | None) -> Placement:
     """« Placer les candidats non placés »: fill the rooms up to their capacity,
     in the rooms' order, candidates by name; those who need a separate room
-    only into separate rooms (and the others only into the ordinary rooms
-    while these have seats)."""
+    only into separate rooms, the others only into the ordinary rooms (a
+    separate room keeps its seats for those who need it)."""
     _check_rooms_editable(exam)
     rooms = list(ExamRoom.objects.filter(exam=exam).annotate(n=Count("seats")).order_by("name"))
     unseated = list(
@@ -242,8 +243,6 @@ def place_unseated(exam: Exam, actor: User | None) -> Placement:
     seats: list[Seat] = []
     for enrolment in unseated:
         eligible = [r for r in rooms if r.separate] if enrolment.separate_room else [r for r in rooms if not r.separate]
-        if not enrolment.separate_room and not any(free[r.pk] > 0 for r in eligible):
-            eligible = [r for r in rooms if r.separate]
         room = next((r for r in eligible if free[r.pk] > 0), None)
         if room is None:
             result.left += 1
