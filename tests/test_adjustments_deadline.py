@@ -104,6 +104,17 @@ class TestTheExamsExceptionalMinutes:
         attempt = start(demo)
         assert attempt.deadline == attempt.started_at + dt.timedelta(minutes=65)
 
+    def test_removing_them_during_the_sitting_gives_the_percentage_back(self, demo) -> None:
+        exam = demo_exam(demo)
+        enrolment = adjust(demo, "candidat-a1", 33)
+        attempt = start(demo)
+        services.set_extra_time(exam, enrolment, 5, "", None)
+        assert Attempt.objects.get(pk=attempt.pk).deadline == attempt.started_at + dt.timedelta(minutes=65)
+        services.set_extra_time(exam, enrolment, 0, "", None)
+        back = Attempt.objects.get(pk=attempt.pk)
+        assert back.deadline == attempt.started_at + dt.timedelta(minutes=80)
+        assert set(back.items.values_list("open_until", flat=True)) == {back.deadline}
+
     def test_removing_them_gives_the_percentage_back(self, demo) -> None:
         exam = demo_exam(demo)
         enrolment = adjust(demo, "candidat-a1", 33)

@@ -193,7 +193,8 @@ def set_extra_time(exam: Exam, enrolment: Enrolment, minutes: int, reason: str, 
     attempt = Attempt.objects.select_for_update().filter(exam=exam, enrolment=enrolment).first()
     details: dict[str, Any] = {"enrolment": enrolment.pk, "minutes": minutes, "reason": reason.strip()}
     if attempt is not None and not attempt.is_over() and not attempt.reopen_count:
-        attempt.deadline = deadline_for(exam, attempt.started_at, minutes)
+        # 0 removes the exam's minutes: the enrolment's adjustment applies again
+        attempt.deadline = deadline_for(exam, attempt.started_at, extra_minutes(exam, enrolment))
         attempt.save(update_fields=["deadline"])
         attempt.items.update(open_until=attempt.deadline)
         details["new_deadline"] = attempt.deadline.isoformat()
