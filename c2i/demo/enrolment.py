@@ -304,7 +304,7 @@ ACCOUNTS = [
     ("tuteur-a", "assessor / tutor at A"),
     ("jury-a", "jury chair, C2i1 session of A"),
     ("relecteur", "question reviewer"),
-    ("candidat-a1", "candidate enrolled at A (C2i1)"),
+    ("candidat-a1", "candidate enrolled at A (C2i1), with the tiers-temps (33 % extra time)"),
     ("candidat-a2", "candidate enrolled at A (C2i1)"),
     ("candidat-b1", "candidate enrolled at B (C2i1)"),
 ]
