@@ -293,13 +293,15 @@ def exam_statistics(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     exam = access.get_exam_for_correspondent(request.user, pk)
     closed = exam.attempts.filter(closed_at__isnull=False)
     neutralised = {n.question_id: n for n in neutralisation.active_neutralisations(exam)}
+    rows = services.item_statistics(closed)
     return page(
         request,
         "assessment/exam_statistics.html",
         _("Item statistics"),
         [*_correspondent_crumbs(), (exam.get_absolute_url(), exam.title)],
         exam=exam,
-        rows=[(row, neutralised.get(row.question_id)) for row in services.item_statistics(closed)],
+        rows=rows,
+        lines=[(row, neutralised.get(row.question_id)) for row in rows],  # with each one's neutralisation
         sittings=closed.count(),
         whole_bank=access.sees_whole_bank(request.user),
         can_neutralise=neutralisation.can_neutralise(request.user, exam),
