@@ -160,6 +160,9 @@ class TestRescoring:
         html = page.content.decode()
         assert "D1 : aucune question restante après neutralisation — résultat non disponible" in html
         assert "Questions neutralisées" in html and "Domaine à revoir" in html
+        mine = demo.client("candidat-a1").get(f"/mon-espace/epreuves/{attempt.exam_id}/").content.decode()
+        assert "D1 : aucune question restante après neutralisation — résultat non disponible" in mine
+        assert ">0 %" not in mine and " 0 %" not in mine
 
     def test_the_export_gives_the_new_percentages_and_the_count_neutralised(self, demo) -> None:
         attempt = sit(demo)

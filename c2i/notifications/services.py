@@ -202,6 +202,7 @@ def invitations_created(invitation_ids: list[int]) -> None:
 
 def results_message(attempt: Any) -> Message:
     from c2i.assessment.scoring import format_percent
+    from c2i.assessment.services.results import percent_text
 
     exam = attempt.exam
     institution_session = exam.institution_session
@@ -210,7 +211,7 @@ def results_message(attempt: Any) -> Message:
         % {
             "domain": r.domain.code,
             "title": r.domain.title,
-            "percent": format_percent(r.percent),
+            "percent": percent_text(r),  # a domain without a question left says so
             "outcome": _("positive") if r.positive else _("not positive"),
         }
         for r in attempt.domain_results.select_related("domain").order_by("domain__position", "domain__code")

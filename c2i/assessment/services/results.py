@@ -167,6 +167,16 @@ def _publish_attempt(attempt: Attempt, actor: User | None) -> int:
     return len(results)
 
 
+def percent_text(result: DomainResult) -> str:
+    """A domain result as said to people: « 62,5 % », or, when every
+    question of the domain was neutralised, that no result is available."""
+    if result.questions == 0:
+        return _("%(domain)s: no question left after neutralisation — result not available") % {
+            "domain": result.domain.code
+        }
+    return scoring.format_percent(result.percent)
+
+
 def _evidence_texts(result: DomainResult, attempt: Attempt) -> tuple[str, str]:
     """The title and summary of a domain result's portfolio item (R7 b): the
     percentage on the questions left, how many were neutralised, or that no
@@ -188,22 +198,26 @@ def _evidence_texts(result: DomainResult, attempt: Attempt) -> tuple[str, str]:
     )
     if result.questions == 0:
         title = _("Knowledge test %(domain)s: no question left after neutralisation — result not available") % facts
-        summary = _(
-            "%(exam)s, %(institution)s, %(date)s. Domain %(domain)s « %(title)s »: its %(neutralised)s "
-            "question(s) were all neutralised (faulty questions): no result is available for this domain, "
-            "which counts as a test not passed."
-        ) % facts
+        summary = (
+            _(
+                "%(exam)s, %(institution)s, %(date)s. Domain %(domain)s « %(title)s »: its %(neutralised)s "
+                "question(s) were all neutralised (faulty questions): no result is available for this domain, "
+                "which counts as a test not passed."
+            )
+            % facts
+        )
         return title, f"{summary} {never_alone}"
     facts["outcome"] = _("positive") if result.positive else _("not positive")
     title = _("Knowledge test %(domain)s: %(percent)s (%(outcome)s)") % facts
-    summary = _(
-        "%(exam)s, %(institution)s, %(date)s. Domain %(domain)s « %(title)s »: %(percent)s over "
-        "%(questions)s questions, %(outcome)s (positive at 50 %% or more)."
-    ) % facts
+    summary = (
+        _(
+            "%(exam)s, %(institution)s, %(date)s. Domain %(domain)s « %(title)s »: %(percent)s over "
+            "%(questions)s questions, %(outcome)s (positive at 50 %% or more)."
+        )
+        % facts
+    )
     if result.neutralised:
-        summary += " " + _(
-            "%(neutralised)s neutralised question(s) (faulty) are left out of this percentage."
-        ) % facts
+        summary += " " + _("%(neutralised)s neutralised question(s) (faulty) are left out of this percentage.") % facts
     return title, f"{summary} {never_alone}"
 
 

@@ -21,8 +21,8 @@ from c2i.accounts.access import AuthenticatedRequest, role_required
 from c2i.assessment import access, answering, services
 from c2i.assessment.forms import StartForm
 from c2i.assessment.models import Attempt, AttemptQuestion, Exam, Option
-from c2i.assessment.scoring import format_percent
 from c2i.assessment.services import presence
+from c2i.assessment.services.results import percent_text
 from c2i.assessment.text import render_fragment, render_stem
 from c2i.assessment.views.common import image_response
 from c2i.enrolment.models import Enrolment, EnrolmentStatus
@@ -63,7 +63,7 @@ def my_exam(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     results = None
     if attempt is not None and attempt.closed_at is not None and exam.is_published:
         results = [
-            (r, format_percent(r.percent))
+            (r, percent_text(r))  # a domain without a question left says so
             for r in attempt.domain_results.select_related("domain").order_by("domain__position")
         ]
     extra = services.adjustments_in(exam, enrolment) if enrolment else None  # the effective minutes, the labels
