@@ -143,9 +143,11 @@ def _back_to_review(question: Question, exam: Exam, neutralisation: Neutralisati
 def _rescore(exam: Exam, question: Question, actor: User, reason: str) -> int:
     """Every scored sitting that drew the question, rescored; the jury told
     of the published results that changed. The number of sittings rescored."""
-    attempts = list(
-        Attempt.objects.filter(exam=exam, closed_at__isnull=False, items__question=question).distinct().order_by("pk")
-    )
+    # Every sitting that drew it, locked: one being scored meanwhile either
+    # committed before (it is closed here) or reads this neutralisation after.
+    drew = AttemptQuestion.objects.filter(attempt__exam=exam, question=question).values("attempt_id")
+    locked = Attempt.objects.select_for_update().filter(exam=exam, pk__in=drew).order_by("pk")
+    attempts = [attempt for attempt in locked if attempt.closed_at is not None]
     changed: list[int] = []
     for attempt in attempts:
         if rescore_attempt(attempt, actor, reason):
