@@ -24,9 +24,11 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from c2i.accounts.models import AuditEntry
+from c2i.assessment.models import Incident, IncidentKind
 from c2i.credentials import services as credentials
 from c2i.credentials.models import IssuedDocument
 from c2i.deliberation.models import CandidateOutcome, CompetencyDecision, Deliberation, OutcomeStatus
+from c2i.enrolment.adjustments import set_adjustments
 from c2i.enrolment.models import Candidate, CandidateStatus, Enrolment, EnrolmentStatus, Invitation
 from c2i.portfolio.models import (
     Evidence,
@@ -46,6 +48,7 @@ from tests.persona_support import new_candidate, submitted_portfolio
 
 pytestmark = pytest.mark.django_db
 
+ADJUSTMENTS_NOTE = "Avis du service handicap du 12/09"
 ME = {"first_names": "Agathe", "last_name": "Delorme", "email": "agathe.delorme@example.fr", "ine": "2200000017S"}
 
 
@@ -73,7 +76,19 @@ def full_record(demo: Any) -> tuple[Candidate, IssuedDocument]:
     submitted_portfolio(enrolment)
     item = Evidence.objects.filter(portfolio__candidate=person).first()
     EvidenceComment.objects.create(evidence=item, author=demo.user("tuteur-a"), body="Très bonne analyse.")
-    qcm.start_for(person.user, qcm.demo_exam(demo))
+    set_adjustments(
+        enrolment, extra_time_percent=33, larger_text=True, separate_room=False, note=ADJUSTMENTS_NOTE, actor=None
+    )
+    attempt = qcm.start_for(person.user, qcm.demo_exam(demo))
+    Incident.objects.create(
+        exam=attempt.exam,
+        enrolment=enrolment,
+        attempt=attempt,
+        kind=IncidentKind.TECHNICAL,
+        occurred_at=timezone.now(),
+        text="Poste changé.",
+        reported_by="M. Surveillant",
+    )
     fellow = new_candidate(enrolment.institution_session, first_names="Bruno", last_name="Saunier")
     set_outcome(enrolment, OutcomeStatus.CERTIFIED, ALL)
     set_outcome(fellow.enrolments.get(), OutcomeStatus.NOT_CERTIFIED, ["D1", "D3"])
@@ -117,6 +132,10 @@ class TestDownload:
         [enrolment] = [e for e in data["enrolments"] if e["status"] == EnrolmentStatus.ACTIVE]
         assert enrolment["submissions"] and enrolment["submissions"][0]["items"]
         assert enrolment["exam_attempts"][0]["questions"]
+        # the exam day: the adjustments and their reference, the incident written about the sitting
+        assert enrolment["extra_time_percent"] == 33 and enrolment["adjustments_note"] == ADJUSTMENTS_NOTE
+        assert enrolment["larger_text"] is True
+        assert [i["text"] for i in enrolment["exam_incidents"]] == ["Poste changé."]
         assert enrolment["jury_decisions"][0]["comment"] == "Solide."
         assert enrolment["jury_outcome"]["status"] == "certified"
         assert enrolment["documents"][0]["code"] == document.code
@@ -211,6 +230,9 @@ class TestErasure:
             assert not storages["default"].exists(blob.storage_name)
         # what certifies stays, anonymous
         assert Enrolment.objects.filter(pk__in=enrolments).count() == len(enrolments)
+        # the adjustment stays with the sitting it explains; its reference (a service's opinion) goes
+        assert not Enrolment.objects.filter(pk__in=enrolments).exclude(adjustments_note="").exists()
+        assert Enrolment.objects.filter(pk__in=enrolments, extra_time_percent=33).exists()
         assert CompetencyDecision.objects.filter(enrolment__candidate=a1, comment="Solide.").exists()
         assert CandidateOutcome.objects.filter(enrolment__candidate=a1, status="certified").exists()
         assert IssuedDocument.objects.get(pk=document.pk).holder_name == document.holder_name

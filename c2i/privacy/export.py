@@ -125,13 +125,21 @@ def _invitations(user: User, candidate: Any) -> list[dict[str, Any]]:
 
 
 def _enrolment(enrolment: Any, files: _Files) -> dict[str, Any]:
-    from c2i.assessment.models import ExtraTime
+    from c2i.assessment.models import ExtraTime, Incident, Seat
     from c2i.deliberation.models import CandidateOutcome
 
     data = record(enrolment)
     data["institution"] = enrolment.institution_session.institution.name
     data["session"] = enrolment.session.name
     data["extra_time"] = [record(t, exclude={"enrolment"}) for t in ExtraTime.objects.filter(enrolment=enrolment)]
+    data["exam_seats"] = [
+        {**record(s, exclude={"enrolment"}), "room": s.room.name}
+        for s in Seat.objects.filter(enrolment=enrolment).select_related("room")
+    ]
+    data["exam_incidents"] = [
+        record(i, exclude={"enrolment", "reported_by_user"})
+        for i in Incident.objects.filter(enrolment=enrolment).order_by("id")
+    ]
     data["submissions"] = [_submission(s, files) for s in enrolment.submissions.order_by("id")]
     data["exam_attempts"] = [_attempt(a) for a in enrolment.attempts.select_related("exam").order_by("id")]
     data["jury_decisions"] = [record(d, exclude={"decided_by"}) for d in enrolment.decisions.order_by("id")]
@@ -171,6 +179,7 @@ def _attempt(attempt: Any) -> dict[str, Any]:
         for q in attempt.items.order_by("position")
     ]
     data["domain_results"] = [record(r) for r in attempt.domain_results.all()]
+    data["invigilator_notices"] = [record(n, exclude={"attempt"}) for n in attempt.notices.all()]
     return data
 
 

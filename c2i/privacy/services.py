@@ -8,7 +8,7 @@ except on the documents issued to them (docs/privacy.md):
   two-factor devices), the candidate's identity (names, birth date and place,
   INE, e-mail), invitations typed by institutions, the living portfolio
   (items, files, comments, positionings), the snapshots submitted to juries
-  (texts and files), extra-time reasons, the details of the audit entries
+  (texts and files), extra-time reasons and the exam adjustments' references, the details of the audit entries
   about the person;
 - kept, attached to an anonymous record: enrolments, exam attempts (answers
   and scores), jury decisions and outcomes, carried-over domains, and the
@@ -241,6 +241,9 @@ def _erase_candidate(candidate, report: ErasureReport) -> None:  # type: ignore[
             blob.delete()
     report.counts["files"] = len(report.files)
     report.counts["extra_time"] = ExtraTime.objects.filter(enrolment__candidate=candidate).delete()[0]
+    # the exam adjustments' reference may name a disability service's opinion: the note goes,
+    # the adjustment itself stays with the sitting it explains (its deadline)
+    report.counts["adjustment_notes"] = candidate.enrolments.exclude(adjustments_note="").update(adjustments_note="")
 
     old_key = candidate.identity_key
     candidate.email = ""
