@@ -622,7 +622,8 @@ def resume(who: Invigilator, seat: Seat, minutes: int, reason: str) -> Attempt:
     else:
         attempt.deadline += dt.timedelta(minutes=minutes)
     attempt.paused_at = None
-    attempt.save(update_fields=["deadline", "paused_at", "closed_at", "score", "reopen_count"])
+    attempt.last_seen_at = now  # the invigilator saw the candidate: the lost connection is behind
+    attempt.save(update_fields=["deadline", "paused_at", "last_seen_at", "closed_at", "score", "reopen_count"])
     attempt.items.update(open_until=attempt.deadline, **({"score": None} if reopened else {}))
     audit(
         who.user,

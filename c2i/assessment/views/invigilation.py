@@ -76,7 +76,7 @@ class ReasonForm(Form):
 
 
 class IncidentForm(Form):
-    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=IncidentKind.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind of incident"), choices=IncidentKind.choices)
     time = forms.TimeField(label=gettext_lazy("Time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     seat = forms.TypedChoiceField(
         label=gettext_lazy("Candidate (optional)"), coerce=int, required=False, empty_value=None
@@ -186,7 +186,7 @@ def room(request: HttpRequest, who: inv.Invigilator) -> HttpResponse:
     return page(
         request,
         "assessment/invigilation/room.html",
-        _("Room %(room)s — %(exam)s") % {"room": who.room.name, "exam": exam.title},
+        f"{who.room.name} — {exam.title}",
         who=who,
         exam=exam,
         refresh_seconds=REFRESH_SECONDS,
