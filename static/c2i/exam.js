@@ -151,15 +151,19 @@
 
   var timer = document.getElementById("c2i-timer");
   var end = 0;
+  var bar = timer && timer.closest(".c2i-exam-bar");
+  var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+  // the clock as it stands; the seconds left
+  function showTime() {
+    var left = Math.max(0, Math.round((end - performance.now()) / 1000));
+    timer.textContent = Math.floor(left / 3600) + ":" + pad(Math.floor(left / 60) % 60) + ":" + pad(left % 60);
+    if (bar) { bar.classList.toggle("c2i-hurry", left <= 300); }
+    return left;
+  }
   if (timer) {
     end = performance.now() + parseInt(timer.dataset.secondsLeft, 10) * 1000;
-    var bar = timer.closest(".c2i-exam-bar");
-    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
     var tick = function () {
-      var left = Math.max(0, Math.round((end - performance.now()) / 1000));
-      timer.textContent = Math.floor(left / 3600) + ":" + pad(Math.floor(left / 60) % 60) + ":" + pad(left % 60);
-      if (bar) { bar.classList.toggle("c2i-hurry", left <= 300); }
-      if (left <= 0) { timer.textContent = msg.msgOver; finish(); return; }
+      if (showTime() <= 0) { timer.textContent = msg.msgOver; finish(); return; }
       window.setTimeout(tick, 500);
     };
     tick();
@@ -259,8 +263,9 @@
       showNotice(notice.message, NOTICE_LEVELS[notice.kind]);
       if (notice.kind === "ended") { ended = true; }
     });
-    if (typeof data.seconds_left === "number" && timer) {
-      end = performance.now() + data.seconds_left * 1000;
+    if (typeof data.seconds_left === "number" && timer && !over) {
+      end = performance.now() + data.seconds_left * 1000;  // time given back, or taken
+      showTime();
     }
     if (endsAt && data.ends_at) { endsAt.textContent = data.ends_at; }
     setHelp(!!data.help);
