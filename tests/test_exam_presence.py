@@ -16,6 +16,7 @@ import pytest
 from django.utils import timezone
 
 from c2i.accounts.models import AuditAction, AuditEntry
+from c2i.assessment import services
 from c2i.assessment.models import PAUSED, Attempt, AttemptNotice, AttemptQuestion, ExamRoom, NoticeKind, Seat
 from c2i.assessment.services import presence
 from tests.assessment_support import api_answer, demo_exam, enrolment_of, expire, page_answer, start
@@ -117,6 +118,15 @@ class TestTouch:
         assert presence.touch(attempt) is False
         attempt.refresh_from_db()
         assert attempt.paused_at is None and pauses(attempt) == 0
+
+    def test_a_sitting_the_correspondent_reopened_is_not_paused_on_coming_back(self, demo) -> None:
+        attempt = away(sitting(demo), 600)
+        Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - dt.timedelta(minutes=1))
+        attempt.refresh_from_db()
+        reopened = services.reopen_attempt(attempt, demo.user("correspondant-a"), "panne de courant", 15)
+        assert presence.touch(reopened) is False
+        reopened.refresh_from_db()
+        assert reopened.paused_at is None and pauses(reopened) == 0
 
     def test_it_writes_at_most_every_five_seconds(self, demo, django_assert_num_queries) -> None:
         attempt = sitting(demo)

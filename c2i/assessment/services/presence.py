@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from c2i.accounts.models import AuditAction, User, audit
+from c2i.accounts.models import AuditAction, AuditEntry, User, audit
 from c2i.assessment.models import PAUSED, Attempt, AttemptNotice, AttemptQuestion, Exam, NoticeKind, Seat
 from c2i.assessment.services.errors import AssessmentError
 from c2i.enrolment.models import Enrolment
@@ -63,12 +63,12 @@ def touch(attempt: Attempt, now: dt.datetime | None = None, *, pause: bool = Tru
 @transaction.atomic
 def _pause_after_gap(attempt: Attempt, now: dt.datetime) -> bool:
     """The rare case, checked again on the locked row: two tabs coming back
-    at once pause once; a resume the invigilator authorised after the gap
-    began (the page was still away) is not undone."""
+    at once pause once; a resume the invigilator authorised, or a reopening
+    by the correspondent, after the gap began (the page was still away) is
+    not undone."""
     fresh = Attempt.objects.select_for_update().get(pk=attempt.pk)
     seen = fresh.last_seen_at or fresh.started_at
-    resumed_since = AttemptNotice.objects.filter(attempt=fresh, kind=NoticeKind.RESUMED, created_at__gt=seen).exists()
-    if fresh.is_over(now) or fresh.paused_at is not None or now - seen <= LOST_AFTER or resumed_since:
+    if fresh.is_over(now) or fresh.paused_at is not None or now - seen <= LOST_AFTER or _let_go_since(fresh, seen):
         Attempt.objects.filter(pk=fresh.pk).update(last_seen_at=now)
         attempt.last_seen_at, attempt.paused_at = now, fresh.paused_at
         return False
@@ -85,6 +85,17 @@ def _pause_after_gap(attempt: Attempt, now: dt.datetime) -> bool:
     )
     attempt.paused_at = attempt.last_seen_at = now
     return True
+
+
+def _let_go_since(attempt: Attempt, seen: dt.datetime) -> bool:
+    if AttemptNotice.objects.filter(attempt=attempt, kind=NoticeKind.RESUMED, created_at__gt=seen).exists():
+        return True
+    return AuditEntry.objects.filter(
+        action=AuditAction.ASSESSMENT_ATTEMPT_REOPEN,
+        object_type=attempt._meta.label_lower,
+        object_id=str(attempt.pk),
+        at__gt=seen,
+    ).exists()
 
 
 # --- the candidate calls the invigilator --------------------------------------------
