@@ -56,7 +56,5 @@ class TestNeutralisePages:
         section.get_by_label(f"Motif de la levée de la neutralisation de la question {question}").fill("Erreur")
         section.get_by_role("button", name="Lever la neutralisation").click()
         page.wait_for_load_state()
-        expect(page.locator(".fr-alert--success, .fr-alert--info").first).to_contain_text(
-            "La neutralisation est levée"
-        )
+        expect(page.locator(".fr-alert--success, .fr-alert--info").first).to_contain_text("La neutralisation est levée")
         expect(page.locator("#neutralised + p")).to_contain_text("Aucune.")

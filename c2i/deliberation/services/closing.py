@@ -325,9 +325,7 @@ def on_test_results_changed(
     test_results_changed`, inside its transaction): while the jury
     deliberates, the stored outcomes follow the new percentages; once it has
     closed, through the audited rectification."""
-    institution_session = InstitutionSession.objects.select_related("session__framework").get(
-        pk=institution_session_id
-    )
+    institution_session = InstitutionSession.objects.select_related("session__framework").get(pk=institution_session_id)
     if get_deliberation(institution_session).is_open:
         compute_outcomes(institution_session, list(enrolment_ids))
     else:
