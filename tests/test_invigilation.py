@@ -106,7 +106,7 @@ class TestSignIn:
         room = demo_room()
         client = demo.client("correspondant-a")
         url = f"/correspondant/epreuves/{room.exam_id}/salles/"
-        response = client.post(url, {"action": "password", "room": room.pk})
+        response = client.post(url, {"action": "password", "room": room.pk}, follow=True)
         html = response.content.decode()
         assert response.status_code == 200 and 'id="shown-password"' in html
         shown = html.split('id="shown-password">')[1].split("<")[0]

@@ -13,7 +13,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import screenshot
+from tests.conftest import login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -73,6 +73,9 @@ print(enrolment_of("candidat-a1").candidate.last_name, "|", enrolment_of("candid
         expect(a1_row).to_contain_text("+33 %")
         expect(a1_row).to_contain_text(a1_end)
         page.on("framenavigated", lambda frame: navigations.append(frame.url))
+        # dense: 40 such rows hold on one screen
+        heights = [box["height"] for box in (rows.nth(i).bounding_box() for i in range(2)) if box]
+        assert heights and max(heights) <= 24, heights
 
         # a2 calls for help: within a refresh, a2's row comes first, flagged, without a reload
         run(
@@ -122,3 +125,22 @@ print(enrolment_of("candidat-a1").candidate.last_name, "|", enrolment_of("candid
             'i = Incident.objects.get(); print(i.reported_by, "|", i.attempt_id == attempt_of("candidat-a2").pk)',
         )
         assert found.splitlines()[-1] == "Mme Martin | True"
+
+    def test_the_correspondent_gives_a_room_a_new_password_and_reads_the_sheet(self, page, live_site) -> None:
+        login(page, "correspondant-a")
+        page.goto("/correspondant/epreuves/")
+        page.locator("main table a").first.click()
+        page.wait_for_load_state()
+        page.get_by_role("link", name="Salles et surveillance").click()
+        page.wait_for_load_state()
+        expect(page.locator("main")).to_contain_text("B204SURV")
+        page.get_by_role("button", name=re.compile("Nouveau mot de passe")).first.click()
+        page.wait_for_load_state()
+        sheet = page.locator("#room-password")
+        expect(sheet).to_contain_text("Fiche surveillant — Salle B204")
+        expect(sheet).to_contain_text("B204SURV")
+        password = page.locator("#shown-password").inner_text()
+        assert len(password) == 10
+        screenshot(page, "invigilation-rooms")
+        page.reload()  # a reload sends nothing again: the password is gone
+        expect(page.locator("#shown-password")).to_have_count(0)

@@ -57,7 +57,7 @@ class TestRooms:
         client = demo.client("correspondant-a")
         url = f"/correspondant/epreuves/{exam.pk}/salles/"
         response = client.post(
-            url, {"action": "create", "name": "Salle C1", "capacity": "20", "admission_required": "on"}
+            url, {"action": "create", "name": "Salle C1", "capacity": "20", "admission_required": "on"}, follow=True
         )
         html = response.content.decode()
         assert response.status_code == 200 and "Fiche surveillant — Salle C1" in html

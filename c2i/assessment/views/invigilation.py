@@ -334,7 +334,6 @@ def exam_rooms(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     set a password (shown once), place the candidates."""
     exam = access.get_exam_for_correspondent(request.user, pk)
     form = RoomForm(None, initial={"admission_required": True})
-    shown: tuple[ExamRoom, str] | None = None
     status = 200
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -352,7 +351,7 @@ def exam_rooms(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                     separate=d["separate"],
                     admission_required=d["admission_required"],
                 )
-                shown = (created, inv.set_password(created, request.user))
+                return _show_once(request, exam, created, inv.set_password(created, request.user))
             elif action == "update":
                 room = _room_of(exam, request.POST.get("room"))
                 edit = RoomForm(request.POST)
@@ -375,7 +374,7 @@ def exam_rooms(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 return redirect("assessment:exam_rooms", pk=exam.pk)
             elif action == "password":
                 room = _room_of(exam, request.POST.get("room"))
-                shown = (room, inv.set_password(room, request.user))
+                return _show_once(request, exam, room, inv.set_password(room, request.user))
             elif action == "place":
                 placement = inv.place_unseated(exam, request.user)
                 messages.success(
@@ -402,7 +401,19 @@ def exam_rooms(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except DomainError as error:
             messages.error(request, error.message)
             status = 400
-    return _rooms_page(request, exam, form, shown, status)
+    shown = request.session.pop(SHOWN_KEY, None) if request.method == "GET" else None
+    room_shown = exam.rooms.filter(pk=shown["room"]).first() if isinstance(shown, dict) else None
+    return _rooms_page(request, exam, form, (room_shown, shown["password"]) if room_shown else None, status)
+
+
+SHOWN_KEY = "invigilation_password_shown"
+
+
+def _show_once(request: AuthenticatedRequest, exam: Any, room: ExamRoom, password: str) -> HttpResponse:
+    """The new password goes through the session to the next page, which
+    shows it and forgets it: a reload shows it no more (and sets no other)."""
+    request.session[SHOWN_KEY] = {"room": room.pk, "password": password}
+    return redirect("assessment:exam_rooms", pk=exam.pk)
 
 
 def _rooms_page(
