@@ -648,9 +648,11 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
         who(CANDIDATES, {"A": frozenset({A1, A2}), "B": frozenset({B1})}),  # the candidates of the session
         NOT_ALLOWED,
     ),
+    # the sitting's status is polled by every candidate of a room: its owner is its only gate (no role
+    # lookup), JSON 401 when signed out, 404 for anyone else, as the answers' JSON
     "assessment:attempt_status": Rule(
         ab(lambda w, s: f"/mon-espace/epreuves/passages/{getattr(w, f'attempt_{s}')}/etat/"),
-        who(CANDIDATES, OWNER),
+        who(SIGNED_IN, OWNER, anonymous="401"),
         NOT_ALLOWED,
     ),
     "assessment:attempt_help": Rule(

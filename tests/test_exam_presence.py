@@ -230,6 +230,20 @@ class TestStatus:
         assert len(client.get(status_url(attempt), {"after": "abc"}).json()["notices"]) == 1
         assert client.get(status_url(attempt), {"after": str(10**30)}).json()["notices"] == []
 
+    def test_the_poll_is_lean(self, demo, django_assert_max_num_queries) -> None:
+        attempt = sitting(demo)
+        client = demo.client("candidat-a1")
+        client.get(status_url(attempt))  # the page's first request of the session (the two-factor gate's)
+        away(attempt, 8)
+        # the session, the user, the sitting, its last_seen_at, the notices: every candidate of a room polls
+        with django_assert_max_num_queries(5):
+            assert client.get(status_url(attempt)).status_code == 200
+
+    def test_signed_out_the_page_is_told_in_json(self, demo) -> None:
+        attempt = sitting(demo)
+        response = demo.client(None).get(status_url(attempt))
+        assert response.status_code == 401 and response.json()["status"] == "unauthenticated"
+
     def test_another_candidates_sitting_is_not_found(self, demo) -> None:
         attempt = sitting(demo)
         assert demo.client("candidat-a2").get(status_url(attempt)).status_code == 404

@@ -246,13 +246,19 @@ MAX_NOTICE_ID = 2**62
 
 
 @require_http_methods(["GET", "HEAD"])
-@role_required("is_candidate")
-def attempt_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def attempt_status(request: HttpRequest, pk: int) -> HttpResponse:
     """What the sitting's page asks every few seconds (exam.js): it is still
     there (`presence.touch`, which pauses an invigilated sitting after a lost
     connection), and what it should show: running, paused or over, the time
-    left, the invigilator's notices after `?after=` (the last one it has)."""
-    attempt = access.get_attempt_for_candidate(request.user, pk)
+    left, the invigilator's notices after `?after=` (the last one it has).
+    Every candidate of a room asks it: the sitting's owner is its only gate
+    (404 for anyone else, like the answers' JSON), no role lookup, no join;
+    five queries with the session and the user."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"status": "unauthenticated", "detail": _("Log in again.")}, status=401)
+    attempt = Attempt.objects.filter(pk=pk, user_id=request.user.pk).first()
+    if attempt is None:
+        raise Http404
     now = timezone.now()
     presence.touch(attempt, now)
     try:
