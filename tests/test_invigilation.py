@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+from html import unescape
 
 import pytest
 from django.db import connection
@@ -272,7 +273,7 @@ class TestLiveList:
         assert by_id[a2.pk].help and not by_id[a2.pk].lost
         assert by_id[lost.pk].lost and by_id[lost.pk].lost_minutes == 2
         assert by_id[near.pk].near_end and not by_id[calm.pk].needs_attention
-        html = signed_in().get(f"/surveillance/salles/{room.pk}/liste/").content.decode()
+        html = unescape(signed_in().get(f"/surveillance/salles/{room.pk}/liste/").content.decode())
         assert html.index("demande de l'aide") < html.index("connexion perdue") < html.index("fin proche")
         assert html.count('class="c2i-attention"') == 3
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -423,7 +423,6 @@ class Row:
     paused: bool = False
     lost_minutes: int = 0  # pre-fills the minutes given back on a resume
     resumable: bool = False  # running, paused, or out of time without having handed in
-    flags: list[str] = field(default_factory=list)
 
     @property
     def needs_attention(self) -> bool:

@@ -167,14 +167,52 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return redirect("assessment:invigilation_sign_in")
 
 
+def _state_badges() -> dict[str, tuple[str, str]]:
+    return {
+        inv.State.WAITING: (_("to let in"), "fr-badge--new"),
+        inv.State.NOT_STARTED: (_("not started"), ""),
+        inv.State.RUNNING: (_("in progress"), "fr-badge--info"),
+        inv.State.PAUSED: (_("paused"), "fr-badge--warning"),
+        inv.State.FINISHED: (_("finished"), "fr-badge--success"),
+        inv.State.ENDED: (_("ended early"), "fr-badge--error"),
+    }
+
+
+def _signals(row: inv.Row) -> list[tuple[str, str]]:
+    signals = []
+    if row.help:
+        signals.append((_("asks for help"), "fr-badge--error"))
+    if row.lost:
+        signals.append((_("connection lost (%(n)s min)") % {"n": row.lost_minutes}, "fr-badge--warning"))
+    if row.paused:
+        signals.append((_("waiting for a resume"), "fr-badge--warning"))
+    if row.near_end:
+        signals.append((_("time nearly up"), "fr-badge--info"))
+    return signals
+
+
 def _rows_context(who: inv.Invigilator) -> dict[str, Any]:
+    """The rows as the template shows them: badges, signals and addresses
+    worked out here, so that 40 rows render in a few milliseconds."""
     now = timezone.now()
-    rows = inv.room_rows(who.room, now)
+    badges = _state_badges()
+    rows = [
+        {
+            "r": row,
+            "name": f"{row.last_name} {row.first_names}",
+            "badge": badges[row.state],
+            "signals": _signals(row),
+            "end": timezone.localtime(row.end).strftime("%H:%M"),
+            "running": row.state in (inv.State.RUNNING, inv.State.PAUSED),
+        }
+        for row in inv.room_rows(who.room, now)
+    ]
     return {
         "room": who.room,
         "rows": rows,
         "now": now,
-        "attention": sum(1 for r in rows if r.needs_attention),
+        "seats_url": reverse("assessment:invigilation_room", args=[who.room.pk]) + "places/",
+        "incident_url": reverse("assessment:invigilation_incident", args=[who.room.pk]),
         "S": inv.State,
     }
 
@@ -401,9 +439,11 @@ def exam_rooms(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except DomainError as error:
             messages.error(request, error.message)
             status = 400
-    shown = request.session.pop(SHOWN_KEY, None) if request.method == "GET" else None
-    room_shown = exam.rooms.filter(pk=shown["room"]).first() if isinstance(shown, dict) else None
-    return _rooms_page(request, exam, form, (room_shown, shown["password"]) if room_shown else None, status)
+    once = request.session.pop(SHOWN_KEY, None) if request.method == "GET" else None
+    shown = None
+    if isinstance(once, dict) and (room_shown := exam.rooms.filter(pk=int(once.get("room") or 0)).first()) is not None:
+        shown = (room_shown, str(once.get("password", "")))
+    return _rooms_page(request, exam, form, shown, status)
 
 
 SHOWN_KEY = "invigilation_password_shown"
