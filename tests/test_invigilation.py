@@ -212,6 +212,8 @@ class TestActions:
         [notice] = notices(attempt)
         assert notice.kind == NoticeKind.ENDED
         assert notice.message == "Le surveillant a mis fin à votre épreuve : malaise du candidat"
+        html = demo.client("correspondant-a").get(f"/correspondant/epreuves/{room.exam_id}/").content.decode()
+        assert "arrêtée" in html and "malaise du candidat" in html  # on the results, for the correspondent
 
     def test_end_early_needs_a_reason(self, demo) -> None:
         start(demo, "candidat-a1")
