@@ -7,7 +7,9 @@ more than a minute (the sitting pauses: a clear alert, the answers disabled),
 and goes on once the invigilator authorises the resume with the time given
 back — every change without a reload, written by the invigilator's services
 (`services.invigilation`). candidat-a1's larger text (an adjustment of the
-enrolment) shows in the questions' computed font size. Screenshots go to
+enrolment) shows in the questions' computed font size; the invigilator ends
+their sitting and the page takes them to the exam's page, which says why.
+Screenshots go to
 test-artifacts/presence-*.png."""
 
 from __future__ import annotations
@@ -158,3 +160,15 @@ Seat.objects.filter(enrolment=enrolment).update(admitted_at=timezone.now())
         assert page.locator("#q-1 .fr-fieldset__legend").evaluate(size) == "16px"  # the rest of the page as usual
         page.locator("#q-1").scroll_into_view_if_needed()
         in_view(page, "presence-larger-text")
+
+        # the invigilator ends the sitting (illness): the page says so, then goes to the exam's page
+        ended = run(
+            live_site,
+            'seat = seat_of("candidat-a1"); invigilation.end_early(who(seat), seat, "Malaise");'
+            ' print(last_notice("candidat-a1"))',
+        )
+        expect(page.locator("#c2i-notices")).to_contain_text(ended, timeout=POLL)
+        in_view(page, "presence-ended")
+        page.wait_for_url(re.compile(r"/mon-espace/epreuves/\d+/$"), timeout=POLL)
+        expect(page.locator("#c2i-ended-early")).to_contain_text("Le surveillant a mis fin à votre épreuve : Malaise")
+        screenshot(page, "presence-ended-exam-page")

@@ -163,7 +163,7 @@
   if (timer) {
     end = performance.now() + parseInt(timer.dataset.secondsLeft, 10) * 1000;
     var tick = function () {
-      if (showTime() <= 0) { timer.textContent = msg.msgOver; finish(); return; }
+      if (over || showTime() <= 0) { timer.textContent = msg.msgOver; finish(); return; }
       window.setTimeout(tick, 500);
     };
     tick();
@@ -252,7 +252,9 @@
   function leave(delay) {
     if (over) { return; }
     over = true;
-    root.querySelectorAll("input[name=option], button.c2i-save").forEach(function (input) { input.disabled = true; });
+    root.querySelectorAll("input[name=option], button.c2i-save, #c2i-help").forEach(function (input) {
+      input.disabled = true;
+    });
     window.setTimeout(function () { window.location.assign(msg.examUrl); }, delay);
   }
 
@@ -263,13 +265,14 @@
       showNotice(notice.message, NOTICE_LEVELS[notice.kind]);
       if (notice.kind === "ended") { ended = true; }
     });
+    // over (handed in, ended by the invigilator): the notice is read, then the exam's page
+    if (data.state === "over") { leave(ended ? 8000 : 1500); return; }
     if (typeof data.seconds_left === "number" && timer && !over) {
       end = performance.now() + data.seconds_left * 1000;  // time given back, or taken
       showTime();
     }
     if (endsAt && data.ends_at) { endsAt.textContent = data.ends_at; }
     setHelp(!!data.help);
-    if (data.state === "over") { leave(ended ? 8000 : 1500); return; }
     setPaused(data.state === "paused");
   }
 
