@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import re
 from html import unescape
 
 import pytest
@@ -292,6 +293,14 @@ class TestLiveList:
         assert row.end == services.deadline_for(exam, now, extra)
         html = signed_in().get(f"/surveillance/salles/{room.pk}/liste/").content.decode()
         assert "+33 %" in html
+
+    def test_the_room_page_refreshes_by_a_script_file_or_a_link(self, demo) -> None:
+        room = demo_room()
+        html = signed_in().get(f"/surveillance/salles/{room.pk}/").content.decode()
+        assert '<script src="/static/c2i/invigilation.js" defer></script>' in html
+        assert all(' src="' in tag for tag in re.findall(r"<script[^>]*>", html))  # no inline script (CSP)
+        assert f'data-url="/surveillance/salles/{room.pk}/liste/"' in html
+        assert f'id="refresh" href="/surveillance/salles/{room.pk}/">Rafraîchir</a>' in html  # without JavaScript
 
     def test_the_list_shows_names_only(self, demo) -> None:
         room = demo_room()
