@@ -357,3 +357,27 @@ class TestMinutes:
             INVIGILATOR,
         ):
             assert expected in text, expected
+
+
+class TestMinutesGivenBack:
+    def test_a_paused_sitting_proposes_the_gap_and_the_wait_since(self, demo) -> None:
+        from c2i.accounts.models import audit
+
+        attempt = start(demo, "candidat-a1")
+        now = timezone.now()
+        Attempt.objects.filter(pk=attempt.pk).update(paused_at=now - dt.timedelta(seconds=30))
+        audit(None, AuditAction.ASSESSMENT_ATTEMPT_PAUSE, attempt, gap_seconds=200)
+        assert inv.minutes_lost(seat_of(demo, "candidat-a1"), now) == 4  # 200 s + 30 s, rounded up
+
+    def test_a_sitting_out_of_time_during_the_cut_proposes_what_it_could_not_use(self, demo) -> None:
+        attempt = start(demo, "candidat-a1")
+        now = timezone.now()
+        Attempt.objects.filter(pk=attempt.pk).update(
+            last_seen_at=now - dt.timedelta(minutes=10), deadline=now - dt.timedelta(minutes=4)
+        )
+        assert inv.minutes_lost(seat_of(demo, "candidat-a1"), now) == 6
+
+    def test_a_sitting_seen_a_moment_ago_proposes_nothing(self, demo) -> None:
+        attempt = start(demo, "candidat-a1")
+        Attempt.objects.filter(pk=attempt.pk).update(last_seen_at=timezone.now())
+        assert inv.minutes_lost(seat_of(demo, "candidat-a1")) == 0

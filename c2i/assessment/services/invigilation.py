@@ -586,6 +586,34 @@ def admit(who: Invigilator, seat: Seat, reason: str = "") -> Seat:
     return seat
 
 
+def minutes_lost(seat: Seat, now: dt.datetime | None = None) -> int:
+    """What the resume form proposes to give back, rounded up: a paused
+    sitting, the gap that paused it (its audit entry) and the wait since; a
+    running one that lost its connection, the time since the page was last
+    seen; one that ran out of time during a cut, the time it could not use."""
+    from c2i.accounts.models import AuditEntry
+
+    now = now or timezone.now()
+    attempt = attempt_of(seat)
+    if attempt is None or attempt.ended_early_reason or attempt.submitted_at is not None:
+        return 0
+    seen = attempt.last_seen_at or attempt.started_at
+    if attempt.paused_at is not None:
+        pause = (
+            AuditEntry.objects.filter(
+                action=AuditAction.ASSESSMENT_ATTEMPT_PAUSE, object_type="assessment.attempt", object_id=str(attempt.pk)
+            )
+            .order_by("-pk")
+            .first()
+        )
+        gap = pause.details.get("gap_seconds") if pause is not None else None
+        lost = dt.timedelta(seconds=int(gap)) if isinstance(gap, int) else LOST_AFTER
+        return _ceil_minutes(lost + (now - attempt.paused_at))
+    if attempt.is_over(now):
+        return _ceil_minutes(attempt.deadline - seen) if attempt.deadline > seen else 0
+    return _ceil_minutes(now - seen) if now - seen > LOST_AFTER else 0
+
+
 @transaction.atomic
 def resume(who: Invigilator, seat: Seat, minutes: int, reason: str) -> Attempt:
     """Let a sitting go on after an interruption, giving `minutes` back (a

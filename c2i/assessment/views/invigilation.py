@@ -284,8 +284,7 @@ def admit(request: HttpRequest, who: inv.Invigilator, seat_pk: int) -> HttpRespo
 @invigilated
 def resume(request: HttpRequest, who: inv.Invigilator, seat_pk: int) -> HttpResponse:
     seat = _seat(who, seat_pk)
-    lost = next((r.lost_minutes for r in inv.room_rows(who.room) if r.seat_id == seat.pk), 0)
-    form = ResumeForm(posted(request), initial={"minutes": lost})
+    form = ResumeForm(posted(request), initial={"minutes": inv.minutes_lost(seat)})
     if request.method == "POST" and form.is_valid():
         try:
             inv.resume(who, seat, form.cleaned_data["minutes"], form.cleaned_data["reason"])
