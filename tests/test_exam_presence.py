@@ -146,6 +146,13 @@ class TestTouch:
         attempt.refresh_from_db()
         assert attempt.paused_at is not None
 
+    def test_the_hand_in_page_keeps_the_sitting_seen(self, demo) -> None:
+        attempt = away(sitting(demo), 30)
+        html = demo.client("candidat-a1").get(f"{attempt.get_absolute_url()}terminer/").content.decode()
+        attempt.refresh_from_db()
+        assert timezone.now() - attempt.last_seen_at < dt.timedelta(seconds=5)
+        assert f'data-status-url="{status_url(attempt)}"' in html and "c2i/exam.js" in html  # and it polls
+
 
 class TestAnswersWhilePaused:
     def paused(self, demo: Any) -> Attempt:

@@ -303,6 +303,29 @@
   }
 })();
 
+/* « Remettre votre copie ? » (attempt_finish.html): the sitting's page is
+   away, this one tells the server the candidate is still there (an
+   invigilated sitting is not paused on coming back), and leaves for the
+   exam's page once the sitting is over. */
+(function () {
+  "use strict";
+  var box = document.getElementById("c2i-presence");
+  if (!box || !window.fetch || document.getElementById("c2i-exam")) { return; }
+  var ask = function () {
+    fetch(box.dataset.statusUrl, {
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { "Accept": "application/json" }
+    }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (data) {
+      if (data && data.state === "over") { window.location.assign(box.dataset.examUrl); }
+    }).catch(function () { return null; });
+  };
+  window.setInterval(ask, 10000);
+  window.addEventListener("online", ask);
+})();
+
 /* The waiting page (my_exam.html): the start button works once the
    invigilator has let the candidate in; asked every WAIT_MS. */
 (function () {

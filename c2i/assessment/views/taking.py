@@ -349,6 +349,7 @@ def _confirm_finish(request: AuthenticatedRequest, attempt: Attempt) -> HttpResp
     if gate is not None:
         return gate
     now = timezone.now()
+    presence.touch(attempt, now)  # a page of the sitting, as its own (attempt_view)
     ticked = list(attempt.items.order_by("position").values_list("position", "ticked"))
     total = len(ticked)
     unanswered_positions = [position for position, options in ticked if not options]
