@@ -81,7 +81,7 @@ class TestNoCorrectnessLeaks:
                 assert secret not in text
         # the options are shown as indexes in a shuffled order, never as their stored positions or ids
         assert not re.search(r'name="option" value="\d{3,}"', html)
-        assert set(json.loads(payload)) == {"id", "over", "seconds_left", "deadline", "questions"}
+        assert set(json.loads(payload)) == {"id", "over", "paused", "seconds_left", "deadline", "questions"}
 
     def test_the_results_page_shows_no_correction(self, demo) -> None:
         attempt = start(demo)

@@ -89,6 +89,14 @@ class TestTouch:
         entry = AuditEntry.objects.get(action=AuditAction.ASSESSMENT_ATTEMPT_PAUSE, object_id=str(attempt.pk))
         assert entry.details["gap_seconds"] >= 61 and entry.details["room"] == attempt.room_id
 
+    def test_the_api_says_a_sitting_is_paused(self, demo) -> None:
+        attempt = away(sitting(demo), 61)
+        client = demo.client("candidat-a1")
+        assert client.get(f"/api/epreuves/passages/{attempt.pk}").json()["paused"] is False
+        presence.touch(attempt)
+        state = client.get(f"/api/epreuves/passages/{attempt.pk}").json()
+        assert state["paused"] is True and state["over"] is False
+
     def test_it_does_not_pause_within_the_minute(self, demo) -> None:
         attempt = away(sitting(demo), 50)
         assert presence.touch(attempt) is False

@@ -68,6 +68,7 @@ class ItemOut(Schema):
 class AttemptOut(Schema):
     id: int
     over: bool
+    paused: bool = Field(description="Paused after a lost connection: answers wait for the invigilator's resume.")
     seconds_left: int
     deadline: str
     questions: list[ItemOut]
@@ -119,6 +120,7 @@ def attempt_state(request: HttpRequest, attempt_id: int) -> Status:
         AttemptOut(
             id=attempt.pk,
             over=attempt.is_over(now),
+            paused=attempt.paused_at is not None and not attempt.is_over(now),
             seconds_left=attempt.seconds_left(now),
             deadline=attempt.deadline.isoformat(),
             questions=[ItemOut(position=p, ticked=t, answered_at=a.isoformat() if a else None) for p, t, a in items],
