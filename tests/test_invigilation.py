@@ -381,3 +381,24 @@ class TestMinutesGivenBack:
         attempt = start(demo, "candidat-a1")
         Attempt.objects.filter(pk=attempt.pk).update(last_seen_at=timezone.now())
         assert inv.minutes_lost(seat_of(demo, "candidat-a1")) == 0
+
+
+class TestWithTheCandidatesPage:
+    """The candidate's side (services.presence) feeds the list."""
+
+    def test_a_call_for_help_and_a_pause_after_a_cut_reach_the_list(self, demo) -> None:
+        from c2i.assessment.services import presence
+
+        a1, a2 = start(demo, "candidat-a1"), start(demo, "candidat-a2")
+        presence.request_help(a2, demo.user("candidat-a2"))
+        now = timezone.now()
+        Attempt.objects.filter(pk=a1.pk).update(last_seen_at=now - dt.timedelta(seconds=150))
+        a1.refresh_from_db()
+        assert presence.touch(a1, now)  # the page comes back after 2 min 30 s: paused
+        rows = {r.attempt_id: r for r in inv.room_rows(demo_room(), now)}
+        assert rows[a2.pk].help and rows[a1.pk].paused and rows[a1.pk].state == inv.State.PAUSED
+        assert inv.minutes_lost(seat_of(demo, "candidat-a1"), now) == 3
+        inv.resume(invigilator(), seat_of(demo, "candidat-a1"), 3, "coupure réseau")
+        a1.refresh_from_db()
+        assert a1.paused_at is None
+        assert not presence.touch(a1, timezone.now() + dt.timedelta(seconds=6))  # not paused again
