@@ -113,3 +113,10 @@ class TestInvigilationAccess:
         assert demo.client("correspondant-a").get(url).status_code == 200
         assert demo.client("correspondant-b").get(url).status_code == 404
         assert demo.client(A1).get(url).status_code == 403
+
+    def test_the_sign_in_page_lists_a_staff_accounts_rooms_only(self, demo) -> None:
+        room, foreign = demo_room(), b_room(demo)
+        mine = demo.client("correspondant-a").get("/surveillance/").content.decode()
+        assert f'href="/surveillance/salles/{room.pk}/"' in mine
+        assert f'href="/surveillance/salles/{foreign.pk}/"' not in mine
+        assert "/surveillance/salles/" not in demo.client(A1).get("/surveillance/").content.decode()

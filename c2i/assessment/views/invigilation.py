@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from c2i.accounts.access import AuthenticatedRequest, role_required
+from c2i.accounts.access import AuthenticatedRequest, role_required, roles
 from c2i.assessment import access
 from c2i.assessment.models import ExamRoom, IncidentKind, Seat
 from c2i.assessment.services import invigilation as inv
@@ -157,7 +157,23 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         _("Invigilation: sign in to your room"),
         status=400 if form.errors else 200,
         form=form,
+        granted=inv.granted_room(request),
+        staff_rooms=_staff_rooms(request),
     )
+
+
+def _staff_rooms(request: HttpRequest) -> list[ExamRoom]:
+    """The rooms a staff account opens without a code: those of its
+    institutions' tests not closed yet."""
+    if not request.user.is_authenticated:
+        return []
+    r = roles(request.user)
+    if not (r.is_admin or r.is_correspondent):
+        return []
+    rooms = ExamRoom.objects.select_related("exam").filter(exam__closes_at__gte=timezone.now())
+    if not r.is_admin:
+        rooms = rooms.filter(exam__institution_session__institution_id__in=r.correspondent_of)
+    return list(rooms.order_by("exam__opens_at", "name")[:50])
 
 
 @require_POST
