@@ -173,7 +173,7 @@ class TestActions:
         assert entry.details["reason"] == "coupure wifi" and entry.details["invigilator"] == INVIGILATOR
         assert entry.details["minutes"] == 4 and entry.details["reopened"] is False
         [notice] = notices(attempt)
-        assert notice.kind == NoticeKind.RESUMED and "4 minute(s) rendue(s)" in notice.message
+        assert notice.kind == NoticeKind.RESUMED and "4 minutes rendues" in notice.message
 
     def test_resume_after_the_time_ran_out_during_the_cut_reopens_the_sitting(self, demo) -> None:
         attempt = start(demo, "candidat-a1")

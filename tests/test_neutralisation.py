@@ -142,7 +142,7 @@ class TestRescoring:
             neu.neutralise(attempt.exam, question, "Réponse contestée", demo.user("admin"))
         evidence.refresh_from_db()
         assert "50 %" in evidence.title and "positif" in evidence.title
-        assert "2 question(s) neutralisée(s)" in evidence.summary
+        assert "2 questions neutralisées (défectueuses) ne comptent pas" in evidence.summary
         history = AuditEntry.objects.filter(
             action=AuditAction.PORTFOLIO_EVIDENCE_UPDATE, object_id=str(evidence.pk)
         ).order_by("id")

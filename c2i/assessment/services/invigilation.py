@@ -29,6 +29,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from c2i.accounts.access import roles
 from c2i.accounts.models import AuditAction, User, audit
@@ -308,7 +309,11 @@ def sign_in(request: HttpRequest, code: str, password: str, name: str) -> ExamRo
     if wait:
         raise AssessmentError(
             "invigilation_throttled",
-            _("Too many wrong codes or passwords: try again in %(minutes)s minute(s).")
+            ngettext(
+                "Too many wrong codes or passwords: try again in %(minutes)s minute.",
+                "Too many wrong codes or passwords: try again in %(minutes)s minutes.",
+                ratelimit.minutes(wait),
+            )
             % {"minutes": ratelimit.minutes(wait)},
         )
     ratelimit.count(code_key, settings.C2I_LOGIN_WINDOW)
@@ -668,7 +673,11 @@ def resume(who: Invigilator, seat: Seat, minutes: int, reason: str) -> Attempt:
     _notice(
         attempt,
         NoticeKind.RESUMED,
-        _("The invigilator let you resume: %(minutes)s minute(s) given back, the test now ends at %(end)s.")
+        ngettext(
+            "The invigilator let you resume: %(minutes)s minute given back, the test now ends at %(end)s.",
+            "The invigilator let you resume: %(minutes)s minutes given back, the test now ends at %(end)s.",
+            minutes,
+        )
         % {"minutes": minutes, "end": end},
     )
     return attempt

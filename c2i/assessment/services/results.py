@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from c2i.accounts.models import AuditAction, User, audit
 from c2i.assessment import scoring
@@ -199,10 +200,14 @@ def _evidence_texts(result: DomainResult, attempt: Attempt) -> tuple[str, str]:
     if result.questions == 0:
         title = _("Knowledge test %(domain)s: no question left after neutralisation — result not available") % facts
         summary = (
-            _(
+            ngettext(
                 "%(exam)s, %(institution)s, %(date)s. Domain %(domain)s « %(title)s »: its %(neutralised)s "
-                "question(s) were all neutralised (faulty questions): no result is available for this domain, "
-                "which counts as a test not passed."
+                "question was neutralised (a faulty question): no result is available for this domain, "
+                "which counts as a test not passed.",
+                "%(exam)s, %(institution)s, %(date)s. Domain %(domain)s « %(title)s »: its %(neutralised)s "
+                "questions were all neutralised (faulty questions): no result is available for this domain, "
+                "which counts as a test not passed.",
+                result.neutralised,
             )
             % facts
         )
@@ -217,7 +222,15 @@ def _evidence_texts(result: DomainResult, attempt: Attempt) -> tuple[str, str]:
         % facts
     )
     if result.neutralised:
-        summary += " " + _("%(neutralised)s neutralised question(s) (faulty) are left out of this percentage.") % facts
+        summary += (
+            " "
+            + ngettext(
+                "%(neutralised)s neutralised question (faulty) is left out of this percentage.",
+                "%(neutralised)s neutralised questions (faulty) are left out of this percentage.",
+                result.neutralised,
+            )
+            % facts
+        )
     return title, f"{summary} {never_alone}"
 
 

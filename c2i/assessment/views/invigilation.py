@@ -22,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from c2i.accounts.access import AuthenticatedRequest, role_required, roles
@@ -432,7 +432,11 @@ def exam_rooms(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 placement = inv.place_unseated(exam, request.user)
                 messages.success(
                     request,
-                    _("%(placed)s candidate(s) placed; %(left)s without a seat.")
+                    ngettext(
+                        "%(placed)s candidate placed; %(left)s without a seat.",
+                        "%(placed)s candidates placed; %(left)s without a seat.",
+                        placement.placed,
+                    )
                     % {"placed": placement.placed, "left": placement.left},
                 )
                 return redirect("assessment:exam_rooms", pk=exam.pk)
