@@ -568,11 +568,11 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
         ab(lambda w, s: f"/correspondant/epreuves/{getattr(w, f'exam_{s}')}/statistiques/"),
         who(CORRESPONDENTS, CORRESPONDENT_OF),
     ),
-    # the author or the national administrator neutralises (the service refuses the others with a
-    # message); an empty reason is refused: back to the page with that message
+    # GET confirms (which question: without one, back to the statistics with a message), POST
+    # neutralises; the author or the national administrator only (the service refuses the others)
     "assessment:exam_neutralise": Rule(
         ab(lambda w, s: f"/correspondant/epreuves/{getattr(w, f'exam_{s}')}/neutraliser/"),
-        NOT_ALLOWED,
+        who(CORRESPONDENTS, CORRESPONDENT_OF, ok="302"),
         who(CORRESPONDENTS, CORRESPONDENT_OF, ok="302"),
     ),
     "assessment:neutralisation_lift": Rule(

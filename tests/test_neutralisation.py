@@ -256,6 +256,10 @@ class TestPages:
         client.force_login(colleague)
         html = client.get(url).content.decode()
         assert "Statistiques" in html and "/neutraliser/" not in html
+        wrong = d1_questions(attempt, right=False)[0]
+        confirm = client.get(f"/correspondant/epreuves/{attempt.exam_id}/neutraliser/?question={wrong.pk}")
+        confirm = confirm.content.decode()
+        assert "Seuls l&#x27;auteur de cette épreuve" in confirm and "Confirmer la neutralisation" not in confirm
         response = client.post(
             f"/correspondant/epreuves/{attempt.exam_id}/neutraliser/",
             {"question": d1_questions(attempt, right=False)[0].pk, "reason": "x"},

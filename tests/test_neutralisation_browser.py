@@ -39,9 +39,12 @@ class TestNeutralisePages:
         exam, question = output[output.rindex("sat:") :].split()[1:3]
         login(page, "correspondant-a")
         page.goto(f"/correspondant/epreuves/{exam}/statistiques/")
-        page.get_by_text(f"Neutraliser la question {question}", exact=True).click()
-        page.fill(f"#reason-{question}", "Deux propositions sont justes")
-        page.locator(f"form:has(#reason-{question}) button").click()
+        page.get_by_role("link", name=f"Neutraliser la question {question}", exact=True).click()
+        page.wait_for_load_state()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(f"Neutraliser la question {question}")
+        screenshot(page, "neutralisation-confirm")
+        page.get_by_label("Motif de la neutralisation").fill("Deux propositions sont justes")
+        page.get_by_role("button", name="Confirmer la neutralisation").click()
         page.wait_for_load_state()
         expect(page.locator(".fr-alert--success, .fr-alert--info").first).to_contain_text(
             f"La question {question} est neutralisée"

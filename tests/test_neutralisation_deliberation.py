@@ -140,6 +140,22 @@ class TestClosedDeliberation:
         page = demo.client("correspondant-a").get(f"/correspondant/epreuves/{attempt.exam_id}/").content.decode()
         assert "ne peut plus être levée" in page and "Lever la neutralisation" not in page
 
+    def test_the_confirmation_says_what_follows_before_and_after_the_closing(self, demo) -> None:
+        institution_session, attempt = deliberated(demo)
+        question = d1_questions(attempt, right=False)[0]
+        url = f"/correspondant/epreuves/{attempt.exam_id}/neutraliser/?question={question.pk}"
+        client = demo.client("correspondant-a")
+        before = client.get(url).content.decode()
+        assert "Confirmer la neutralisation" in before and "Motif de la neutralisation" in before
+        assert "peut être levée jusqu&#x27;à sa clôture" in before and "ne pourra plus être levée" not in before
+        services.close_deliberation(institution_session, demo.user("jury-a"), reason=EARLY)
+        after = client.get(url).content.decode()
+        assert "réémis" in after and "ne pourra plus être levée" in after
+        # an empty reason: the page again, the field says why, nothing neutralised
+        refused = client.post(url.split("?")[0], {"question": question.pk, "reason": " "})
+        assert refused.status_code == 400 and "Motif de la neutralisation" in refused.content.decode()
+        assert not Neutralisation.objects.exists()
+
     def test_the_candidate_result_page_reports_a_void_domain(self, demo) -> None:
         institution_session, attempt = deliberated(demo)
         for question in d1_questions(attempt, right=False) + d1_questions(attempt, right=True):

@@ -33,7 +33,7 @@ def can_neutralise(user: User, exam: Exam) -> bool:
     return roles(user).is_admin or (exam.created_by_id is not None and exam.created_by_id == user.pk)
 
 
-def _check_allowed(user: User, exam: Exam) -> None:
+def check_allowed(user: User, exam: Exam) -> None:
     if not can_neutralise(user, exam):
         raise AssessmentError(
             "not_allowed",
@@ -62,7 +62,7 @@ def neutralise(exam: Exam, question: Question, reason: str, actor: User) -> Neut
     """Take `question` out of every sitting of `exam`, with the reason;
     rescore, tell the jury, send the question back to review."""
     exam = Exam.objects.select_for_update().select_related("institution_session").get(pk=exam.pk)
-    _check_allowed(actor, exam)
+    check_allowed(actor, exam)
     reason = _reason(reason, _("Give the reason for neutralising the question: it is kept with the test's results."))
     if not AttemptQuestion.objects.filter(attempt__exam=exam, question=question).exists():
         raise AssessmentError(
@@ -91,7 +91,7 @@ def restore(neutralisation: Neutralisation, reason: str, actor: User) -> Neutral
     while the session's jury has not closed; rescore and tell the jury."""
     exam = Exam.objects.select_for_update().select_related("institution_session").get(pk=neutralisation.exam_id)
     neutralisation = Neutralisation.objects.select_for_update().select_related("question").get(pk=neutralisation.pk)
-    _check_allowed(actor, exam)
+    check_allowed(actor, exam)
     if neutralisation.lifted_at is not None:
         raise AssessmentError("already_lifted", _("This neutralisation has already been lifted."))
     closed = freeze.closed_at(exam.institution_session_id, lock=True)

@@ -309,30 +309,51 @@ def exam_statistics(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(CONFIRM_METHODS)
 @role_required(*CORRESPONDENTS)
 def exam_neutralise(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """A faulty question taken out of every sitting's score (the service
-    checks who may: the test's author, the national administrator)."""
+    """A faulty question taken out of every sitting's score: GET says what
+    follows and asks the reason, POST neutralises (the service checks who
+    may: the test's author, the national administrator)."""
     exam = access.get_exam_for_correspondent(request.user, pk)
-    number = request.POST.get("question", "")
+    number = request.POST.get("question", "") if request.method == "POST" else request.GET.get("question", "")
     question = Question.objects.filter(pk=int(number)).first() if number.isdigit() else None
     if question is None:
         messages.error(request, _("Choose the question to neutralise."))
-    else:
+        return redirect(reverse("assessment:exam_statistics", args=[exam.pk]))
+    crumbs = [
+        *_correspondent_crumbs(),
+        (exam.get_absolute_url(), exam.title),
+        (reverse("assessment:exam_statistics", args=[exam.pk]), _("Item statistics")),
+    ]
+    reason = request.POST.get("reason", "")
+    if request.method != "POST":
         try:
-            neutralisation.neutralise(exam, question, request.POST.get("reason", ""), request.user)
+            neutralisation.check_allowed(request.user, exam)
+            blocked = ""
         except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                _(
-                    "Question %(n)s is neutralised: every sitting's results are recomputed without it, and it "
-                    "goes back to review."
-                )
-                % {"n": question.pk},
-            )
+            blocked = error.message
+        return confirmation_page(request, confirmations.neutralise_question(exam, question, blocked=blocked), crumbs)
+    try:
+        neutralisation.neutralise(exam, question, reason, request.user)
+    except DomainError as error:
+        on_reason = error.code in {"reason_required", "too_long"}
+        confirmation = confirmations.neutralise_question(
+            exam,
+            question,
+            reason=reason,
+            error="" if on_reason else error.message,
+            reason_error=error.message if on_reason else "",
+        )
+        return confirmation_page(request, confirmation, crumbs, status=400)
+    messages.success(
+        request,
+        _(
+            "Question %(n)s is neutralised: every sitting's results are recomputed without it, and it goes "
+            "back to review."
+        )
+        % {"n": question.pk},
+    )
     return redirect(reverse("assessment:exam_statistics", args=[exam.pk]))
 
 
