@@ -22,7 +22,7 @@ row, set on the exam's page) replace it for that test.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,10 +179,13 @@ def extra_minutes(exam: Exam, enrolment: Enrolment) -> int:
 
 def extra_minutes_by_enrolment(exam: Exam, enrolments: Iterable[Enrolment]) -> dict[int, int]:
     """`extra_minutes` of many candidates in one query (lists of a room or of the session)."""
+    return extra_minutes_by_percent(exam, {e.pk: e.extra_time_percent for e in enrolments})
+
+
+def extra_minutes_by_percent(exam: Exam, percents: Mapping[int, int]) -> dict[int, int]:
+    """`extra_minutes` from {enrolment id: its extra-time percentage}, in one query."""
     exceptional = dict(ExtraTime.objects.filter(exam=exam).values_list("enrolment_id", "minutes"))
-    return {
-        e.pk: exceptional.get(e.pk, percent_minutes(exam.duration_minutes, e.extra_time_percent)) for e in enrolments
-    }
+    return {pk: exceptional.get(pk, percent_minutes(exam.duration_minutes, p)) for pk, p in percents.items()}
 
 
 def theoretical_end(

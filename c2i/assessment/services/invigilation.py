@@ -45,7 +45,7 @@ from c2i.assessment.models import (
     Seat,
 )
 from c2i.assessment.services.errors import AssessmentError
-from c2i.assessment.services.exams import check_not_deliberated, extra_minutes_by_enrolment, theoretical_end
+from c2i.assessment.services.exams import check_not_deliberated, deadline_for, extra_minutes_by_percent
 from c2i.assessment.services.presence import LOST_AFTER, NEAR_END  # the candidate's side owns them
 from c2i.enrolment.models import Enrolment, EnrolmentStatus
 from c2i.lib import ratelimit
@@ -440,86 +440,85 @@ def _ceil_minutes(delta: dt.timedelta) -> int:
 
 def room_rows(room: ExamRoom, now: dt.datetime | None = None) -> list[Row]:
     """One row per seat, those who need the invigilator first. A constant
-    number of queries: seats, sittings, answered counts (one grouped query),
-    per-exam extra time."""
+    number of queries (seats, sittings, answered counts in one grouped query,
+    per-exam extra time), read as tuples: the list is refreshed every few
+    seconds in every room while the candidates answer (docs/performance.md)."""
     now = now or timezone.now()
     exam = room.exam
     seats = list(
-        Seat.objects.filter(room=room)
-        .select_related("enrolment__candidate")
-        .only(
+        Seat.objects.filter(room=room).values_list(
             "id",
             "admitted_at",
-            "enrolment__id",
+            "enrolment_id",
             "enrolment__extra_time_percent",
             "enrolment__candidate__last_name",
             "enrolment__candidate__first_names",
         )
     )
-    enrolment_ids = [s.enrolment_id for s in seats]
     attempts = {
-        a.enrolment_id: a
-        for a in Attempt.objects.filter(exam_id=exam.pk, enrolment_id__in=enrolment_ids).only(
-            "id",
+        row[0]: row
+        for row in Attempt.objects.filter(exam_id=exam.pk, enrolment__seats__room=room).values_list(
             "enrolment_id",
+            "id",
+            "started_at",
             "deadline",
             "submitted_at",
             "last_seen_at",
             "help_requested_at",
             "paused_at",
             "ended_early_reason",
-            "started_at",
         )
     }
     counts = {
         row["attempt_id"]: (row["answered"], row["total"])
-        for row in AttemptQuestion.objects.filter(attempt_id__in=[a.pk for a in attempts.values()])
+        for row in AttemptQuestion.objects.filter(attempt_id__in=[a[1] for a in attempts.values()])
         .values("attempt_id")
         .annotate(total=Count("id"), answered=Count("id", filter=Q(answered_at__isnull=False)))
         .order_by()
     }
-    extras = extra_minutes_by_enrolment(exam, [s.enrolment for s in seats])
+    extras = extra_minutes_by_percent(exam, {seat[2]: seat[3] for seat in seats})
     default_total = exam.domains.count() * exam.per_domain if seats and len(attempts) < len(seats) else 0
+    start_now = max(now, exam.opens_at)
     rows = []
-    for seat in seats:
-        enrolment, candidate = seat.enrolment, seat.enrolment.candidate
-        attempt = attempts.get(enrolment.pk)
-        extra = extras[enrolment.pk]
+    for seat_id, admitted_at, enrolment_id, percent, last_name, first_names in seats:
+        extra = extras[enrolment_id]
         row = Row(
-            seat_id=seat.pk,
-            last_name=candidate.last_name,
-            first_names=candidate.first_names,
+            seat_id=seat_id,
+            last_name=last_name,
+            first_names=first_names,
             state=State.NOT_STARTED,
-            end=theoretical_end(exam, enrolment, None, now, extra=extra),
-            extra_percent=enrolment.extra_time_percent,
+            end=deadline_for(exam, start_now, extra),  # exams.theoretical_end of a sitting not started
+            extra_percent=percent,
             extra_minutes=extra,
             total=default_total,
         )
+        attempt = attempts.get(enrolment_id)
         if attempt is None:
-            if room.admission_required and seat.admitted_at is None:
+            if room.admission_required and admitted_at is None:
                 row.state = State.WAITING
         else:
-            row.attempt_id = attempt.pk
-            row.end = theoretical_end(exam, enrolment, attempt, now, extra=extra)
-            row.answered, row.total = counts.get(attempt.pk, (0, default_total))
-            if attempt.ended_early_reason:
+            _, attempt_id, started_at, deadline, submitted_at, last_seen_at, help_at, paused_at, ended = attempt
+            row.attempt_id = attempt_id
+            row.end = deadline  # exams.theoretical_end once started
+            row.answered, row.total = counts.get(attempt_id, (0, default_total))
+            if ended:
                 row.state = State.ENDED
-            elif attempt.is_over(now):
+            elif submitted_at is not None or now >= deadline:  # Attempt.is_over
                 row.state = State.FINISHED
-                row.resumable = attempt.submitted_at is None
-            elif attempt.paused_at is not None:
+                row.resumable = submitted_at is None
+            elif paused_at is not None:
                 row.state = State.PAUSED
                 row.paused = True
-                row.lost_minutes = _ceil_minutes(now - attempt.paused_at + LOST_AFTER)
+                row.lost_minutes = _ceil_minutes(now - paused_at + LOST_AFTER)
             else:
                 row.state = State.RUNNING
-                seen = attempt.last_seen_at or attempt.started_at
+                seen = last_seen_at or started_at
                 row.lost = now - seen > LOST_AFTER
                 if row.lost:
                     row.lost_minutes = _ceil_minutes(now - seen)
-                row.near_end = attempt.deadline - now < NEAR_END
+                row.near_end = deadline - now < NEAR_END
             row.resumable = row.resumable or row.state in (State.RUNNING, State.PAUSED)
-            row.help = attempt.help_requested_at is not None and row.state in (State.RUNNING, State.PAUSED)
+            row.help = help_at is not None and row.state in (State.RUNNING, State.PAUSED)
         rows.append(row)
     rows.sort(key=_attention_order)
     return rows
