@@ -172,9 +172,7 @@ def extra_minutes(exam: Exam, enrolment: Enrolment) -> int:
     """The extra time of this candidate in this test (module docstring): the
     exam's exceptional minutes when set, otherwise the enrolment's percentage."""
     row = ExtraTime.objects.filter(exam=exam, enrolment=enrolment).values_list("minutes", flat=True).first()
-    if row is not None:
-        return int(row)
-    return percent_minutes(exam.duration_minutes, enrolment.extra_time_percent)
+    return effective_extra(exam, row, enrolment.extra_time_percent)
 
 
 def extra_minutes_by_enrolment(exam: Exam, enrolments: Iterable[Enrolment]) -> dict[int, int]:
@@ -185,7 +183,13 @@ def extra_minutes_by_enrolment(exam: Exam, enrolments: Iterable[Enrolment]) -> d
 def extra_minutes_by_percent(exam: Exam, percents: Mapping[int, int]) -> dict[int, int]:
     """`extra_minutes` from {enrolment id: its extra-time percentage}, in one query."""
     exceptional = dict(ExtraTime.objects.filter(exam=exam).values_list("enrolment_id", "minutes"))
-    return {pk: exceptional.get(pk, percent_minutes(exam.duration_minutes, p)) for pk, p in percents.items()}
+    return {pk: effective_extra(exam, exceptional.get(pk), p) for pk, p in percents.items()}
+
+
+def effective_extra(exam: Exam, exceptional: int | None, percent: int) -> int:
+    """The rule of `extra_minutes` once both are read: the exam's own minutes
+    when set, otherwise the enrolment's percentage of the duration."""
+    return int(exceptional) if exceptional is not None else percent_minutes(exam.duration_minutes, percent)
 
 
 def theoretical_end(

@@ -25,7 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, FilteredRelation, OuterRef, Q, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,13 +39,14 @@ from c2i.assessment.models import (
     AttemptQuestion,
     Exam,
     ExamRoom,
+    ExtraTime,
     Incident,
     IncidentKind,
     NoticeKind,
     Seat,
 )
 from c2i.assessment.services.errors import AssessmentError
-from c2i.assessment.services.exams import check_not_deliberated, deadline_for, extra_minutes_by_percent
+from c2i.assessment.services.exams import check_not_deliberated, deadline_for, effective_extra
 from c2i.assessment.services.presence import LOST_AFTER, NEAR_END  # the candidate's side owns them
 from c2i.enrolment.models import Enrolment, EnrolmentStatus
 from c2i.lib import ratelimit
@@ -439,49 +440,51 @@ def _ceil_minutes(delta: dt.timedelta) -> int:
 
 
 def room_rows(room: ExamRoom, now: dt.datetime | None = None) -> list[Row]:
-    """One row per seat, those who need the invigilator first. A constant
-    number of queries (seats, sittings, answered counts in one grouped query,
-    per-exam extra time), read as tuples: the list is refreshed every few
-    seconds in every room while the candidates answer (docs/performance.md)."""
+    """One row per seat, those who need the invigilator first. One query
+    (seats, their sittings, answered counts, per-exam extra time), read as
+    tuples, and one more while someone has not started (the number of
+    questions): the list is refreshed every few seconds in every room while
+    the candidates answer (docs/performance.md)."""
     now = now or timezone.now()
     exam = room.exam
+    items = AttemptQuestion.objects.filter(attempt_id=OuterRef("sitting__id")).order_by().values("attempt_id")
     seats = list(
-        Seat.objects.filter(room=room).values_list(
+        Seat.objects.filter(room=room)
+        .annotate(
+            sitting=FilteredRelation("enrolment__attempts", condition=Q(enrolment__attempts__exam_id=exam.pk)),
+            exceptional=Subquery(
+                ExtraTime.objects.filter(exam_id=exam.pk, enrolment_id=OuterRef("enrolment_id")).values("minutes")[:1]
+            ),
+            total=Subquery(items.annotate(n=Count("id")).values("n")),
+            answered=Subquery(items.filter(answered_at__isnull=False).annotate(n=Count("id")).values("n")),
+        )
+        .values_list(
             "id",
             "admitted_at",
-            "enrolment_id",
             "enrolment__extra_time_percent",
             "enrolment__candidate__last_name",
             "enrolment__candidate__first_names",
+            "exceptional",
+            "sitting__id",
+            "sitting__started_at",
+            "sitting__deadline",
+            "sitting__submitted_at",
+            "sitting__last_seen_at",
+            "sitting__help_requested_at",
+            "sitting__paused_at",
+            "sitting__ended_early_reason",
+            "total",
+            "answered",
         )
     )
-    attempts = {
-        row[0]: row
-        for row in Attempt.objects.filter(exam_id=exam.pk, enrolment__seats__room=room).values_list(
-            "enrolment_id",
-            "id",
-            "started_at",
-            "deadline",
-            "submitted_at",
-            "last_seen_at",
-            "help_requested_at",
-            "paused_at",
-            "ended_early_reason",
-        )
-    }
-    counts = {
-        row["attempt_id"]: (row["answered"], row["total"])
-        for row in AttemptQuestion.objects.filter(attempt_id__in=[a[1] for a in attempts.values()])
-        .values("attempt_id")
-        .annotate(total=Count("id"), answered=Count("id", filter=Q(answered_at__isnull=False)))
-        .order_by()
-    }
-    extras = extra_minutes_by_percent(exam, {seat[2]: seat[3] for seat in seats})
-    default_total = exam.domains.count() * exam.per_domain if seats and len(attempts) < len(seats) else 0
+    default_total = exam.domains.count() * exam.per_domain if any(seat[6] is None for seat in seats) else 0
     start_now = max(now, exam.opens_at)
     rows = []
-    for seat_id, admitted_at, enrolment_id, percent, last_name, first_names in seats:
-        extra = extras[enrolment_id]
+    for seat in seats:
+        seat_id, admitted_at, percent, last_name, first_names, exceptional = seat[:6]
+        attempt_id, started_at, deadline, submitted_at, last_seen_at, help_at, paused_at, ended = seat[6:14]
+        total, answered = seat[14:]
+        extra = effective_extra(exam, exceptional, percent)
         row = Row(
             seat_id=seat_id,
             last_name=last_name,
@@ -492,15 +495,13 @@ def room_rows(room: ExamRoom, now: dt.datetime | None = None) -> list[Row]:
             extra_minutes=extra,
             total=default_total,
         )
-        attempt = attempts.get(enrolment_id)
-        if attempt is None:
+        if attempt_id is None:
             if room.admission_required and admitted_at is None:
                 row.state = State.WAITING
         else:
-            _, attempt_id, started_at, deadline, submitted_at, last_seen_at, help_at, paused_at, ended = attempt
             row.attempt_id = attempt_id
             row.end = deadline  # exams.theoretical_end once started
-            row.answered, row.total = counts.get(attempt_id, (0, default_total))
+            row.answered, row.total = answered or 0, total or default_total
             if ended:
                 row.state = State.ENDED
             elif submitted_at is not None or now >= deadline:  # Attempt.is_over
