@@ -17,15 +17,17 @@ to the candidate's page through an `AttemptNotice` when they have a sitting.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
-from django.db import transaction
-from django.db.models import Count, FilteredRelation, OuterRef, Q, Subquery
+from django.db import connection, transaction
+from django.db.models import Count
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,7 +50,7 @@ from c2i.assessment.models import (
 from c2i.assessment.services.errors import AssessmentError
 from c2i.assessment.services.exams import check_not_deliberated, deadline_for, effective_extra
 from c2i.assessment.services.presence import LOST_AFTER, NEAR_END  # the candidate's side owns them
-from c2i.enrolment.models import Enrolment, EnrolmentStatus
+from c2i.enrolment.models import Candidate, Enrolment, EnrolmentStatus
 from c2i.lib import ratelimit
 
 # Room codes: no look-alike characters (0/O, 1/I/L), like a ticket secret.
@@ -439,44 +441,69 @@ def _ceil_minutes(delta: dt.timedelta) -> int:
     return max(1, math.ceil(delta.total_seconds() / 60))
 
 
+@functools.cache
+def _list_sql(vendor: str) -> str:
+    """The live list in one statement (`room_rows`): every seat of the room
+    with its candidate, the exam's own extra minutes, the sitting and its
+    answered and drawn counts. Written once per process from the models'
+    tables and columns rather than built by the ORM at each refresh; every
+    value is a parameter (exam, exam, room)."""
+    q = connection.ops.quote_name
+
+    def t(model: Any) -> str:
+        return q(model._meta.db_table)
+
+    def c(model: Any, name: str) -> str:
+        return q(model._meta.get_field(name).column)
+
+    items = t(AttemptQuestion)
+    return (
+        f"SELECT s.{c(Seat, 'id')}, s.{c(Seat, 'admitted_at')}, e.{c(Enrolment, 'extra_time_percent')}, "  # noqa: S608
+        f"p.{c(Candidate, 'last_name')}, p.{c(Candidate, 'first_names')}, x.{c(ExtraTime, 'minutes')}, "
+        f"a.{c(Attempt, 'id')}, a.{c(Attempt, 'started_at')}, a.{c(Attempt, 'deadline')}, "
+        f"a.{c(Attempt, 'submitted_at')}, a.{c(Attempt, 'last_seen_at')}, a.{c(Attempt, 'help_requested_at')}, "
+        f"a.{c(Attempt, 'paused_at')}, a.{c(Attempt, 'ended_early_reason')}, "
+        f"(SELECT COUNT(*) FROM {items} i WHERE i.{c(AttemptQuestion, 'attempt')} = a.{c(Attempt, 'id')}), "
+        f"(SELECT COUNT(*) FROM {items} i WHERE i.{c(AttemptQuestion, 'attempt')} = a.{c(Attempt, 'id')} "
+        f"AND i.{c(AttemptQuestion, 'answered_at')} IS NOT NULL) "
+        f"FROM {t(Seat)} s "
+        f"JOIN {t(Enrolment)} e ON e.{c(Enrolment, 'id')} = s.{c(Seat, 'enrolment')} "
+        f"JOIN {t(Candidate)} p ON p.{c(Candidate, 'id')} = e.{c(Enrolment, 'candidate')} "
+        f"LEFT JOIN {t(ExtraTime)} x ON x.{c(ExtraTime, 'exam')} = %s "
+        f"AND x.{c(ExtraTime, 'enrolment')} = s.{c(Seat, 'enrolment')} "
+        f"LEFT JOIN {t(Attempt)} a ON a.{c(Attempt, 'exam')} = %s "
+        f"AND a.{c(Attempt, 'enrolment')} = s.{c(Seat, 'enrolment')} "
+        f"WHERE s.{c(Seat, 'room')} = %s"
+    )
+
+
+_DATETIME_COLUMNS = (1, 7, 8, 9, 10, 11, 12)  # admitted_at and the sitting's times
+
+
+def _read_row(row: Sequence[Any]) -> list[Any]:
+    """A row of `_list_sql` with its times as aware datetimes (SQLite gives
+    naive ones, or text)."""
+    values = list(row)
+    for i in _DATETIME_COLUMNS:
+        value = values[i]
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)  # SQLite stores UTC without its offset
+        values[i] = value
+    return values
+
+
 def room_rows(room: ExamRoom, now: dt.datetime | None = None) -> list[Row]:
-    """One row per seat, those who need the invigilator first. One query
-    (seats, their sittings, answered counts, per-exam extra time), read as
-    tuples, and one more while someone has not started (the number of
-    questions): the list is refreshed every few seconds in every room while
-    the candidates answer (docs/performance.md)."""
+    """One row per seat, those who need the invigilator first. One statement
+    (`_list_sql`), and one more query while someone has not started (the
+    number of questions): the list is refreshed every few seconds in every
+    room while the candidates answer (docs/performance.md)."""
     now = now or timezone.now()
     exam = room.exam
-    items = AttemptQuestion.objects.filter(attempt_id=OuterRef("sitting__id")).order_by().values("attempt_id")
-    seats = list(
-        Seat.objects.filter(room=room)
-        .annotate(
-            sitting=FilteredRelation("enrolment__attempts", condition=Q(enrolment__attempts__exam_id=exam.pk)),
-            exceptional=Subquery(
-                ExtraTime.objects.filter(exam_id=exam.pk, enrolment_id=OuterRef("enrolment_id")).values("minutes")[:1]
-            ),
-            total=Subquery(items.annotate(n=Count("id")).values("n")),
-            answered=Subquery(items.filter(answered_at__isnull=False).annotate(n=Count("id")).values("n")),
-        )
-        .values_list(
-            "id",
-            "admitted_at",
-            "enrolment__extra_time_percent",
-            "enrolment__candidate__last_name",
-            "enrolment__candidate__first_names",
-            "exceptional",
-            "sitting__id",
-            "sitting__started_at",
-            "sitting__deadline",
-            "sitting__submitted_at",
-            "sitting__last_seen_at",
-            "sitting__help_requested_at",
-            "sitting__paused_at",
-            "sitting__ended_early_reason",
-            "total",
-            "answered",
-        )
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_list_sql(connection.vendor), [exam.pk, exam.pk, room.pk])
+        seats = [_read_row(row) for row in cursor.fetchall()]
     default_total = exam.domains.count() * exam.per_domain if any(seat[6] is None for seat in seats) else 0
     start_now = max(now, exam.opens_at)
     rows = []
