@@ -758,6 +758,7 @@ ADMIN_NO_ADD = frozenset(
         "accounts.AuditEntry",
         "accounts.Session",
         "assessment.Attempt",
+        "assessment.Incident",  # an incident report is written in the room, never in the admin
         "assessment.Question",
         "credentials.DocumentBatch",
         "credentials.IssuedDocument",
