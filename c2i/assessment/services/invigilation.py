@@ -447,7 +447,7 @@ def _list_sql(vendor: str) -> str:
     with its candidate, the exam's own extra minutes, the sitting and its
     answered and drawn counts. Written once per process from the models'
     tables and columns rather than built by the ORM at each refresh; every
-    value is a parameter (exam, exam, room)."""
+    value is a parameter (exam, exam, exam, room, room)."""
     q = connection.ops.quote_name
 
     def t(model: Any) -> str:
@@ -463,9 +463,7 @@ def _list_sql(vendor: str) -> str:
         f"a.{c(Attempt, 'id')}, a.{c(Attempt, 'started_at')}, a.{c(Attempt, 'deadline')}, "
         f"a.{c(Attempt, 'submitted_at')}, a.{c(Attempt, 'last_seen_at')}, a.{c(Attempt, 'help_requested_at')}, "
         f"a.{c(Attempt, 'paused_at')}, a.{c(Attempt, 'ended_early_reason')}, "
-        f"(SELECT COUNT(*) FROM {items} i WHERE i.{c(AttemptQuestion, 'attempt')} = a.{c(Attempt, 'id')}), "
-        f"(SELECT COUNT(*) FROM {items} i WHERE i.{c(AttemptQuestion, 'attempt')} = a.{c(Attempt, 'id')} "
-        f"AND i.{c(AttemptQuestion, 'answered_at')} IS NOT NULL) "
+        "k.total, k.answered "
         f"FROM {t(Seat)} s "
         f"JOIN {t(Enrolment)} e ON e.{c(Enrolment, 'id')} = s.{c(Seat, 'enrolment')} "
         f"JOIN {t(Candidate)} p ON p.{c(Candidate, 'id')} = e.{c(Enrolment, 'candidate')} "
@@ -473,6 +471,13 @@ def _list_sql(vendor: str) -> str:
         f"AND x.{c(ExtraTime, 'enrolment')} = s.{c(Seat, 'enrolment')} "
         f"LEFT JOIN {t(Attempt)} a ON a.{c(Attempt, 'exam')} = %s "
         f"AND a.{c(Attempt, 'enrolment')} = s.{c(Seat, 'enrolment')} "
+        # the drawn and answered questions of the room's sittings, in one pass over their rows
+        f"LEFT JOIN (SELECT i.{c(AttemptQuestion, 'attempt')} AS attempt, COUNT(*) AS total, "
+        f"COUNT(i.{c(AttemptQuestion, 'answered_at')}) AS answered FROM {items} i "
+        f"WHERE i.{c(AttemptQuestion, 'attempt')} IN (SELECT a2.{c(Attempt, 'id')} FROM {t(Attempt)} a2 "
+        f"JOIN {t(Seat)} s2 ON s2.{c(Seat, 'enrolment')} = a2.{c(Attempt, 'enrolment')} "
+        f"WHERE a2.{c(Attempt, 'exam')} = %s AND s2.{c(Seat, 'room')} = %s) "
+        f"GROUP BY i.{c(AttemptQuestion, 'attempt')}) k ON k.attempt = a.{c(Attempt, 'id')} "
         f"WHERE s.{c(Seat, 'room')} = %s"
     )
 
@@ -502,7 +507,7 @@ def room_rows(room: ExamRoom, now: dt.datetime | None = None) -> list[Row]:
     now = now or timezone.now()
     exam = room.exam
     with connection.cursor() as cursor:
-        cursor.execute(_list_sql(connection.vendor), [exam.pk, exam.pk, room.pk])
+        cursor.execute(_list_sql(connection.vendor), [exam.pk, exam.pk, exam.pk, room.pk, room.pk])
         seats = [_read_row(row) for row in cursor.fetchall()]
     default_total = exam.domains.count() * exam.per_domain if any(seat[6] is None for seat in seats) else 0
     start_now = max(now, exam.opens_at)
