@@ -49,6 +49,18 @@ def _fonts() -> tuple[str, str]:
     return "C2iMinutes", "C2iMinutes-Bold"
 
 
+def _table_style(bold: str) -> TableStyle:
+    """The minutes' tables: a bold header on a light blue band, a thin grid."""
+    return TableStyle(
+        [
+            ("FONT", (0, 0), (-1, 0), bold, 9),
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e3e3fd")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]
+    )
+
+
 def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -107,16 +119,7 @@ def _incidents(
             ]
         )
     table = Table(rows, colWidths=[20 * mm, 22 * mm, 32 * mm, 25 * mm, 50 * mm, 25 * mm], repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, 0), bold, 9),
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e3e3fd")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-    )
+    table.setStyle(_table_style(bold))
     story.append(table)
     return story
 
@@ -165,16 +168,7 @@ def render_minutes(institution_session: InstitutionSession, deliberation: Delibe
             ]
         )
     table = Table(rows, colWidths=[50 * mm, 45 * mm, 28 * mm, 52 * mm], repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, 0), bold, 9),
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e3e3fd")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-    )
+    table.setStyle(_table_style(bold))
     story += [table, Spacer(1, 6 * mm)]
     story.append(Paragraph(_counts_line([outcomes.get(e.pk) for e in enrolments]), body))
     if deliberation.closed_at:
