@@ -17,6 +17,7 @@ from pydantic import BaseModel, model_validator
 
 from c2i.assessment import answering
 from c2i.assessment.models import Attempt, AttemptQuestion
+from c2i.assessment.services import presence
 
 router = Router(auth=django_auth, tags=["épreuves"])
 
@@ -120,7 +121,7 @@ def attempt_state(request: HttpRequest, attempt_id: int) -> Status:
         AttemptOut(
             id=attempt.pk,
             over=attempt.is_over(now),
-            paused=attempt.paused_at is not None and not attempt.is_over(now),
+            paused=presence.state_of(attempt, now) == presence.PAUSED_STATE,
             seconds_left=attempt.seconds_left(now),
             deadline=attempt.deadline.isoformat(),
             questions=[ItemOut(position=p, ticked=t, answered_at=a.isoformat() if a else None) for p, t, a in items],

@@ -22,7 +22,7 @@ row, set on the exam's page) replace it for that test.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,13 +177,8 @@ def extra_minutes(exam: Exam, enrolment: Enrolment) -> int:
 
 def extra_minutes_by_enrolment(exam: Exam, enrolments: Iterable[Enrolment]) -> dict[int, int]:
     """`extra_minutes` of many candidates in one query (lists of a room or of the session)."""
-    return extra_minutes_by_percent(exam, {e.pk: e.extra_time_percent for e in enrolments})
-
-
-def extra_minutes_by_percent(exam: Exam, percents: Mapping[int, int]) -> dict[int, int]:
-    """`extra_minutes` from {enrolment id: its extra-time percentage}, in one query."""
     exceptional = dict(ExtraTime.objects.filter(exam=exam).values_list("enrolment_id", "minutes"))
-    return {pk: effective_extra(exam, exceptional.get(pk), p) for pk, p in percents.items()}
+    return {e.pk: effective_extra(exam, exceptional.get(e.pk), e.extra_time_percent) for e in enrolments}
 
 
 def effective_extra(exam: Exam, exceptional: int | None, percent: int) -> int:
@@ -192,16 +187,19 @@ def effective_extra(exam: Exam, exceptional: int | None, percent: int) -> int:
     return int(exceptional) if exceptional is not None else percent_minutes(exam.duration_minutes, percent)
 
 
-def theoretical_end(
-    exam: Exam, enrolment: Enrolment, attempt: Attempt | None, now: dt.datetime, *, extra: int | None = None
-) -> dt.datetime:
+def theoretical_end(exam: Exam, enrolment: Enrolment, attempt: Attempt | None, now: dt.datetime) -> dt.datetime:
     """When this candidate's sitting ends: its deadline once started;
-    otherwise the deadline it would get starting now (or at the opening).
-    `extra`: the candidate's extra minutes when already known."""
+    otherwise the deadline it would get starting now (or at the opening)."""
     if attempt is not None:
         return attempt.deadline
-    minutes = extra_minutes(exam, enrolment) if extra is None else extra
-    return deadline_for(exam, max(now, exam.opens_at), minutes)
+    return end_if_started(exam, now, extra_minutes(exam, enrolment))
+
+
+def end_if_started(exam: Exam, now: dt.datetime, extra: int) -> dt.datetime:
+    """The deadline of a sitting not started yet, were it started now (or at
+    the opening), with `extra` minutes: `theoretical_end` and the
+    invigilator's list."""
+    return deadline_for(exam, max(now, exam.opens_at), extra)
 
 
 @dataclass(frozen=True)

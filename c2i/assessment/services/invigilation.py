@@ -48,7 +48,7 @@ from c2i.assessment.models import (
     Seat,
 )
 from c2i.assessment.services.errors import AssessmentError
-from c2i.assessment.services.exams import check_not_deliberated, deadline_for, effective_extra
+from c2i.assessment.services.exams import check_not_deliberated, effective_extra, end_if_started
 from c2i.assessment.services.presence import LOST_AFTER, NEAR_END  # the candidate's side owns them
 from c2i.enrolment.models import Candidate, Enrolment, EnrolmentStatus
 from c2i.lib import ratelimit
@@ -510,7 +510,6 @@ def room_rows(room: ExamRoom, now: dt.datetime | None = None) -> list[Row]:
         cursor.execute(_list_sql(connection.vendor), [exam.pk, exam.pk, exam.pk, room.pk, room.pk])
         seats = [_read_row(row) for row in cursor.fetchall()]
     default_total = exam.domains.count() * exam.per_domain if any(seat[6] is None for seat in seats) else 0
-    start_now = max(now, exam.opens_at)
     rows = []
     for seat in seats:
         seat_id, admitted_at, percent, last_name, first_names, exceptional = seat[:6]
@@ -522,7 +521,7 @@ def room_rows(room: ExamRoom, now: dt.datetime | None = None) -> list[Row]:
             last_name=last_name,
             first_names=first_names,
             state=State.NOT_STARTED,
-            end=deadline_for(exam, start_now, extra),  # exams.theoretical_end of a sitting not started
+            end=end_if_started(exam, now, extra),
             extra_percent=percent,
             extra_minutes=extra,
             total=default_total,
