@@ -56,6 +56,10 @@ INSTALLED_APPS = [
     "c2i.credentials",
     "c2i.privacy",
     "c2i.notifications",
+    "c2i.sso",  # institution single sign-on: CAS 3.0 and SAML 2 (issue 14)
+    "djangosaml2",
+    "c2i.api",  # the API's tokens per institution
+    "c2i.statistics",  # national figures (issue 15)
     "c2i.demo",  # the demonstration data's commands (load_demo), on top of every app
 ]
 

@@ -7,52 +7,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_session'),
+        ("accounts", "0002_session"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('last_id', models.BigIntegerField(default=0)),
-                ('last_hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
+                ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
+                ("last_id", models.BigIntegerField(default=0)),
+                (
+                    "last_hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000", max_length=64
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit chain head',
-                'verbose_name_plural': 'audit chain head',
+                "verbose_name": "audit chain head",
+                "verbose_name_plural": "audit chain head",
             },
         ),
         migrations.AddField(
-            model_name='auditentry',
-            name='details_digest',
-            field=models.CharField(blank=True, default='', editable=False, max_length=64),
+            model_name="auditentry",
+            name="details_digest",
+            field=models.CharField(blank=True, default="", editable=False, max_length=64),
         ),
         migrations.AddField(
-            model_name='auditentry',
-            name='details_pruned_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Details emptied by the retention (their digest stays).', null=True),
+            model_name="auditentry",
+            name="details_pruned_at",
+            field=models.DateTimeField(
+                blank=True,
+                editable=False,
+                help_text="Details emptied by the retention (their digest stays).",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='auditentry',
-            name='entry_hash',
-            field=models.CharField(default='', editable=False, max_length=64),
+            model_name="auditentry",
+            name="entry_hash",
+            field=models.CharField(default="", editable=False, max_length=64),
         ),
         migrations.AddField(
-            model_name='auditentry',
-            name='prev_hash',
-            field=models.CharField(default='', editable=False, max_length=64),
+            model_name="auditentry",
+            name="prev_hash",
+            field=models.CharField(default="", editable=False, max_length=64),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="auditentry",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='at',
+            model_name="auditentry",
+            name="at",
             field=models.DateTimeField(db_index=True, default=django.utils.timezone.now),
         ),
     ]

@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_audit_chain_backfill'),
+        ("accounts", "0004_audit_chain_backfill"),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='auditentry',
-            constraint=models.UniqueConstraint(fields=('prev_hash',), name='audit_chain_no_fork'),
+            model_name="auditentry",
+            constraint=models.UniqueConstraint(fields=("prev_hash",), name="audit_chain_no_fork"),
         ),
     ]
