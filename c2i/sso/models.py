@@ -71,6 +71,9 @@ class ExternalIdentity(models.Model):
         verbose_name=_("user"),
     )
     student_id = models.CharField(_("student number"), max_length=50, blank=True)
+    # The INE the provider vouched for (validated): kept here until the
+    # person completes their candidate profile, which then carries it.
+    ine = models.CharField(_("INE"), max_length=11, blank=True)
     created_at = models.DateTimeField(_("linked at"), auto_now_add=True)
     last_sign_in_at = models.DateTimeField(_("last sign-in"), null=True, blank=True)
 
