@@ -274,6 +274,10 @@ C2I_KEYS_DIR = Path(os.environ.get("C2I_KEYS_DIR", BASE_DIR / "var" / "keys"))
 C2I_VERIFY_LIMIT = int(os.environ.get("C2I_VERIFY_LIMIT", "30"))
 C2I_VERIFY_WINDOW = int(os.environ.get("C2I_VERIFY_WINDOW", "600"))
 C2I_DOCUMENT_TASKS = int(os.environ.get("C2I_DOCUMENT_TASKS", "2"))
+# How long verifiers may cache the W3C status lists (a revocation shows after at
+# most this many seconds) and the issuer's profile and key documents.
+C2I_STATUS_LIST_MAX_AGE = int(os.environ.get("C2I_STATUS_LIST_MAX_AGE", "300"))
+C2I_PUBLIC_JSON_MAX_AGE = int(os.environ.get("C2I_PUBLIC_JSON_MAX_AGE", "3600"))
 # Background tasks' leases (docs/operations.md): a running task whose worker
 # has not renewed its lease for this many seconds is queued again; one whose
 # workers died this many times is given up (marked failed).

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from c2i.credentials import badges, keys
+from c2i.credentials import badges, keys, status
 from c2i.credentials.document import DocumentData, DomainLine
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
@@ -225,6 +225,7 @@ def build(kind: str = "attestation") -> dict[str, Any]:
         credential_id=f"{SITE}/verifier/7KQ2H-XD94M-RC0W7/badge",
         achievement_id=f"{SITE}/referentiels/C2i1/{kind}",
         valid_from=datetime(2026, 6, 15, 8, 30, tzinfo=UTC),
+        credential_status=status.entry(SITE, 131_077),
     )
 
 
@@ -244,6 +245,13 @@ def test_built_credential_is_an_open_badge() -> None:
     assert {r["resultDescription"] for r in subject["result"]} == {rd["id"] for rd in achievement["resultDescription"]}
     assert "Printemps 2025" in subject["result"][1]["value"]
     assert "2 domaines validés sur 5" in credential["description"]
+    assert credential["credentialStatus"] == {
+        "id": f"{SITE}/statut/1#5",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "5",
+        "statusListCredential": f"{SITE}/statut/1",
+    }
     certificate = build("certificate")["credentialSubject"]["achievement"]
     assert certificate["achievementType"] == "Certificate" and "R14" not in certificate["criteria"]["narrative"]
     with pytest.raises(ValueError):
@@ -262,6 +270,39 @@ def test_built_credential_canonicalises_without_dropping_anything(no_network: No
     # canonicalize() runs in safe mode: every term we use is defined by the two contexts
     for expected in ("Éloïse Dupont-Lefèvre", "#domaine-D2", "Completed", "R12", "2026-06-12"):
         assert expected in nquads
+    # the status entry's terms come from the VC 2.0 context, served locally
+    assert "<https://www.w3.org/ns/credentials/status#statusListIndex>" in nquads
+    assert f"<{SITE}/statut/1>" in nquads
+
+
+# -- the Bitstring Status List --------------------------------------------------------------------------------------
+
+
+def test_status_list_bits_are_left_most_first_and_16_kib() -> None:
+    encoded = status.encode([0, 9, status.LIST_SIZE - 1])
+    assert encoded.startswith("u") and "=" not in encoded
+    bits = status.decode(encoded)
+    assert len(bits) == 16_384 and bits[0] == 0x80 and bits[1] == 0x40 and bits[-1] == 0x01
+    assert [i for i in range(status.LIST_SIZE) if status.is_set(bits, i)] == [0, 9, status.LIST_SIZE - 1]
+    assert status.encode([]) == status.encode([])  # deterministic (no GZIP timestamp)
+    assert status.place(131_077) == (1, 5)
+    with pytest.raises(ValueError):
+        status.encode([status.LIST_SIZE])
+    with pytest.raises(ValueError):
+        status.decode("zABC")
+
+
+def test_status_list_credential_is_signed_and_matches_the_w3c_schema(tmp_path: Path, no_network: None) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    key = keys.ensure_key(tmp_path)
+    unsigned_list = status.list_credential(
+        SITE, 0, issuer_id=f"{SITE}/emetteur", valid_from=datetime(2026, 6, 15, tzinfo=UTC), revoked_bits=[3]
+    )
+    assert "<https://www.w3.org/ns/credentials/status#encodedList>" in badges.canonicalize(unsigned_list)
+    signed_list = badges.sign(unsigned_list, key.private_key, key.verification_method(SITE), datetime.now(UTC))
+    jsonschema.validate(signed_list, load(FIXTURES / "w3c-vc" / "verifiable-credential-schema.json"))
+    assert badges.verify(signed_list, keys.resolver(tmp_path, SITE)).ok
+    assert status.is_set(status.decode(signed_list["credentialSubject"]["encodedList"]), 3)
 
 
 def test_built_credential_matches_the_w3c_schema() -> None:
@@ -307,13 +348,33 @@ def test_ensure_key_creates_once_with_private_file_0600(tmp_path: Path) -> None:
 
 
 def test_verification_method_and_controller_document(tmp_path: Path) -> None:
+    """The issuer's profile controls the keys (Controlled Identifiers v1.0, § 3.3):
+    each method's id is in the controller document, `controller` is that
+    document, and `assertionMethod` lists it."""
     key = keys.ensure_key(tmp_path)
     method = key.verification_method(SITE + "/")
-    assert method == f"{SITE}/cles/{key.key_id}#{key.multikey}"
+    assert method == f"{SITE}/emetteur#{key.key_id}"
     assert key.multikey.startswith("z6Mk")
-    document = keys.controller_document(SITE, key.key_id, key.public_key)
-    assert document["id"] == method and document["type"] == "Multikey"
-    assert document["publicKeyMultibase"] == key.multikey
+    rotated = keys.rotate(tmp_path)
+    document = keys.verification_methods(SITE, keys.public_keys(tmp_path))
+    assert [m["id"] for m in document["verificationMethod"]] == sorted([method, rotated.verification_method(SITE)])
+    assert document["assertionMethod"] == [m["id"] for m in document["verificationMethod"]]
+    for entry in document["verificationMethod"]:
+        assert entry["type"] == "Multikey" and entry["controller"] == f"{SITE}/emetteur"
+        assert keys.public_key_from_multikey(entry["publicKeyMultibase"])
+    legacy = keys.key_document(SITE, key.key_id, key.public_key)
+    old_method = f"{SITE}/cles/{key.key_id}#{key.multikey}"
+    assert legacy["id"] == f"{SITE}/cles/{key.key_id}" and legacy["assertionMethod"] == [old_method]
+    assert legacy["verificationMethod"][0]["controller"] == legacy["id"]
+    assert legacy["verificationMethod"][0]["publicKeyMultibase"] == key.multikey
+
+
+def test_legacy_verification_methods_still_verify(tmp_path: Path) -> None:
+    """A credential signed when the key's page was its own controller still verifies."""
+    key = keys.ensure_key(tmp_path)
+    old_method = keys.legacy_verification_method(SITE, key.key_id, key.public_key)
+    credential = badges.sign(build(), key.private_key, old_method, datetime.now(UTC))
+    assert badges.verify(credential, keys.resolver(tmp_path, SITE)).ok
 
 
 def test_rotation_keeps_old_public_keys_and_old_signatures(tmp_path: Path) -> None:

@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import IntegrityError, transaction
 from django.test import Client
 
-from c2i.credentials import keys, services
+from c2i.accounts.models import AuditAction, AuditEntry
+from c2i.credentials import badges, keys, services, status
 from c2i.credentials.models import IssuedDocument
 from c2i.deliberation.models import OutcomeStatus
 from c2i.lib import codes
@@ -143,7 +145,8 @@ class TestOpenBadges:
         credential = self.credential(demo, document)
         assert credential["id"] == f"{SITE}/verifier/{document.code}"
         assert credential["issuer"]["id"] == f"{SITE}/emetteur"
-        assert credential["proof"]["verificationMethod"].startswith(f"{SITE}/cles/")
+        assert credential["proof"]["verificationMethod"].startswith(f"{SITE}/emetteur#")
+        assert credential["credentialStatus"]["statusListIndex"] == str(document.pk)
         assert demo.client("candidat-a1").get(f"/documents/{document.pk}/open-badge.json").status_code == 404
         assert demo.client("correspondant-a").get(f"/documents/{document.pk}/open-badge.json").status_code == 403
 
@@ -178,9 +181,40 @@ class TestOpenBadges:
         call_command("rotate_signing_key", stdout=open("/dev/null", "w"))  # noqa: SIM115
         assert keys.current(settings.C2I_KEYS_DIR).verification_method(SITE) != old_key
         assert self.post(credential).json()["signature_valid"] is True
-        fresh = self.credential(demo, issued["valid"])
-        assert fresh["proof"]["verificationMethod"] != old_key
-        assert self.post(fresh).json()["signature_valid"] is True
+        assert self.credential(demo, issued["valid"]) == credential  # signed once: the rotation re-signs nothing
+        profile = Client().get("/emetteur").json()
+        assert old_key in profile["assertionMethod"] and len(profile["assertionMethod"]) == 2
+
+    def test_every_download_returns_the_same_bytes(
+        self, demo: Any, issued: dict[str, IssuedDocument], settings: Any
+    ) -> None:
+        document = issued["valid"]
+        client = demo.client("candidat-a2")
+        first = client.get(f"/documents/{document.pk}/open-badge.json").content
+        call_command("rotate_signing_key", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        again = client.get(f"/documents/{document.pk}/open-badge.json").content
+        assert first == again == services.credential_bytes(document)
+        assert json.loads(first)["proof"]["created"]  # signed at issue time, stored with the document
+
+    def test_a_document_issued_before_is_signed_once_on_its_first_download(
+        self, demo: Any, issued: dict[str, IssuedDocument]
+    ) -> None:
+        document = issued["valid"]
+        IssuedDocument.objects.filter(pk=document.pk).update(credential="", status_index=None)
+        document.refresh_from_db()
+        first = services.credential_bytes(document)
+        document.refresh_from_db()
+        assert document.status_index == document.pk and document.credential.encode() == first
+        second = demo.client("candidat-a2").get(f"/documents/{document.pk}/open-badge.json").content
+        assert second == first
+        assert self.post(json.loads(first)).json()["signature_valid"] is True
+
+    def test_a_replacing_document_has_its_own_credential(self, demo: Any, issued: dict[str, IssuedDocument]) -> None:
+        valid, replaced = issued["valid"], issued["replaced"]
+        mine, theirs = services.signed_credential(valid), services.signed_credential(replaced)
+        assert mine["id"] != theirs["id"]
+        assert mine["credentialStatus"]["statusListIndex"] != theirs["credentialStatus"]["statusListIndex"]
+        assert "annule et remplace" in mine["description"] and replaced.code in mine["description"]
 
     def test_the_credential_of_a_replaced_document_verifies_but_says_replaced(
         self, demo: Any, issued: dict[str, IssuedDocument]
@@ -196,7 +230,68 @@ class TestOpenBadges:
         self, demo: Any, issued: dict[str, IssuedDocument], settings: Any
     ) -> None:
         key = keys.ensure_key(settings.C2I_KEYS_DIR)
-        document = Client().get(f"/cles/{key.key_id}").json()
-        assert document["publicKeyMultibase"] == key.multikey and document["type"] == "Multikey"
+        response = Client().get(f"/cles/{key.key_id}")
+        assert response["Cache-Control"].startswith("public, max-age=")
+        document = response.json()
+        assert document["id"] == f"{SITE}/cles/{key.key_id}"
+        assert document["verificationMethod"][0]["publicKeyMultibase"] == key.multikey
         assert Client().get("/cles/20200101-000000000000").status_code == 404
-        assert Client().get("/emetteur").json()["id"] == f"{SITE}/emetteur"
+        profile = Client().get("/emetteur").json()
+        assert profile["id"] == f"{SITE}/emetteur" and profile["type"] == ["Profile"]
+        method = key.verification_method(SITE)
+        assert profile["assertionMethod"] == [method]
+        assert profile["verificationMethod"] == [
+            {"id": method, "type": "Multikey", "controller": profile["id"], "publicKeyMultibase": key.multikey}
+        ]
+
+
+class TestStatusList:
+    """The W3C Bitstring Status List: what verifiers read offline says what the
+    verification page and the JSON service say."""
+
+    def fetch(self, credential: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        entry = credential["credentialStatus"]
+        path = entry["statusListCredential"].removeprefix(SITE)
+        response = Client().get(path)
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("application/ld+json")
+        assert response["Cache-Control"] == "public, max-age=300"
+        listed = response.json()
+        bits = status.decode(listed["credentialSubject"]["encodedList"])
+        assert len(bits) * 8 == status.LIST_SIZE == 131_072
+        return listed, status.is_set(bits, int(entry["statusListIndex"]))
+
+    def test_the_list_agrees_with_the_page_and_the_api(
+        self, demo: Any, issued: dict[str, IssuedDocument], settings: Any
+    ) -> None:
+        for name, document in issued.items():
+            credential = services.signed_credential(document)
+            listed, revoked = self.fetch(credential)
+            assert revoked is (name != "valid"), name
+            assert api(document.code).json()["status"] == name
+            assert f'data-status="{name}"' in Client().get(f"/verifier/{document.code}").content.decode()
+            assert listed["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
+            assert listed["issuer"] == f"{SITE}/emetteur"
+            assert badges.verify(listed, keys.resolver(settings.C2I_KEYS_DIR, SITE)).ok
+
+    def test_a_revocation_publishes_the_list_again_audited(self, demo: Any, issued: dict[str, IssuedDocument]) -> None:
+        document = issued["valid"]
+        credential = services.signed_credential(document)
+        before, revoked = self.fetch(credential)
+        assert revoked is False
+        published = AuditEntry.objects.filter(action=AuditAction.DOCUMENTS_STATUS_LIST).count()
+        services.revoke_document(document, demo.user("admin"), "Fraude avérée")
+        after, revoked = self.fetch(credential)
+        assert revoked is True and after["proof"]["proofValue"] != before["proof"]["proofValue"]
+        assert AuditEntry.objects.filter(action=AuditAction.DOCUMENTS_STATUS_LIST).count() == published + 1
+        body = Client().post("/api/verifier/credential", json.dumps(credential), content_type="application/json").json()
+        assert body["signature_valid"] is True and body["document"]["status"] == "revoked"
+
+    def test_unknown_lists_are_not_found_and_indices_never_collide(
+        self, demo: Any, issued: dict[str, IssuedDocument]
+    ) -> None:
+        assert Client().get("/statut/99").status_code == 404
+        indices = list(IssuedDocument.objects.values_list("status_index", flat=True))
+        assert None not in indices and len(set(indices)) == len(indices)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            IssuedDocument.objects.filter(pk=issued["revoked"].pk).update(status_index=issued["valid"].status_index)

@@ -217,8 +217,10 @@ def build_credential(
     credential_id: str,
     achievement_id: str,
     valid_from: datetime,
+    credential_status: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The unsigned OpenBadgeCredential of a certificate or an attestation."""
+    """The unsigned OpenBadgeCredential of a certificate or an attestation
+    (`credential_status`: its Bitstring Status List entry, status.entry())."""
     if data.is_certificate:
         achievement_name = f"Certificat informatique et internet {data.framework_code}"
         achievement_type = "Certificate"
@@ -269,7 +271,7 @@ def build_credential(
     }
     if results:
         subject["result"] = results
-    return {
+    credential: dict[str, Any] = {
         "@context": [VC_V2_CONTEXT, OB_V3_CONTEXT],
         "id": credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
@@ -279,6 +281,9 @@ def build_credential(
         "description": description,
         "credentialSubject": subject,
     }
+    if credential_status is not None:
+        credential["credentialStatus"] = credential_status
+    return credential
 
 
 # -- signing and verifying --------------------------------------------------------------------------------------------

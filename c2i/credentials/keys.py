@@ -13,9 +13,21 @@ old private key by hand once nothing needs it). Writers hold an exclusive lock
 on ``.lock`` so that two workers creating the first key end up with one key.
 
 Key ids are ``YYYYMMDD-<12 hex digits of the SHA-256 of the raw public key>``:
-stable, sortable by creation date, and tied to the key itself. The verification
-method of a key is ``<site_url>/cles/<key_id>#<Multikey>``; the page at
-``<site_url>/cles/<key_id>`` serves `controller_document()`.
+stable, sortable by creation date, and tied to the key itself.
+
+The keys' controller is the issuer (W3C Controlled Identifiers v1.0, § 3.3
+"Retrieve Verification Method", as Data Integrity verifiers apply it): the
+verification method of a key is ``<site_url>/emetteur#<key_id>``; the issuer's
+profile at ``<site_url>/emetteur`` is the controller document, whose
+``verificationMethod`` lists every key (current and rotated out) as a Multikey
+whose ``controller`` is that document, and whose ``assertionMethod`` lists the
+same ids (`verification_methods()`). Credentials signed before the issuer
+became the controller name ``<site_url>/cles/<key_id>#<Multikey>``
+(`legacy_verification_method()`); the page at ``<site_url>/cles/<key_id>``
+stays a controller document of its own for them (`key_document()`).
+
+There is no "compromised" state: a key that must no longer verify anything has
+its ``.pub`` file removed (docs/credentials.md says what follows).
 """
 
 from __future__ import annotations
@@ -30,6 +42,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -39,7 +52,9 @@ CURRENT = "current"
 LOCK = ".lock"
 MULTIKEY_ED25519_PREFIX = b"\xed\x01"  # multicodec ed25519-pub, as an unsigned varint
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
+CID_CONTEXT = "https://www.w3.org/ns/cid/v1"
 KEYS_PATH = "cles"
+CONTROLLER_PATH = "emetteur"
 
 
 class KeyStoreError(Exception):
@@ -111,7 +126,7 @@ class SigningKey:
         return multikey(self.public_key)
 
     def verification_method(self, site_url: str) -> str:
-        return verification_method(site_url, self.key_id, self.public_key)
+        return verification_method(site_url, self.key_id)
 
 
 def key_id_for(public_key: Ed25519PublicKey, created: datetime | None = None) -> str:
@@ -119,23 +134,55 @@ def key_id_for(public_key: Ed25519PublicKey, created: datetime | None = None) ->
     return f"{created:%Y%m%d}-{hashlib.sha256(raw_public_key(public_key)).hexdigest()[:12]}"
 
 
+def controller_url(site_url: str) -> str:
+    """The controller document of every key: the issuer's profile."""
+    return f"{site_url.rstrip('/')}/{CONTROLLER_PATH}"
+
+
 def key_url(site_url: str, key_id: str) -> str:
     return f"{site_url.rstrip('/')}/{KEYS_PATH}/{key_id}"
 
 
-def verification_method(site_url: str, key_id: str, public_key: Ed25519PublicKey) -> str:
-    """``https://site/cles/20261122-3f9a1c2b7d4e#z6Mk…``."""
+def verification_method(site_url: str, key_id: str) -> str:
+    """``https://site/emetteur#20261122-3f9a1c2b7d4e``."""
+    return f"{controller_url(site_url)}#{key_id}"
+
+
+def legacy_verification_method(site_url: str, key_id: str, public_key: Ed25519PublicKey) -> str:
+    """``https://site/cles/20261122-3f9a1c2b7d4e#z6Mk…``: what credentials signed before named."""
     return f"{key_url(site_url, key_id)}#{multikey(public_key)}"
 
 
-def controller_document(site_url: str, key_id: str, public_key: Ed25519PublicKey) -> dict:
-    """The JSON-LD document to serve at `key_url()`: the Multikey verification method."""
+def verification_methods(site_url: str, public_keys: dict[str, Ed25519PublicKey]) -> dict[str, Any]:
+    """The controller document's properties: every key as a Multikey controlled
+    by the issuer, and the same ids as assertion methods (the proof purpose of
+    every credential). Rotated keys stay: what they signed still verifies."""
+    controller = controller_url(site_url)
+    methods = [
+        {
+            "id": verification_method(site_url, key_id),
+            "type": "Multikey",
+            "controller": controller,
+            "publicKeyMultibase": multikey(public_key),
+        }
+        for key_id, public_key in sorted(public_keys.items())
+    ]
+    return {"verificationMethod": methods, "assertionMethod": [m["id"] for m in methods]}
+
+
+def key_document(site_url: str, key_id: str, public_key: Ed25519PublicKey) -> dict[str, Any]:
+    """The controller document served at `key_url()`, for credentials that name
+    `legacy_verification_method()`: that method, controlled by this document,
+    listed as an assertion method."""
+    url = key_url(site_url, key_id)
+    method = legacy_verification_method(site_url, key_id, public_key)
     return {
-        "@context": [MULTIKEY_CONTEXT],
-        "id": verification_method(site_url, key_id, public_key),
-        "type": "Multikey",
-        "controller": key_url(site_url, key_id),
-        "publicKeyMultibase": multikey(public_key),
+        "@context": [CID_CONTEXT],
+        "id": url,
+        "verificationMethod": [
+            {"id": method, "type": "Multikey", "controller": url, "publicKeyMultibase": multikey(public_key)}
+        ],
+        "assertionMethod": [method],
     }
 
 
@@ -256,6 +303,10 @@ def public_keys(directory: str | os.PathLike[str]) -> dict[str, Ed25519PublicKey
 
 
 def resolver(directory: str | os.PathLike[str], site_url: str) -> Callable[[str], Ed25519PublicKey | None]:
-    """For `badges.verify`: the public key whose verification method is exactly the one given, else None."""
-    by_method = {verification_method(site_url, key_id, key): key for key_id, key in public_keys(directory).items()}
+    """For `badges.verify`: the public key whose verification method is exactly
+    the one given (the issuer's form, or the legacy per-key form), else None."""
+    by_method: dict[str, Ed25519PublicKey] = {}
+    for key_id, key in public_keys(directory).items():
+        by_method[verification_method(site_url, key_id)] = key
+        by_method[legacy_verification_method(site_url, key_id, key)] = key
     return by_method.get

@@ -52,6 +52,13 @@ class IssuedDocument(models.Model):
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The signed Open Badges credential, exactly as every download returns it:
+    # signed once, when the document is issued (or on the first download of a
+    # document issued before, `services.credential_bytes`).
+    credential = models.TextField(_("signed credential"), blank=True, editable=False)
+    # Its place in the Bitstring Status List (`status.py`): list `index // LIST_SIZE`,
+    # bit `index % LIST_SIZE`. The document's id (a database sequence), unique.
+    status_index = models.PositiveBigIntegerField(_("status list index"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("issued document")
@@ -65,6 +72,7 @@ class IssuedDocument(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=["valid", "revoked", "replaced"]), name="document_status_known"
             ),
+            models.UniqueConstraint(fields=["status_index"], name="document_status_index_once"),
         ]
 
     def __str__(self) -> str:
@@ -182,3 +190,20 @@ class PendingFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StatusList(models.Model):
+    """One W3C Bitstring Status List credential (purpose "revocation") as it is
+    served at /statut/<number>: regenerated and signed again, in the
+    transaction that revokes or replaces one of its documents."""
+
+    number = models.PositiveIntegerField(_("number"), unique=True)
+    credential = models.TextField(_("signed credential"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("status list")
+        verbose_name_plural = _("status lists")
+
+    def __str__(self) -> str:
+        return f"{self.number}"

@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import logging
 import secrets
 from collections.abc import Callable
@@ -44,8 +45,16 @@ from django.utils.translation import gettext as _
 
 from c2i.accounts.models import AuditAction, User, audit
 from c2i.credentials import badges, keys, leases
+from c2i.credentials import status as bitstring
 from c2i.credentials.document import ATTESTATION, CERTIFICATE, DocumentData, DomainLine
-from c2i.credentials.models import BatchPart, BatchState, DocumentBatch, DocumentStatus, IssuedDocument
+from c2i.credentials.models import (
+    BatchPart,
+    BatchState,
+    DocumentBatch,
+    DocumentStatus,
+    IssuedDocument,
+    StatusList,
+)
 from c2i.credentials.pdf import render_pdf
 from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession
 from c2i.lib import codes
@@ -293,10 +302,14 @@ def _issue(
                 issued_at=timezone.now(),
                 issued_by=actor if actor is not None and actor.is_authenticated else None,
             )
+            document.status_index = document.pk  # a database sequence: no two documents share a status bit
+            document.credential = _signed_text(document, data)
+            document.save(update_fields=["status_index", "credential"])
             if replaces is not None:
                 old.replaced_by = document
                 old.save(update_fields=["replaced_by"])
                 audit(actor, AuditAction.DOCUMENTS_REPLACE, old, replaced_by=document.code, reason=reason)
+                publish_status_of(old, actor)
             audit(actor, AuditAction.DOCUMENTS_ISSUE, document, code=code, kind=data.kind, replaces=data.replaces_code)
     except IntegrityError:
         leases.file_abandoned(name)
@@ -370,6 +383,7 @@ def revoke_document(document: IssuedDocument, actor: User | None, reason: str) -
     document.revoked_reason = reason
     document.save(update_fields=["status", "revoked_at", "revoked_reason"])
     audit(actor, AuditAction.DOCUMENTS_REVOKE, document, code=document.code, reason=reason)
+    publish_status_of(document, actor)
     return document
 
 
@@ -773,32 +787,127 @@ def public_fields(result: Lookup) -> dict[str, Any]:
 
 
 def issuer_id() -> str:
-    return f"{settings.SITE_URL}/emetteur"
+    """The issuer's profile, which is the keys' controller document too."""
+    return keys.controller_url(settings.SITE_URL)
+
+
+ISSUER_NAME = "Plateforme C2i"
 
 
 def issuer_profile() -> dict[str, Any]:
+    """The issuer's Open Badges profile, which is also the controller document
+    of the signing keys (W3C Controlled Identifiers v1.0): every key, current
+    and rotated out, as a Multikey whose `controller` is this document, listed
+    in `assertionMethod` (keys.verification_methods)."""
     return {
-        "@context": [badges.VC_V2_CONTEXT, badges.OB_V3_CONTEXT],
+        "@context": [badges.VC_V2_CONTEXT, badges.OB_V3_CONTEXT, keys.CID_CONTEXT],
         "id": issuer_id(),
         "type": ["Profile"],
-        "name": "Plateforme C2i",
+        "name": ISSUER_NAME,
         "url": settings.SITE_URL,
+        **keys.verification_methods(settings.SITE_URL, keys.public_keys(settings.C2I_KEYS_DIR)),
     }
 
 
-def signed_credential(document: IssuedDocument) -> dict[str, Any]:
-    """The document as a signed OpenBadgeCredential (the signing key is made on first use)."""
+def _signed_text(document: IssuedDocument, data: DocumentData) -> str:
+    """The document's OpenBadgeCredential, signed with the current key (made on
+    first use), as the exact text every download returns."""
     key = keys.ensure_key(settings.C2I_KEYS_DIR)
-    data = stored_data(document)
     credential = badges.build_credential(
         data,
         issuer_id=issuer_id(),
-        issuer_name="Plateforme C2i",
+        issuer_name=ISSUER_NAME,
         credential_id=verification_url(document.code),
         achievement_id=f"{settings.SITE_URL}/referentiels/{document.framework_code}/",
         valid_from=document.issued_at,
+        credential_status=bitstring.entry(settings.SITE_URL, document.status_index)
+        if document.status_index is not None
+        else None,
     )
-    return badges.sign(credential, key.private_key, key.verification_method(settings.SITE_URL), timezone.now())
+    signed = badges.sign(credential, key.private_key, key.verification_method(settings.SITE_URL), timezone.now())
+    return json.dumps(signed, ensure_ascii=False, indent=2)
+
+
+def credential_bytes(document: IssuedDocument) -> bytes:
+    """The signed credential, the same bytes at every download. Signed when the
+    document was issued; a document issued before that was stored is signed on
+    its first download (two racing downloads store one of their signatures and
+    both return it)."""
+    if not document.credential:
+        if document.status_index is None:
+            IssuedDocument.objects.filter(pk=document.pk, status_index__isnull=True).update(status_index=document.pk)
+            document.status_index = document.pk
+        text = _signed_text(document, stored_data(document))
+        IssuedDocument.objects.filter(pk=document.pk, credential="").update(credential=text)
+        document.credential = IssuedDocument.objects.values_list("credential", flat=True).get(pk=document.pk)
+    return document.credential.encode("utf-8")
+
+
+def signed_credential(document: IssuedDocument) -> dict[str, Any]:
+    """The document's signed OpenBadgeCredential (`credential_bytes`, parsed)."""
+    result: dict[str, Any] = json.loads(credential_bytes(document))
+    return result
+
+
+# --- the Bitstring Status List -------------------------------------------------
+
+
+def _status_range(number: int) -> tuple[int, int]:
+    return number * bitstring.LIST_SIZE, (number + 1) * bitstring.LIST_SIZE
+
+
+def publish_status_list(number: int, actor: User | None) -> StatusList:
+    """Regenerate and sign again status list `number` from the documents'
+    statuses (a bit set for each revoked or replaced document), audited.
+    Callers run it in the transaction that changes a status: the list's row
+    is locked, so two revocations at once publish one after the other and
+    the second list includes the first."""
+    with transaction.atomic():
+        StatusList.objects.get_or_create(number=number)
+        row = StatusList.objects.select_for_update().get(number=number)
+        low, high = _status_range(number)
+        revoked = list(
+            IssuedDocument.objects.filter(status_index__gte=low, status_index__lt=high)
+            .exclude(status=DocumentStatus.VALID)
+            .order_by("status_index")
+            .values_list("status_index", flat=True)
+        )
+        now = timezone.now()
+        credential = bitstring.list_credential(
+            settings.SITE_URL,
+            number,
+            issuer_id=issuer_id(),
+            valid_from=now,
+            revoked_bits=[index - low for index in revoked if index is not None],
+        )
+        key = keys.ensure_key(settings.C2I_KEYS_DIR)
+        signed = badges.sign(credential, key.private_key, key.verification_method(settings.SITE_URL), now)
+        row.credential = json.dumps(signed, ensure_ascii=False, indent=2)
+        row.updated_at = now
+        row.save(update_fields=["credential", "updated_at"])
+        audit(actor, AuditAction.DOCUMENTS_STATUS_LIST, row, number=number, revoked=len(revoked))
+    return row
+
+
+def publish_status_of(document: IssuedDocument, actor: User | None) -> None:
+    """Publish the status list that holds `document` (a revocation, a replacement)."""
+    if document.status_index is None:  # issued before the lists and never downloaded: give it its place
+        IssuedDocument.objects.filter(pk=document.pk, status_index__isnull=True).update(status_index=document.pk)
+        document.status_index = document.pk
+    publish_status_list(bitstring.place(document.status_index)[0], actor)
+
+
+def status_list_bytes(number: int) -> bytes | None:
+    """The signed status list credential `number` as served; None when no
+    document has a place in it. A list never published yet (no revocation
+    so far) is published on first request."""
+    row = StatusList.objects.filter(number=number).exclude(credential="").first()
+    if row is None:
+        low, high = _status_range(number)
+        if not IssuedDocument.objects.filter(pk__gte=low, pk__lt=high).exists():
+            return None
+        row = publish_status_list(number, None)
+    return row.credential.encode("utf-8")
 
 
 @dataclass(frozen=True)

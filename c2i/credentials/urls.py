@@ -13,4 +13,5 @@ urlpatterns = [
     path("verifier/<str:code>", views.verify_code, name="verify_code"),
     path("emetteur", views.issuer, name="issuer"),
     path("cles/<str:key_id>", views.key_document, name="key"),
+    path("statut/<int:number>", views.status_list, name="status_list"),
 ]

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -57,8 +57,7 @@ def document_badge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     document = get_document_for_holder(request.user, pk)
     if not document.is_valid:
         raise Http404
-    body = json.dumps(services.signed_credential(document), ensure_ascii=False, indent=2)
-    response = HttpResponse(body, content_type="application/ld+json; charset=utf-8")
+    response = HttpResponse(services.credential_bytes(document), content_type="application/ld+json; charset=utf-8")
     return _attachment(response, f"c2i-open-badge-{document.code}.json")
 
 
@@ -194,14 +193,30 @@ def verify_code(request: HttpRequest, code: str) -> HttpResponse:
 # --- the issuer and its keys (public, JSON-LD) -------------------------------
 
 
+def _public_json(body: dict[str, Any] | bytes, max_age: int) -> HttpResponse:
+    content = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8")
+    response = HttpResponse(content, content_type="application/ld+json; charset=utf-8")
+    response["Cache-Control"] = f"public, max-age={max_age}"
+    response["Access-Control-Allow-Origin"] = "*"  # verifiers running in a browser fetch it too
+    return response
+
+
 def issuer(request: HttpRequest) -> HttpResponse:
-    return JsonResponse(services.issuer_profile(), content_type="application/ld+json")
+    """The issuer's profile and the keys' controller document (JSON-LD)."""
+    return _public_json(services.issuer_profile(), settings.C2I_PUBLIC_JSON_MAX_AGE)
 
 
 def key_document(request: HttpRequest, key_id: str) -> HttpResponse:
+    """The controller document of one key, for credentials signed before the issuer controlled the keys."""
     public_key = keys.public_keys(settings.C2I_KEYS_DIR).get(key_id)
     if public_key is None:
         raise Http404
-    return JsonResponse(
-        keys.controller_document(settings.SITE_URL, key_id, public_key), content_type="application/ld+json"
-    )
+    return _public_json(keys.key_document(settings.SITE_URL, key_id, public_key), settings.C2I_PUBLIC_JSON_MAX_AGE)
+
+
+def status_list(request: HttpRequest, number: int) -> HttpResponse:
+    """A W3C Bitstring Status List credential, signed; cacheable a short while."""
+    body = services.status_list_bytes(number)
+    if body is None:
+        raise Http404
+    return _public_json(body, settings.C2I_STATUS_LIST_MAX_AGE)
