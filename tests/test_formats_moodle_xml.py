@@ -285,8 +285,10 @@ def test_plain_and_markdown_stems_are_kept_and_plain_options_escaped() -> None:
         (mc(answer("abc", "a") + answer("100", "b")), "réponse n° 1 : note « abc » illisible"),
         (mc(answer("100", "a") + answer("0", "b"), stem="<script>x</script>"), "énoncé vide"),
         (
-            mc(answer("100", "a") + answer("0", "b"), extra='<file name="a.png" encoding="base64">iVBORw0=</file>'),
-            "fichiers intégrés",
+            '<question type="multichoice"><questiontext format="html"><text>Q</text>'
+            '<file name="a.png" path="/" encoding="base64">iVBOR*w0=</file></questiontext>'
+            '<answer fraction="100"><text>a</text></answer><answer fraction="0"><text>b</text></answer></question>',
+            "fichier intégré « a.png » : contenu base64 illisible",
         ),
         (
             '<question type="truefalse"><questiontext><text>Q</text></questiontext>'

@@ -49,6 +49,12 @@ class QuestionForm(Form):
         max_length=5000,
         help_text=_("Why the right answers are right; never shown during the test."),
     )
+    labels = forms.CharField(
+        label=_("Labels"),
+        required=False,
+        max_length=2000,
+        help_text=_("Optional: short words to find the question again, separated by commas (Moodle's tags)."),
+    )
 
     def __init__(self, *args: Any, has_image: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -175,6 +181,7 @@ class BankFilterForm(Form):
     )
     status = forms.ChoiceField(label=_("Status"), choices=[("", _("All")), *QuestionStatus.choices], required=False)
     q = forms.CharField(label=_("Text or competency"), required=False, max_length=100)
+    label = forms.CharField(label=_("Label"), required=False, max_length=100)
     to_review = forms.BooleanField(label=_("Waiting for my opinion"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -29,11 +29,19 @@ from c2i.assessment.formats.model import (
     Rejected,
     competency_code,
     default_name,
+    is_competency_tag,
 )
 from c2i.assessment.formats.moodle_xml import dump_moodle_xml, parse_moodle_xml
-from c2i.assessment.models import Question, QuestionKind, QuestionStatus
+from c2i.assessment.models import Label, Question, QuestionKind, QuestionStatus
 from c2i.assessment.services.errors import AssessmentError
-from c2i.assessment.services.questions import OptionInput, QuestionDraft, create_question
+from c2i.assessment.services.questions import (
+    MAX_LABELS,
+    OptionInput,
+    QuestionDraft,
+    check_image,
+    clean_label,
+    create_question,
+)
 from c2i.assessment.text import foreign_image
 from c2i.frameworks.models import Competency, Framework
 
@@ -47,11 +55,14 @@ class ImportReport:
     rejected: list[Rejected] = field(default_factory=list)
     accepted: int = 0  # questions that passed every check
     dry_run: bool = False
+    # per accepted question, what the bank does not keep of it (reason: « « Titre » : indices non repris (2) »)
+    not_kept: list[Rejected] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         result: dict[str, object] = {
             "imported": self.imported,
             "rejected": [{"where": r.where, "reason": r.reason} for r in self.rejected],
+            "not_kept": [{"where": r.where, "reason": r.reason} for r in self.not_kept],
         }
         if self.dry_run:
             result["dry_run"] = True
@@ -108,6 +119,15 @@ def _check(
             "question « %(name)s »: image from another site (%(src)s) in %(where)s; only images stored on the "
             "platform are accepted (add it on the platform with the Image field of the question)"
         ) % {"name": q.name, "src": found[1], "where": found[0]}
+    if q.image is not None:
+        try:
+            check_image(q.image)
+        except AssessmentError as error:
+            return _("question « %(name)s »: image « %(file)s » refused: %(why)s") % {
+                "name": q.name,
+                "file": q.image_name,
+                "why": error.message,
+            }
     if q.kind == QuestionKind.TRUEFALSE:
         if len(q.options) != 2:
             return _("a true/false question has 2 options (%(count)s found)") % {"count": len(q.options)}
@@ -143,6 +163,11 @@ def import_questions(
             accepted.append((q, checked))
     report.rejected.sort(key=lambda r: _position(r.where))
     report.accepted = len(accepted)
+    labels = {id(q): _labels(q) for q, _competency in accepted}
+    for q, _competency in accepted:
+        lost = q.not_kept + labels[id(q)][1]
+        if lost:
+            report.not_kept.append(Rejected(q.where, f"« {q.name} » : " + " ; ".join(lost)))
     if dry_run or (report.rejected and not partial) or not accepted:
         return report
     with transaction.atomic():
@@ -157,6 +182,8 @@ def import_questions(
                 feedback=q.general_feedback,
                 idnumber=q.idnumber,
                 options=[OptionInput(o.text, o.fraction, o.feedback) for o in q.options],
+                image=q.image,
+                labels=labels[id(q)][0],
             )
             create_question(actor, framework, draft, status=status)
         report.imported = len(accepted)
@@ -172,8 +199,41 @@ def import_questions(
     return report
 
 
+def _labels(q: QuestionData) -> tuple[list[str], list[str]]:
+    """The question's tags kept as labels, and what is said of those that are not."""
+    kept: list[str] = []
+    lost: list[str] = []
+    for tag in q.tags:
+        name = clean_label(tag)
+        if not name or is_competency_tag(name) or name in kept:
+            continue
+        if len(name) > Label.MAX_LENGTH:
+            lost.append(
+                _("tag « %(name)s… » not kept (longer than %(max)s characters)")
+                % {"name": name[:30], "max": Label.MAX_LENGTH}
+            )
+        elif len(kept) == MAX_LABELS:
+            lost.append(_("tag « %(name)s » not kept (%(max)s labels at most)") % {"name": name, "max": MAX_LABELS})
+        else:
+            kept.append(name)
+    return kept, lost
+
+
+IMAGE_EXTENSIONS = {"png": "png", "jpeg": "jpg"}
+
+
+def _image(question: Question) -> tuple[bytes | None, str]:
+    if not question.image:
+        return None, ""
+    with question.image.open("rb") as file:
+        data = file.read()
+    return data, f"image.{IMAGE_EXTENSIONS.get(question.image_type, 'png')}"
+
+
 def question_data(question: Question) -> QuestionData:
+    """The question as the formats write it (callers prefetch `options` and `labels`)."""
     competency = question.competency
+    image, image_name = _image(question)
     return QuestionData(
         kind=question.kind,
         name=question.name or default_name(question.stem, question.stem_format),
@@ -183,7 +243,10 @@ def question_data(question: Question) -> QuestionData:
         single=question.single,
         general_feedback=question.feedback,
         category=f"{question.framework.code}/{competency.domain.code}/{competency.code}",
+        tags=sorted(label.name for label in question.labels.all()),
         idnumber=question.idnumber,
+        image=image,
+        image_name=image_name,
     )
 
 

@@ -55,6 +55,24 @@ CLOSED = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 PAUSED = dt.datetime(2000, 1, 2, tzinfo=dt.UTC)
 
 
+class Label(models.Model):
+    """A short word of the bank's own (« facile », « réseau », « session 2025 »)
+    that questions carry to be found again: Moodle's tags, kept through import
+    and export (GIFT ``// [tag:…]``, Moodle XML ``<tags>``)."""
+
+    MAX_LENGTH = 100
+
+    name = models.CharField(_("name"), max_length=MAX_LENGTH, unique=True)
+
+    class Meta:
+        verbose_name = _("label")
+        verbose_name_plural = _("labels")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 def question_image_name(instance: Question, filename: str) -> str:
     token = secrets.token_hex(16)
     return f"questions/{token[:2]}/{token}"
@@ -96,6 +114,7 @@ class Question(models.Model):
     )
     image = models.FileField(_("image"), upload_to=question_image_name, blank=True, max_length=100)
     image_type = models.CharField(_("image type"), max_length=10, blank=True)
+    labels = models.ManyToManyField(Label, blank=True, related_name="questions", verbose_name=_("labels"))
     rereview_note = models.TextField(
         _("to review again"),
         blank=True,

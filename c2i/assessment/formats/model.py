@@ -139,6 +139,14 @@ class QuestionData:
     tags: list[str] = field(default_factory=list)
     idnumber: str = ""
     where: str = ""
+    # The question's one image (Moodle XML only: ``<file>`` in the question
+    # text, or the legacy ``<image_base64>``): its bytes as found, not yet
+    # checked (type and size are the bank's checks), and its name in the file.
+    image: bytes | None = None
+    image_name: str = field(default="", compare=False)
+    # What the file says about the question that the bank does not keep
+    # (French, one item each: « indices non repris (2) »): reported, never dropped silently.
+    not_kept: list[str] = field(default_factory=list, compare=False)
 
     @property
     def correct(self) -> frozenset[int]:
@@ -161,6 +169,12 @@ class ParseResult:
 
 _COMPETENCY_PREFIXES = ("competence", "compétence", "competency")
 _COMPETENCY_CODE = re.compile(r"^[A-Za-z]\.?\d+[.-]\d+$")
+
+
+def is_competency_tag(tag: str) -> bool:
+    """Whether a tag names the question's competency (``competence:D1.2``)."""
+    prefix, colon, value = tag.partition(":")
+    return bool(colon and prefix.strip().casefold() in _COMPETENCY_PREFIXES and value.strip())
 
 
 def competency_code(q: QuestionData) -> str | None:

@@ -20,25 +20,43 @@ Pure: no Django import. The file is read with defusedxml's SAX parser:
   otherwise), one at 100 %, the other at 0 %;
 - every other type (shortanswer, matching, essay, numerical, multianswer/cloze,
   description, calculated, ddwtos …) is rejected with its position and type;
-- **embedded files are refused**: a question carrying ``<file encoding="base64">``
-  elements is rejected, since the bank does not store Moodle's files.
-  ``@@PLUGINFILE@@`` references without files are kept as written (the image
-  will not show), as in GIFT, which cannot carry files.
+- **the question's image**: a question keeps one image, the bank's own
+  (``Question.image``). It is the first ``<file name=… encoding="base64">`` of
+  ``<questiontext>`` that an ``<img src="@@PLUGINFILE@@/name">`` of the stem
+  shows, else its first file that nothing in the stem refers to, else the
+  legacy ``<image>``/``<image_base64>`` pair (Moodle 1.9). Its bytes are
+  handed over unchecked (``QuestionData.image``): the importer applies the
+  bank's checks (PNG or JPEG from the bytes, 2 MB) and refuses the question
+  otherwise. The ``<img>`` showing it is taken out of the stem (the bank shows
+  the image after the stem); unreadable base64 refuses the question. Every
+  other file (a second image, a sound in a link, a file of an answer or a
+  feedback) is not kept and is reported; ``@@PLUGINFILE@@`` references
+  without files are kept as written (the image will not show), as in GIFT,
+  which cannot carry files;
+- **what the bank does not keep is reported** per question
+  (``QuestionData.not_kept``): hints, combined feedback, « show the number of
+  correct responses », a penalty, default grade, numbering or shuffling other
+  than Moodle's defaults, a hidden question, files other than the image.
 
 Positions are written « question n° 3 (<question type="multichoice"> ligne 40) »,
 counting the questions of the file, categories excluded.
 
 Export (``dump_moodle_xml``) writes Moodle's own layout (a category question
 ``$course$/top/<path>`` when the category changes, texts escaped, options and
-feedback as ``format="html"``); parsing its output gives back the same
-questions. It raises ``ValueError`` for a question that
+feedback as ``format="html"``, the image as a ``<file>`` of the question text
+that an ``<img src="@@PLUGINFILE@@/image.png">`` ends an HTML stem with, the
+tags); parsing its output gives back the same questions. It raises ``ValueError`` for a question that
 ``model.check_question`` refuses.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from urllib.parse import quote, unquote
 from xml.sax import SAXParseException
 from xml.sax.handler import ContentHandler
 from xml.sax.xmlreader import AttributesImpl, Locator
@@ -156,14 +174,14 @@ class _Node:
         text = node.find("text")
         return (text.text if text is not None else node.text).strip(WS)
 
-    def has_descendant(self, tag: str) -> bool:
-        stack = list(self.children)
+    def descendants(self, tag: str) -> list[_Node]:
+        found, stack = [], list(reversed(self.children))
         while stack:
             node = stack.pop()
             if node.tag == tag:
-                return True
-            stack.extend(node.children)
-        return False
+                found.append(node)
+            stack.extend(reversed(node.children))
+        return found
 
 
 class _TreeBuilder(ContentHandler):
@@ -321,19 +339,133 @@ def _tags(question: _Node) -> list[str]:
     return tags
 
 
+# --- the image and what is not kept ---------------------------------------------
+
+PLUGINFILE = "@@PLUGINFILE@@/"
+_IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']?@@PLUGINFILE@@/([^"'\s>?#]+)""", re.IGNORECASE)
+_REFERENCE = re.compile(r"@@PLUGINFILE@@/([^\"'\s<>?#)]+)")
+
+
+def _decode(name: str, data: str) -> bytes:
+    try:
+        return base64.b64decode("".join(data.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise _XmlError(f"fichier intégré « {name[:80]} » : contenu base64 illisible") from None
+
+
+def _names(text: str, pattern: re.Pattern[str]) -> list[str]:
+    return [unquote(m.group(1)) for m in pattern.finditer(text)]
+
+
+def _image(question: _Node, raw_stem: str, not_kept: list[str]) -> tuple[bytes | None, str]:
+    """The question's image (bytes, name) as the module docstring says; what
+    else the question's files were goes to ``not_kept``."""
+    questiontext = question.find("questiontext")
+    files = [f for f in questiontext.findall("file")] if questiontext is not None else []
+    shown, referred = _names(raw_stem, _IMG_SRC), _names(raw_stem, _REFERENCE)
+    chosen = next((f for name in shown for f in files if f.attrs.get("name", "") == name), None)
+    if chosen is None:
+        chosen = next((f for f in files if f.attrs.get("name", "") not in referred), None)
+    image: bytes | None = None
+    name = ""
+    if chosen is not None:
+        name = chosen.attrs.get("name", "").strip(WS) or "image"
+        image = _decode(name, chosen.text)
+    legacy_name = question.child_text("image")
+    legacy = question.find("image_base64")
+    if legacy is not None and legacy.text.strip(WS):
+        if image is None:
+            name = legacy_name or "image"
+            image = _decode(name, legacy.text)
+        else:
+            not_kept.append(f"image « {legacy_name or 'image_base64'} » non reprise (une seule image par question)")
+    elif legacy_name:
+        not_kept.append(f"image « {legacy_name[:80]} » non reprise (son contenu n'est pas dans le fichier)")
+    others = [f for f in question.descendants("file") if f is not chosen]
+    if others:
+        listed = ", ".join(f"« {f.attrs.get('name', '?')[:80]} »" for f in others[:5])
+        more = f" et {len(others) - 5} autre(s)" if len(others) > 5 else ""
+        not_kept.append(
+            f"fichiers intégrés non repris ({listed}{more}) : la banque garde une seule image (PNG ou JPEG) par "
+            "question, celle de l'énoncé"
+        )
+    return image, name
+
+
+def _without_image(stem: str, name: str) -> str:
+    """The stem without the ``<img>`` showing the image the bank now keeps
+    (its paragraph too when the image was alone in it)."""
+    names = "|".join(re.escape(n) for n in dict.fromkeys([name, quote(name), quote(name, safe="/")]))
+    img = rf"""<img\b[^>]*?\bsrc="@@PLUGINFILE@@/(?:{names})"[^>]*>"""
+    stem = re.sub(rf"<p>\s*{img}\s*</p>", "", stem)
+    return re.sub(img, "", stem).strip(WS)
+
+
+def _number(node: _Node | None) -> float | None:
+    if node is None:
+        return None
+    try:
+        return float(node.text.strip(WS).replace(",", "."))
+    except ValueError:
+        return None
+
+
+def _fr(value: float) -> str:
+    return format_fraction(round(value, 7)).replace(".", ",")
+
+
+_COMBINED = (
+    ("correctfeedback", "pour une réponse correcte"),
+    ("partiallycorrectfeedback", "pour une réponse partiellement correcte"),
+    ("incorrectfeedback", "pour une réponse incorrecte"),
+)
+
+
+def _settings_not_kept(question: _Node, qtype: str) -> list[str]:
+    """What the question says that the bank does not keep, Moodle's defaults
+    (those ``dump_moodle_xml`` writes) excepted."""
+    found = []
+    hints = question.findall("hint")
+    if hints:
+        found.append(f"indices non repris ({len(hints)})")
+    combined = [label for tag, label in _COMBINED if question.child_text(tag)]
+    if combined:
+        found.append("feedbacks combinés non repris (" + ", ".join(combined) + ")")
+    if question.find("shownumcorrect") is not None:
+        found.append("option « afficher le nombre de réponses correctes » non reprise (jamais affiché, R18)")
+    penalty = _number(question.find("penalty"))
+    default_penalty = 1.0 if qtype == "truefalse" else 0.3333333
+    if penalty is not None and abs(penalty - default_penalty) > 1e-6:
+        found.append(f"pénalité pour un nouvel essai non reprise ({_fr(penalty)})")
+    grade = _number(question.find("defaultgrade"))
+    if grade is not None and abs(grade - 1.0) > 1e-6:
+        found.append(f"note par défaut non reprise ({_fr(grade)})")
+    if question.child_text("hidden") in ("1", "true"):
+        found.append("question cachée dans Moodle : importée sans ce statut")
+    shuffles = [node.text.strip(WS).lower() for node in question.findall("shuffleanswers")]
+    if any(value in ("0", "false") for value in shuffles):
+        found.append("« ne pas mélanger les réponses » non repris (la plateforme mélange toujours les réponses)")
+    numbering = question.child_text("answernumbering")
+    if numbering and numbering != "abc":
+        found.append(f"numérotation des réponses « {numbering[:20]} » non reprise")
+    if question.child_text("showstandardinstruction") in ("1", "true"):
+        found.append("consigne standard (« Veuillez choisir… ») non reprise")
+    return found
+
+
 def _question(question: _Node, qtype: str, category: str, where: str) -> QuestionData:
     if qtype not in ("multichoice", "truefalse"):
         raise _XmlError(unsupported_type_reason(qtype))
-    if question.has_descendant("file"):
-        raise _XmlError(
-            "fichiers intégrés (<file>, images en base64) non pris en charge : "
-            "retirer les images ou les remplacer par des liens https"
-        )
     questiontext = question.find("questiontext")
     stem_format = _format(questiontext, "moodle")
-    stem = stem_text(question.child_text("questiontext"), stem_format)
+    raw_stem = question.child_text("questiontext")
+    not_kept: list[str] = []
+    image, image_name = _image(question, raw_stem, not_kept)
+    stem = stem_text(raw_stem, stem_format)
+    if image is not None and stem_format in ("html", "moodle"):
+        stem = _without_image(stem, image_name)
     if not stem:
-        raise _XmlError("énoncé vide")
+        raise _XmlError("énoncé vide" if image is None else "énoncé vide (en dehors de son image)")
     if qtype == "multichoice":
         options, single = _multichoice(question, stem_format)
     else:
@@ -355,6 +487,9 @@ def _question(question: _Node, qtype: str, category: str, where: str) -> Questio
         tags=_tags(question),
         idnumber=question.child_text("idnumber"),
         where=where,
+        image=image,
+        image_name=image_name,
+        not_kept=not_kept + _settings_not_kept(question, qtype),
     )
     too_long = check_lengths(parsed)
     if too_long:
@@ -418,7 +553,20 @@ def _answer(fraction: float, text: str, text_format: str, feedback: str) -> list
 def _dump_question(q: QuestionData) -> list[str]:
     lines = [f'  <question type="{q.kind}">']
     lines += _text_element("name", q.name, None, "    ")
-    lines += _text_element("questiontext", q.stem, _FORMAT_OUT[q.stem_format], "    ")
+    if q.image is None:
+        lines += _text_element("questiontext", q.stem, _FORMAT_OUT[q.stem_format], "    ")
+    else:
+        name = q.image_name or "image"
+        stem = q.stem
+        if q.stem_format in ("html", "moodle"):
+            stem += f'<p><img src="{PLUGINFILE}{quote(name)}" alt=""></p>'
+        lines += [
+            f'    <questiontext format="{_FORMAT_OUT[q.stem_format]}">',
+            f"      <text>{_x(stem)}</text>",
+            f'      <file name="{_x(name).replace(chr(34), "&quot;")}" path="/" encoding="base64">'
+            f"{base64.b64encode(q.image).decode('ascii')}</file>",
+            "    </questiontext>",
+        ]
     lines += _text_element("generalfeedback", q.general_feedback, "html", "    ")
     lines += [
         "    <defaultgrade>1.0000000</defaultgrade>",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from c2i.accounts.models import AuditAction, User, audit
 from c2i.assessment import scoring
 from c2i.assessment.models import (
+    Label,
     Option,
     Question,
     QuestionKind,
@@ -24,6 +25,7 @@ from c2i.frameworks.models import Competency, Framework
 from c2i.lib import images
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
+MAX_LABELS = 20
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,39 @@ class QuestionDraft:
     single: bool = False
     idnumber: str = ""  # Moodle's, kept through import and export
     image: bytes | None = None  # a new image; None: none (create), unchanged (update)
+    labels: Sequence[str] | None = None  # the bank's labels; None: none (create), unchanged (update)
+
+
+def clean_label(name: str) -> str:
+    """A label as stored: spaces collapsed."""
+    return " ".join(name.split())
+
+
+def check_labels(names: Sequence[str]) -> list[str]:
+    """The labels cleaned, in order, without repeats; at most `MAX_LABELS`
+    of at most `Label.MAX_LENGTH` characters."""
+    cleaned = list(dict.fromkeys(c for c in (clean_label(n) for n in names) if c))
+    for name in cleaned:
+        if len(name) > Label.MAX_LENGTH:
+            raise AssessmentError(
+                "label_too_long",
+                _("The label « %(name)s… » is longer than %(max)s characters.")
+                % {"name": name[:30], "max": Label.MAX_LENGTH},
+            )
+    if len(cleaned) > MAX_LABELS:
+        raise AssessmentError(
+            "label_count",
+            _("A question has %(max)s labels at most (%(n)s given).") % {"max": MAX_LABELS, "n": len(cleaned)},
+        )
+    return cleaned
+
+
+def _write_labels(question: Question, names: Sequence[str]) -> None:
+    labels = []
+    for name in names:
+        label, _created = Label.objects.get_or_create(name=name)
+        labels.append(label)
+    question.labels.set(labels)
 
 
 def _check_draft(framework: Framework, draft: QuestionDraft) -> str:
@@ -117,6 +152,8 @@ def _check_draft(framework: Framework, draft: QuestionDraft) -> str:
     if not draft.stem.strip():
         raise AssessmentError("empty_stem", _("The question needs a text."))
     check_images(draft.stem, draft.stem_format, draft.options, draft.feedback)
+    if draft.labels is not None:
+        check_labels(draft.labels)
     return check_image(draft.image) if draft.image is not None else ""
 
 
@@ -141,6 +178,8 @@ def create_question(
         author=actor,
     )
     _write_options(question, draft.options)
+    if draft.labels:
+        _write_labels(question, check_labels(draft.labels))
     audit(actor, AuditAction.ASSESSMENT_QUESTION_CREATE, question, status=status, competency=draft.competency.code)
     if draft.image is not None:
         _store_image(question, actor, draft.image, image_type)
@@ -191,6 +230,8 @@ def update_question(
         ]
     )
     _write_options(question, draft.options)
+    if draft.labels is not None:
+        _write_labels(question, check_labels(draft.labels))
     audit(actor, AuditAction.ASSESSMENT_QUESTION_UPDATE, question)
     if draft.image is not None:
         _store_image(question, actor, draft.image, image_type)

@@ -22,7 +22,7 @@ from c2i.assessment.formats.model import Rejected
 from c2i.assessment.forms import BankFilterForm, ExportForm, ImportForm, QuestionForm, ReviewForm
 from c2i.assessment.interchange import ImportReport, export_questions, import_questions
 from c2i.assessment.models import Attempt, Question, QuestionStatus, Review
-from c2i.assessment.services.questions import QuestionDraft
+from c2i.assessment.services.questions import QuestionDraft, clean_label
 from c2i.assessment.text import fragment_to_plain, plain_to_fragment, render_fragment, render_stem
 from c2i.assessment.views.common import image_response, posted, posted_files
 from c2i.lib.confirm import CONFIRM_METHODS, confirmation_page
@@ -49,10 +49,12 @@ def bank(request: AuthenticatedRequest) -> HttpResponse:
             qs = qs.filter(status=data["status"])
         if text := data["q"].strip():
             qs = qs.filter(Q(name__icontains=text) | Q(stem__icontains=text) | Q(competency__code__iexact=text))
+        if label := clean_label(data["label"]):
+            qs = qs.filter(labels__name__iexact=label).distinct()
         if data["to_review"]:
             mine = Review.objects.filter(question=OuterRef("pk"), reviewer=request.user, round=OuterRef("review_round"))
             qs = qs.filter(status=QuestionStatus.IN_REVIEW).exclude(author=request.user).exclude(Exists(mine))
-    current, querystring = paginate(request, qs, 50)
+    current, querystring = paginate(request, qs.prefetch_related("labels"), 50)
     return page(
         request,
         "assessment/bank.html",
@@ -91,6 +93,7 @@ def _draft(form: QuestionForm, question: Question | None = None) -> QuestionDraf
         feedback=plain_to_fragment(data["feedback"]),
         options=_option_inputs(form),
         image=_image_bytes(form),
+        labels=data["labels"].split(","),
     )
     if question is None:
         return draft
@@ -129,6 +132,8 @@ def _question_field(code: str) -> str | None:
     """The field of the question form a refusal of the services is about."""
     if code.startswith("image"):
         return "image"
+    if code.startswith("label"):
+        return "labels"
     return "stem" if code in ("external_image", "empty_stem") else None
 
 
@@ -143,6 +148,7 @@ def question_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "name": question.name,
         "stem": question.stem,
         "feedback": fragment_to_plain(question.feedback),
+        "labels": ", ".join(label.name for label in question.labels.all()),
     }
     for option in question.options.all():
         initial[f"option_{option.position + 1}"] = fragment_to_plain(option.text)
@@ -328,6 +334,7 @@ def _report_to_session(report: ImportReport) -> dict[str, Any]:
         "accepted": report.accepted,
         "dry_run": report.dry_run,
         "rejected": [[str(r.where), str(r.reason)] for r in report.rejected],
+        "not_kept": [[str(r.where), str(r.reason)] for r in report.not_kept],
     }
 
 
@@ -339,6 +346,7 @@ def _report_from_session(data: Any) -> ImportReport | None:
         accepted=int(data.get("accepted", 0)),
         dry_run=bool(data.get("dry_run")),
         rejected=[Rejected(where, reason) for where, reason in data.get("rejected", [])],
+        not_kept=[Rejected(where, reason) for where, reason in data.get("not_kept", [])],
     )
 
 
@@ -381,7 +389,7 @@ def bank_export(request: AuthenticatedRequest) -> HttpResponse:
         Question.objects.filter(framework=framework)
         .exclude(status=QuestionStatus.RETIRED)
         .select_related("framework", "competency__domain")
-        .prefetch_related("options")
+        .prefetch_related("options", "labels")
         .order_by("competency__domain__position", "competency__position", "id")
     )
     if form.cleaned_data["status"] == "validated":
