@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "c2i.lib.observability.RequestContext",  # first: a request id for every log line, the whole request timed
     "c2i.error_views.MethodNotAllowedPage",  # first: a page's 405, wherever it comes from, says something
     "django.middleware.security.SecurityMiddleware",
     "c2i.lib.security.SecurityHeaders",
@@ -244,12 +245,31 @@ if not DEBUG and env_bool("C2I_HTTPS", True):
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Logs on standard error, one JSON object per line with the request's id
+# (C2I_LOG_FORMAT=json, the default outside debug) or as plain text.
+C2I_LOG_FORMAT = os.environ.get("C2I_LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "c2i.lib.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "c2i.lib.observability.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if C2I_LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("C2I_LOG_LEVEL", "WARNING")},
 }
+# Operations (docs/operations.md): the token Prometheus sends to /metriques/
+# (empty: no metrics page), and the age in seconds of the oldest waiting task
+# above which /sante/ says « degraded ».
+C2I_METRICS_TOKEN = os.environ.get("C2I_METRICS_TOKEN", "")
+C2I_HEALTH_MAX_TASK_AGE = int(os.environ.get("C2I_HEALTH_MAX_TASK_AGE", "600"))
 
 # Product settings (README, "Configuration").
 C2I_DATA_DIR = BASE_DIR / "c2i" / "frameworks" / "data"

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from c2i import views
+from c2i import operations, views
 from c2i.api.api import api
 
 admin.site.site_header = "C2i — administration nationale"
@@ -17,6 +17,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("ping/", views.ping, name="ping"),
+    path("sante/", operations.health, name="health"),  # for a load balancer
+    path("metriques/", operations.prometheus, name="metrics"),  # for Prometheus (C2I_METRICS_TOKEN)
     # first: its answer URL is the hot path of an exam (fewer patterns to try)
     path("", include("c2i.assessment.urls")),
     path("", include("c2i.accounts.urls")),

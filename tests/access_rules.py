@@ -181,6 +181,10 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     "home": Rule(one("/"), PUBLIC),
     "accessibility": Rule(one("/accessibilite/"), PUBLIC),
     "ping": Rule(one("/ping/"), PUBLIC),
+    # the load balancer's probe: public, read-only, says nothing about anyone
+    "health": Rule(one("/sante/"), PUBLIC, NOT_ALLOWED),
+    # Prometheus sends C2I_METRICS_TOKEN (tests/test_operations.py); without it, no such page, for everyone
+    "metrics": Rule(one("/metriques/"), "404", NOT_ALLOWED),
     # --- accounts ---------------------------------------------------------
     "accounts:login": Rule(one("/connexion/"), ANONYMOUS_ONLY),
     "accounts:logout": Rule(one("/deconnexion/"), NOT_ALLOWED, who(EVERYONE, ok="302")),

@@ -36,6 +36,7 @@ from c2i.accounts.models import Session
 from c2i.assessment.answer_queue import PendingAnswer
 from c2i.assessment.models import PAUSED as PAUSED_UNTIL
 from c2i.assessment.models import Attempt, AttemptQuestion, Exam
+from c2i.lib import metrics
 from c2i.lib.net import client_ip
 
 # --- what an answer is ------------------------------------------------------------
@@ -191,6 +192,7 @@ def _store(attempt_id: int, user_id: int, position: int, answer: Answer, now: dt
         )
         stored = cursor.rowcount == 1
     if stored:
+        metrics.answers_saved()
         return SaveResult(SAVED, seq)
     return _why_not_saved(attempt_id, user_id, position, shown, now)
 
@@ -218,7 +220,9 @@ def save_answers_in_sessions(answers: Sequence[PendingAnswer]) -> set[tuple[int,
         ]
     with _answer_cursor(db) as cursor:
         cursor.execute(_group_sql(db.vendor, len(answers)), [*values, moment, moment, moment])
-        return {(attempt_id, position) for attempt_id, position in cursor.fetchall()}
+        stored = {(attempt_id, position) for attempt_id, position in cursor.fetchall()}
+    metrics.answers_saved(len(stored))
+    return stored
 
 
 def _answer_cursor(db: Any) -> Any:
