@@ -174,6 +174,24 @@ def invigilation(ok: str = "200") -> Audience:
 
 INVIGILATION = invigilation()
 
+# The API v1's operations need an institution's token (Authorization: Bearer): a page's session is none.
+API_TOKEN_ONLY = who(EVERYONE, ok="401", anonymous="401")
+
+
+def _api_token(w: World, side: str) -> str:
+    """The revocation page of an API token of side A's (B's) institution, made if needed."""
+    from c2i.api.models import ApiToken
+    from c2i.enrolment.models import InstitutionSession
+
+    institution_id = InstitutionSession.objects.get(pk=_ins(w, side)).institution_id
+    token, _ = ApiToken.objects.get_or_create(
+        institution_id=institution_id,
+        name="matrice",
+        defaults={"key_id": f"matrix{side}", "secret_hash": "0" * 64, "scopes": ["read"]},
+    )
+    return f"/gestion/api/jetons/{token.pk}/revocation/"
+
+
 ANONYMOUS_ONLY = who(EVERYONE, special={(r, "*"): "302" for r in SIGNED_IN})  # signed in: off to one's space
 
 RULES: dict[str, Rule | tuple[Rule, ...]] = {
@@ -486,6 +504,8 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
     ),
     "credentials:issuer": Rule(one("/emetteur"), PUBLIC),
     "credentials:key": Rule(one(lambda w: f"/cles/{w.key_id}"), PUBLIC),
+    # the W3C Bitstring Status List holding the world's documents (list 0): public, read by any verifier
+    "credentials:status_list": Rule(one("/statut/0"), PUBLIC),
     # --- assessment: the bank --------------------------------------------
     "assessment:bank": Rule(one("/banque/questions/"), who(AUTHORS)),
     "assessment:question_create": Rule(one("/banque/questions/nouvelle/"), who(AUTHORS), who(AUTHORS, ok="400")),
@@ -747,6 +767,41 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
         ab(lambda w, s: f"/api/epreuves/passages/{getattr(w, f'attempt_{s}')}"),
         who(SIGNED_IN, OWNER, anonymous="401"),
         NOT_ALLOWED,
+    ),
+    # --- the API v1 (c2i/api/v1.py): public operations, then those of an institution's token --
+    "api:v1_frameworks": Rule(one("/api/v1/referentiels"), PUBLIC, NOT_ALLOWED),
+    "api:v1_framework": Rule(one("/api/v1/referentiels/C2i2e"), PUBLIC, NOT_ALLOWED),
+    "api:v1_institutions": Rule(one("/api/v1/etablissements?referentiel=C2i1&lieu=69007"), PUBLIC, NOT_ALLOWED),
+    "api:v1_sessions": Rule(one("/api/v1/sessions"), PUBLIC, NOT_ALLOWED),
+    "api:v1_verify_credential": Rule(one("/api/v1/verifier/credential"), NOT_ALLOWED, who(EVERYONE)),
+    "api:v1_verify_code": Rule(
+        ab(lambda w, s: f"/api/v1/verifier/{getattr(w, f'code_{s}')}"),
+        PUBLIC,
+        NOT_ALLOWED,
+        public_secrets=("candidat-a1.name", "candidat-b1.name"),
+    ),
+    # a signed-in session is no token: 401 for every role (tests/test_api_schemathesis.py: tokens)
+    "api:v1_me": Rule(one("/api/v1/etablissement"), API_TOKEN_ONLY, NOT_ALLOWED),
+    "api:v1_my_sessions": Rule(one("/api/v1/etablissement/sessions"), API_TOKEN_ONLY, NOT_ALLOWED),
+    "api:v1_enrolments": Rule(one("/api/v1/etablissement/inscriptions"), API_TOKEN_ONLY, NOT_ALLOWED),
+    "api:v1_enrolments_export": Rule(one("/api/v1/etablissement/inscriptions/export"), API_TOKEN_ONLY, NOT_ALLOWED),
+    "api:v1_invite": Rule(
+        ab(lambda w, s: f"/api/v1/etablissement/sessions/{_ins(w, s)}/invitations"), NOT_ALLOWED, API_TOKEN_ONLY
+    ),
+    "api:v1_exam_results": Rule(
+        ab(lambda w, s: f"/api/v1/etablissement/sessions/{_ins(w, s)}/resultats"), API_TOKEN_ONLY, NOT_ALLOWED
+    ),
+    "api:v1_jury_outcomes": Rule(
+        ab(lambda w, s: f"/api/v1/etablissement/sessions/{_ins(w, s)}/deliberation"), API_TOKEN_ONLY, NOT_ALLOWED
+    ),
+    "api:v1_documents": Rule(
+        ab(lambda w, s: f"/api/v1/etablissement/sessions/{_ins(w, s)}/documents"), API_TOKEN_ONLY, NOT_ALLOWED
+    ),
+    # --- the API tokens' pages (c2i/api/urls.py): correspondents, the admin sees every institution's --
+    "api_tokens:list": Rule(one("/gestion/api/jetons/"), who(CORRESPONDENTS), NOT_ALLOWED),
+    "api_tokens:create": Rule(one("/gestion/api/jetons/nouveau/"), who(CORRESPONDENTS), who(CORRESPONDENTS, ok="400")),
+    "api_tokens:revoke": Rule(
+        ab(_api_token), who(CORRESPONDENTS, CORRESPONDENT_OF), who(CORRESPONDENTS, CORRESPONDENT_OF, ok="302")
     ),
 }
 

@@ -55,10 +55,10 @@ class IssuedDocument(models.Model):
     # The signed Open Badges credential, exactly as every download returns it:
     # signed once, when the document is issued (or on the first download of a
     # document issued before, `services.credential_bytes`).
-    credential = models.TextField(_("signed credential"), blank=True, editable=False)
+    credential = models.TextField(_("signed Open Badges credential"), blank=True, editable=False)
     # Its place in the Bitstring Status List (`status.py`): list `index // LIST_SIZE`,
     # bit `index % LIST_SIZE`. The document's id (a database sequence), unique.
-    status_index = models.PositiveBigIntegerField(_("status list index"), null=True, blank=True, editable=False)
+    status_index = models.PositiveBigIntegerField(_("index in the status list"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("issued document")
@@ -197,13 +197,13 @@ class StatusList(models.Model):
     served at /statut/<number>: regenerated and signed again, in the
     transaction that revokes or replaces one of its documents."""
 
-    number = models.PositiveIntegerField(_("number"), unique=True)
-    credential = models.TextField(_("signed credential"), blank=True)
-    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    number = models.PositiveIntegerField(_("status list number"), unique=True)
+    credential = models.TextField(_("signed Open Badges credential"), blank=True)
+    updated_at = models.DateTimeField(_("published at"), default=timezone.now)
 
     class Meta:
-        verbose_name = _("status list")
-        verbose_name_plural = _("status lists")
+        verbose_name = _("W3C status list")
+        verbose_name_plural = _("W3C status lists")
 
     def __str__(self) -> str:
         return f"{self.number}"

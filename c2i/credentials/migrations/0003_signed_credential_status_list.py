@@ -22,25 +22,25 @@ class Migration(migrations.Migration):
             name="StatusList",
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("number", models.PositiveIntegerField(unique=True, verbose_name="number")),
-                ("credential", models.TextField(blank=True, verbose_name="signed credential")),
-                ("updated_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="updated at")),
+                ("number", models.PositiveIntegerField(unique=True, verbose_name="status list number")),
+                ("credential", models.TextField(blank=True, verbose_name="signed Open Badges credential")),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="published at")),
             ],
             options={
-                "verbose_name": "status list",
-                "verbose_name_plural": "status lists",
+                "verbose_name": "W3C status list",
+                "verbose_name_plural": "W3C status lists",
             },
         ),
         migrations.AddField(
             model_name="issueddocument",
             name="credential",
-            field=models.TextField(blank=True, editable=False, verbose_name="signed credential"),
+            field=models.TextField(blank=True, editable=False, verbose_name="signed Open Badges credential"),
         ),
         migrations.AddField(
             model_name="issueddocument",
             name="status_index",
             field=models.PositiveBigIntegerField(
-                blank=True, editable=False, null=True, verbose_name="status list index"
+                blank=True, editable=False, null=True, verbose_name="index in the status list"
             ),
         ),
         migrations.AddConstraint(
