@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "c2i.sso.middleware.SingleLogout",  # signing out after an institution sign-in signs out there too
     "c2i.accounts.two_factor.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -149,6 +150,15 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"
 LOGOUT_REDIRECT_URL = "home"
+# Passwords, and the sessions institution sign-ins open (c2i/sso: CAS, SAML).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "c2i.sso.backends.InstitutionBackend",
+]
+# CAS 3.0 (c2i/sso/cas.py): seconds allowed to an institution's CAS server to
+# validate a ticket; its HTTPS certificate checked (off only for test servers).
+C2I_CAS_TIMEOUT = float(os.environ.get("C2I_CAS_TIMEOUT", "10"))
+C2I_CAS_VERIFY_CERTIFICATES = env_bool("C2I_CAS_VERIFY_CERTIFICATES", True)
 
 if env_bool("C2I_TEST_FAST_HASHER", False):
     # Browser tests' server only: demo accounts log in without PBKDF2's cost.

@@ -28,7 +28,7 @@ def provider() -> IdentityProvider:
 
 
 def attributes(**overrides: object) -> dict:
-    values = {
+    values: dict[str, object] = {
         "eduPersonPrincipalName": "lmartin@univ-essai.fr",
         "mail": ["Lea.Martin@univ-essai.fr", "lea@example.fr"],
         "givenName": "Léa",

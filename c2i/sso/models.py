@@ -118,3 +118,20 @@ class SignInConflict(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class CasSessionTicket(models.Model):
+    """The CAS service ticket a platform session was opened with: the CAS
+    server's single logout names the ticket, and that session is ended."""
+
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="+")
+    ticket = models.CharField(max_length=255, unique=True)
+    session_key = models.CharField(max_length=40, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("CAS session ticket")
+        verbose_name_plural = _("CAS session tickets")
+
+    def __str__(self) -> str:
+        return self.ticket

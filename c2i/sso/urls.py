@@ -1,5 +1,17 @@
-from django.urls import path  # noqa: F401 - the app's pages are added here
+from django.urls import path
+
+from c2i.sso import views
 
 app_name = "sso"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("connexion/etablissement/", views.choose, name="choose"),
+    path("connexion/etablissement/cas/", views.cas_login, name="cas_login"),
+    path("connexion/etablissement/cas/<str:uai>/retour/", views.cas_callback, name="cas_callback"),
+    path("connexion/etablissement/profil/", views.complete_profile, name="complete_profile"),
+    path("gestion/connexion-etablissements/", views.providers, name="providers"),
+    path("gestion/connexion-etablissements/nouvelle/", views.provider_edit, name="provider_create"),
+    path("gestion/connexion-etablissements/<int:pk>/", views.provider_edit, name="provider_edit"),
+    path("correspondant/conflits-de-connexion/", views.conflicts, name="conflicts"),
+    path("correspondant/conflits-de-connexion/<int:pk>/regle/", views.conflict_resolve, name="conflict_resolve"),
+]

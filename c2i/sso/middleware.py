@@ -1,0 +1,41 @@
+"""Single logout: signing out of the platform after an institution sign-in
+signs out at the institution too. The platform's own sign-out view
+(accounts:logout) ends the session as always; then, for a CAS sign-in, the
+browser goes on to the CAS server's /logout, which comes back to the home
+page. A SAML sign-in is handed to the SAML logout view (sso:saml_logout)
+before the session ends, since that view needs the session's SAML subject."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import NoReverseMatch, reverse
+
+from c2i.sso.models import IdentityProvider, Protocol
+from c2i.sso.signin import SESSION_KEY
+
+
+class SingleLogout:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "POST" or request.path != reverse("accounts:logout"):
+            return self.get_response(request)
+        marker = request.session.get(SESSION_KEY) if request.user.is_authenticated else None
+        provider = None
+        if isinstance(marker, dict) and isinstance(marker.get("provider"), int):
+            provider = IdentityProvider.objects.filter(pk=marker["provider"]).select_related("institution").first()
+        if provider is not None and provider.protocol == Protocol.SAML:
+            try:
+                return HttpResponseRedirect(reverse("sso:saml_logout"))
+            except NoReverseMatch:  # pragma: no cover - SAML not installed
+                pass
+        response = self.get_response(request)
+        if provider is not None and provider.protocol == Protocol.CAS and response.status_code == 302:
+            from c2i.sso import cas
+
+            cas.forget_ticket(str(marker.get("ticket", "")))  # type: ignore[union-attr]
+            return HttpResponseRedirect(cas.logout_url(provider, request.build_absolute_uri(reverse("home"))))
+        return response
