@@ -729,6 +729,25 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
         who(CANDIDATES, ok="405"),
         contains={"-": ("{role}.ine",)},
     ),
+    # --- statistics: the national dashboard (admin), an institution beside the nation, the public figures ---
+    "statistics:national": Rule(one("/pilotage/"), who({ADMIN})),
+    "statistics:national_export": Rule(one("/pilotage/export/domaines.csv"), who({ADMIN})),
+    "statistics:refresh": Rule(one("/pilotage/actualiser/"), NOT_ALLOWED, who({ADMIN}, ok="302")),
+    # the admin is sent to the national dashboard, a correspondent to their institution's page
+    "statistics:my_institution": Rule(one("/pilotage/mon-etablissement/"), who(CORRESPONDENTS, ok="302")),
+    "statistics:institution": Rule(
+        ab(lambda w, s: f"/pilotage/etablissements/{_institution_of(w, s)}/"), who(CORRESPONDENTS, CORRESPONDENT_OF)
+    ),
+    "statistics:institution_export": Rule(
+        ab(lambda w, s: f"/pilotage/etablissements/{_institution_of(w, s)}/export/chiffres.xlsx"),
+        who(CORRESPONDENTS, CORRESPONDENT_OF),
+    ),
+    "statistics:public": Rule(one("/chiffres-cles/"), PUBLIC),
+    "statistics:public_export": Rule(one("/chiffres-cles/export/chiffres.csv"), PUBLIC),
+    "statistics:open_data": Rule(one("/chiffres-cles/donnees/c2i-chiffres-cles.csv"), PUBLIC),
+    "statistics:open_data_domains": Rule(one("/chiffres-cles/donnees/c2i-chiffres-cles-domaines.csv"), PUBLIC),
+    "statistics:dictionary": Rule(one("/chiffres-cles/dictionnaire/"), PUBLIC),
+    "statistics:dictionary_csv": Rule(one("/chiffres-cles/dictionnaire.csv"), PUBLIC),
     # --- the API (django-ninja) --------------------------------------------
     "api:api-root": Rule(one("/api/"), who(EVERYONE, ok="404")),
     # the schema and its documentation answer any method
@@ -804,6 +823,13 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
         ab(_api_token), who(CORRESPONDENTS, CORRESPONDENT_OF), who(CORRESPONDENTS, CORRESPONDENT_OF, ok="302")
     ),
 }
+
+
+def _institution_of(w: World, side: str) -> int:
+    """Side A's (B's) institution (the figures pages)."""
+    from c2i.enrolment.models import InstitutionSession
+
+    return int(InstitutionSession.objects.get(pk=_ins(w, side)).institution_id)
 
 
 # ---------------------------------------------------------------------------
