@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "c2i.assessment.middleware.AnswerFastPath",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "djangosaml2.middleware.SamlSessionMiddleware",  # SAML's own cookie (SAML_SESSION_COOKIE_*)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -254,6 +255,9 @@ if not DEBUG and env_bool("C2I_HTTPS", True):
     SECURE_HSTS_SECONDS = int(os.environ.get("C2I_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+    # The SAML ACS receives the IdP's cross-site POST: djangosaml2's cookie
+    # (and it alone) is SameSite=None, which browsers accept only when Secure.
+    SAML_SESSION_COOKIE_SAMESITE = "None"
 
 # Logs on standard error, one JSON object per line with the request's id
 # (C2I_LOG_FORMAT=json, the default outside debug) or as plain text.
@@ -308,6 +312,26 @@ C2I_DOCUMENT_TASKS = int(os.environ.get("C2I_DOCUMENT_TASKS", "2"))
 # most this many seconds) and the issuer's profile and key documents.
 C2I_STATUS_LIST_MAX_AGE = int(os.environ.get("C2I_STATUS_LIST_MAX_AGE", "300"))
 C2I_PUBLIC_JSON_MAX_AGE = int(os.environ.get("C2I_PUBLIC_JSON_MAX_AGE", "3600"))
+# SAML 2 single sign-on (issue 14, docs/operations.md « SAML 2 »): the SP's
+# key and certificate (PEM; both unset: a self-signed pair made once in
+# C2I_KEYS_DIR), its entity ID (default: the metadata URL), the contact the
+# metadata gives, and how metadata is read (`manage.py refresh_saml_metadata`).
+C2I_SAML_KEY_FILE = os.environ.get("C2I_SAML_KEY_FILE", "")
+C2I_SAML_CERT_FILE = os.environ.get("C2I_SAML_CERT_FILE", "")
+C2I_SAML_ENTITY_ID = os.environ.get("C2I_SAML_ENTITY_ID", "")
+C2I_SAML_CONTACT_EMAIL = os.environ.get("C2I_SAML_CONTACT_EMAIL", "support@c2i.example.fr")
+C2I_SAML_XMLSEC_BINARY = os.environ.get("C2I_SAML_XMLSEC_BINARY", "/usr/bin/xmlsec1")
+C2I_SAML_METADATA_TIMEOUT = float(os.environ.get("C2I_SAML_METADATA_TIMEOUT", "30"))
+C2I_SAML_METADATA_MAX_BYTES = int(os.environ.get("C2I_SAML_METADATA_MAX_BYTES", str(200 * 1024 * 1024)))
+# djangosaml2: the outstanding requests and the IdP session live in a cookie
+# of their own, Lax over plain http (development: an IdP on the same host),
+# None under HTTPS (above); AuthnRequests go by HTTP-Redirect.
+SAML_SESSION_COOKIE_NAME = "c2i_saml"
+SAML_SESSION_COOKIE_SAMESITE = globals().get("SAML_SESSION_COOKIE_SAMESITE", "Lax")
+SAML_CONFIG_LOADER = "c2i.sso.saml.sp_config"
+SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+SAML_IGNORE_LOGOUT_ERRORS = False
+SAML_CSP_HANDLER = ""  # the platform sets its own Content-Security-Policy (c2i/lib/security.py)
 # Background tasks' leases (docs/operations.md): a running task whose worker
 # has not renewed its lease for this many seconds is queued again; one whose
 # workers died this many times is given up (marked failed).

@@ -15,3 +15,14 @@ urlpatterns: list = [
     path("correspondant/conflits-de-connexion/", views.conflicts, name="conflicts"),
     path("correspondant/conflits-de-connexion/<int:pk>/regle/", views.conflict_resolve, name="conflict_resolve"),
 ]
+
+# SAML 2 (c2i/sso/saml_views.py): the SP's metadata, sign-in, ACS, single logout.
+from c2i.sso import saml_views  # noqa: E402
+
+urlpatterns += [
+    path("connexion/etablissement/saml/", saml_views.login, name="saml_login"),
+    path("connexion/etablissement/saml/acs/", saml_views.acs, name="saml_acs"),
+    path("connexion/etablissement/saml/metadonnees/", saml_views.metadata, name="saml_metadata"),
+    path("connexion/etablissement/saml/deconnexion/", saml_views.logout, name="saml_logout"),
+    path("connexion/etablissement/saml/sls/", saml_views.sls, name="saml_sls"),
+]

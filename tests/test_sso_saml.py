@@ -1,0 +1,245 @@
+"""SAML 2 single sign-on against a real IdP (tests/sso_saml_idp.py, its own
+process on 127.0.0.1): the platform's AuthnRequest, the IdP's login form
+posted with httpx, its signed Response to the ACS; refusals (unsigned,
+another audience, unsolicited) in French; single logout both ways; the
+metadata read from the IdP's URL and kept."""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from c2i.sso import saml
+from c2i.sso.models import ExternalIdentity, IdentityProvider
+from tests.sso_saml_idp import USERS, RunningIdP, free_port, start_idp
+
+pytestmark = pytest.mark.django_db
+PASSWORD = USERS["etudiant"]["password"]
+
+
+class _Metadata:
+    """The platform's SP metadata, served over HTTP for the IdP to read (the
+    platform itself answers the tests through Django's test client)."""
+
+    def __init__(self) -> None:
+        self.body = b""
+        port = free_port()
+        holder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/samlmetadata+xml")
+                self.end_headers()
+                self.wfile.write(holder.body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.url = f"http://127.0.0.1:{port}/sp.xml"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture(scope="module")
+def sp_metadata() -> Iterator[_Metadata]:
+    served = _Metadata()
+    yield served
+    served.server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def idp(sp_metadata: _Metadata) -> Iterator[RunningIdP]:
+    with start_idp(sp_metadata.url) as running:
+        yield running
+
+
+@pytest.fixture
+def provider(demo, idp: RunningIdP, sp_metadata: _Metadata) -> IdentityProvider:
+    sp_metadata.body = Client().get(reverse("sso:saml_metadata")).content
+    provider = IdentityProvider.objects.create(
+        institution=demo.institution("a"), protocol="saml", enabled=True, saml_metadata_url=idp.metadata_url
+    )
+    return saml.refresh_metadata(provider)
+
+
+def _form(page: str) -> tuple[str, dict[str, str]]:
+    """The action and the hidden fields of the (first) form of a page."""
+    action = re.search(r'<form[^>]*action="([^"]+)"', page)
+    assert action, page
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    return html.unescape(action.group(1)), {k: html.unescape(v) for k, v in fields.items()}
+
+
+def sign_in(client: Client, idp: RunningIdP, username: str, uai: str = "0692437Z", password: str = PASSWORD) -> Any:
+    """The whole trip: the platform's AuthnRequest, the IdP's login form
+    filled in, its Response posted back to the ACS; the ACS's answer."""
+    start = client.get(reverse("sso:saml_login"), {"institution": uai})
+    assert start.status_code == 302, start.content
+    location = start["Location"]
+    assert location.startswith(f"{idp.base}/sso/redirect?SAMLRequest="), location
+    assert "Signature=" in location  # the AuthnRequest is signed
+    with httpx.Client(base_url=idp.base, timeout=10) as browser:
+        login_page = browser.get(location)
+        assert "Mot de passe" in login_page.text, login_page.text
+        _, fields = _form(login_page.text)
+        answer = browser.post("/login", data={**fields, "username": username, "password": password})
+    assert answer.status_code == 200, answer.text
+    action, saml_fields = _form(answer.text)
+    assert set(saml_fields) >= {"SAMLResponse"}, answer.text
+    assert action.endswith(reverse("sso:saml_acs"))
+    return client.post(urlsplit(action).path, saml_fields)
+
+
+def test_it_signs_a_student_in_and_fills_their_ine(provider: IdentityProvider, idp: RunningIdP) -> None:
+    client = Client()
+    response = sign_in(client, idp, "etudiant")
+    assert response.status_code == 302, response.content.decode()
+    identity = ExternalIdentity.objects.get(provider=provider)
+    assert identity.subject == "lea.martin@univ-test.fr"
+    assert identity.user.email == "lea.martin@etu.univ-test.fr"
+    assert (identity.user.first_name, identity.user.last_name) == ("Léa", "Martin")
+    assert identity.ine == "1234567890V"
+    assert identity.student_id == "21900123"
+    # Signed in: the next page is theirs.
+    landing = client.get(response["Location"], follow=True)
+    assert landing.wsgi_request.user == identity.user
+    assert "1234567890V" in landing.content.decode()
+    # A second sign-in is the same account, no duplicate.
+    client.logout()
+    again = Client()
+    assert sign_in(again, idp, "etudiant").status_code == 302
+    assert ExternalIdentity.objects.filter(provider=provider).count() == 1
+
+
+def test_it_refuses_an_unsigned_response(provider: IdentityProvider, idp: RunningIdP) -> None:
+    response = sign_in(Client(), idp, "sans-signature")
+    assert response.status_code == 403
+    assert "n’est pas signée" in response.content.decode() or "pas signée" in response.content.decode()
+    assert not ExternalIdentity.objects.exists()
+
+
+def test_it_refuses_a_response_meant_for_another_service(provider: IdentityProvider, idp: RunningIdP) -> None:
+    response = sign_in(Client(), idp, "autre-audience")
+    assert response.status_code == 403
+    assert "destinée à cette plateforme" in response.content.decode() or "pas destinée" in response.content.decode()
+    assert not ExternalIdentity.objects.exists()
+
+
+def test_it_refuses_a_response_it_did_not_ask_for(provider: IdentityProvider, idp: RunningIdP) -> None:
+    """The Response is replayed in another browser (no outstanding request)."""
+    start = Client().get(reverse("sso:saml_login"), {"institution": "0692437Z"})
+    with httpx.Client(base_url=idp.base, timeout=10) as browser:
+        _, fields = _form(browser.get(start["Location"]).text)
+        answer = browser.post("/login", data={**fields, "username": "etudiant", "password": PASSWORD})
+    action, saml_fields = _form(answer.text)
+    response = Client().post(urlsplit(action).path, saml_fields)
+    assert response.status_code == 403
+    assert "ne vous a pas" in response.content.decode() or "pas demandé" in response.content.decode()
+    assert not ExternalIdentity.objects.exists()
+
+
+def test_it_refuses_an_institution_without_saml(demo) -> None:
+    response = Client().get(reverse("sso:saml_login"), {"institution": "0692437Z"})
+    assert response.status_code == 403
+    assert "mot de passe" in response.content.decode()
+
+
+def test_single_logout_started_by_the_platform_reaches_the_idp(provider: IdentityProvider, idp: RunningIdP) -> None:
+    client = Client()
+    assert sign_in(client, idp, "etudiant").status_code == 302
+    start = client.post(reverse("accounts:logout"))
+    if start["Location"].endswith(reverse("sso:saml_logout")):  # the platform's log-out hands over
+        start = client.get(start["Location"])
+    assert start.status_code == 302
+    assert start["Location"].startswith(f"{idp.base}/slo/redirect?SAMLRequest="), start["Location"]
+    with httpx.Client(timeout=10) as browser:
+        back = browser.get(start["Location"])
+    assert back.status_code == 303
+    assert back.headers["Location"].split("?")[0].endswith(reverse("sso:saml_sls"))
+    done = client.get(urlsplit(back.headers["Location"]).path + "?" + urlsplit(back.headers["Location"]).query)
+    assert done.status_code == 302
+    assert done["Location"] == reverse("home")
+    assert not client.get(reverse("accounts:dashboard")).wsgi_request.user.is_authenticated
+    assert idp.log()[-1] == {"event": "logout", "user": "etudiant", "sp": saml.sp_entity_id(), "signed": "True"}
+
+
+def test_single_logout_started_by_the_institution_ends_the_session(provider: IdentityProvider, idp: RunningIdP) -> None:
+    client = Client()
+    assert sign_in(client, idp, "etudiant").status_code == 302
+    with httpx.Client(timeout=10) as browser:
+        request = browser.get(f"{idp.base}/logout", params={"user": "etudiant"})
+    assert request.status_code == 303
+    url = urlsplit(request.headers["Location"])
+    assert url.path == reverse("sso:saml_sls") and "SAMLRequest" in parse_qs(url.query)
+    answer = client.get(f"{url.path}?{url.query}")
+    assert answer.status_code == 302
+    assert answer["Location"].startswith(f"{idp.base}/slo/redirect?SAMLResponse=")
+    assert not client.get(reverse("accounts:dashboard")).wsgi_request.user.is_authenticated
+    with httpx.Client(timeout=10) as browser:
+        assert browser.get(answer["Location"]).status_code == 200
+    assert idp.log()[-1] == {"event": "logout-confirmed"}
+
+
+def test_the_sp_metadata_names_what_the_federation_needs(provider: IdentityProvider) -> None:
+    response = Client().get(reverse("sso:saml_metadata"))
+    body = response.content.decode()
+    assert response["Content-Type"].startswith("application/samlmetadata+xml")
+    assert f'entityID="{saml.sp_entity_id()}"' in body
+    assert reverse("sso:saml_acs") in body and reverse("sso:saml_sls") in body
+    assert 'use="signing"' in body and 'use="encryption"' in body
+    assert "urn:oid:1.3.6.1.4.1.5923.1.1.1.6" in body  # eduPersonPrincipalName requested
+
+
+def test_metadata_is_kept_and_a_failed_refresh_keeps_it(provider: IdentityProvider, idp: RunningIdP, capsys) -> None:
+    assert provider.saml_entity_id == idp.entity_id
+    assert provider.saml_metadata_fetched_at is not None
+    kept = provider.saml_metadata_xml
+    call_command("refresh_saml_metadata")
+    assert idp.entity_id in capsys.readouterr().out
+    IdentityProvider.objects.filter(pk=provider.pk).update(saml_metadata_url="http://127.0.0.1:9/nothing.xml")
+    with pytest.raises(Exception, match="1 metadata"):
+        call_command("refresh_saml_metadata")
+    provider.refresh_from_db()
+    assert provider.saml_metadata_xml == kept
+
+
+def test_it_reads_one_idp_out_of_a_federation_aggregate(provider: IdentityProvider) -> None:
+    entity = provider.saml_metadata_xml
+    body = entity[entity.index("<", entity.index("?>") + 2 if "?>" in entity else 0) :]
+    other = body.replace(provider.saml_entity_id, "https://idp.autre-universite.fr/idp/shibboleth")
+    aggregate = (
+        '<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">'
+        + other
+        + body
+        + "</md:EntitiesDescriptor>"
+    )
+    entity_id, kept = saml.metadata_entity(aggregate, provider.saml_entity_id)
+    assert entity_id == provider.saml_entity_id
+    assert "autre-universite" not in kept
+    with pytest.raises(saml.MetadataError, match="2"):
+        saml.metadata_entity(aggregate, "")
+
+
+def test_attributes_are_read_by_oid_and_by_friendly_name() -> None:
+    read = saml.attributes(
+        {
+            "eduPersonPrincipalName": ["a@u.fr"],
+            "urn:oid:1.3.6.1.4.1.7135.1.2.1.26": ["1234567890V"],
+            "urn:oid:1.3.6.1.4.1.7135.1.2.1.11": ["42"],
+        }
+    )
+    assert read["supannCodeINE"] == ["1234567890V"]
+    assert read["supannEtuId"] == ["42"]
+    assert read["urn:oid:1.3.6.1.4.1.5923.1.1.1.6"] == ["a@u.fr"]
