@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("c2i.portfolio.urls")),
     path("", include("c2i.credentials.urls")),
     path("", include("c2i.privacy.urls")),
+    path("", include("c2i.api.urls")),  # the correspondents' API tokens
     path("", include("c2i.sso.urls")),  # institution sign-on (CAS, SAML) and its settings
     path("", include("c2i.statistics.urls")),  # national figures, the public « Chiffres clés »
     path("referentiels/", include("c2i.frameworks.urls")),

@@ -192,6 +192,28 @@ def _api_token(w: World, side: str) -> str:
     return f"/gestion/api/jetons/{token.pk}/revocation/"
 
 
+def _sso_provider(w: World, side: str) -> int:
+    """Side A's (B's) institution's sign-on settings (CAS, off), made if needed."""
+    from c2i.enrolment.models import InstitutionSession
+    from c2i.sso.models import IdentityProvider
+
+    institution_id = InstitutionSession.objects.get(pk=_ins(w, side)).institution_id
+    provider, _ = IdentityProvider.objects.get_or_create(
+        institution_id=institution_id, defaults={"protocol": "cas", "cas_server_url": "https://cas.example.fr/cas/"}
+    )
+    return provider.pk
+
+
+def _sso_conflict(w: World, side: str) -> int:
+    """A sign-in conflict of side A's (B's) institution, made if needed."""
+    from c2i.sso.models import SignInConflict
+
+    conflict, _ = SignInConflict.objects.get_or_create(
+        provider_id=_sso_provider(w, side), subject=f"matrice-{side}", defaults={"reason": "matrice"}
+    )
+    return conflict.pk
+
+
 ANONYMOUS_ONLY = who(EVERYONE, special={(r, "*"): "302" for r in SIGNED_IN})  # signed in: off to one's space
 
 RULES: dict[str, Rule | tuple[Rule, ...]] = {
@@ -728,6 +750,29 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
         who(CANDIDATES),
         who(CANDIDATES, ok="405"),
         contains={"-": ("{role}.ine",)},
+    ),
+    # --- institution sign-on (c2i/sso: CAS here; SAML in its own rules) ----
+    "sso:choose": Rule(one("/connexion/etablissement/?q=Lyon"), PUBLIC),
+    # no institution has its sign-on enabled in the demo: nothing to start, nothing to come back to
+    "sso:cas_login": Rule(one("/connexion/etablissement/cas/?institution=0692437Z"), who(EVERYONE, ok="404")),
+    "sso:cas_callback": Rule(
+        one("/connexion/etablissement/cas/0692437Z/retour/?ticket=ST-1"),
+        who(EVERYONE, ok="404"),
+        who(EVERYONE, ok="404"),
+    ),
+    # a person without a pending institution identity is sent on to their space
+    "sso:complete_profile": Rule(one("/connexion/etablissement/profil/"), who(SIGNED_IN, ok="302")),
+    "sso:providers": Rule(one("/gestion/connexion-etablissements/"), who({ADMIN})),
+    "sso:provider_create": Rule(one("/gestion/connexion-etablissements/nouvelle/"), who({ADMIN})),
+    "sso:provider_edit": Rule(
+        ab(lambda w, s: f"/gestion/connexion-etablissements/{_sso_provider(w, s)}/"), who({ADMIN})
+    ),
+    "sso:conflicts": Rule(one("/correspondant/conflits-de-connexion/"), who(CORRESPONDENTS)),
+    # an empty note: back to the list with the message (302), nothing settled
+    "sso:conflict_resolve": Rule(
+        ab(lambda w, s: f"/correspondant/conflits-de-connexion/{_sso_conflict(w, s)}/regle/"),
+        NOT_ALLOWED,
+        who(CORRESPONDENTS, CORRESPONDENT_OF, ok="302"),
     ),
     # --- statistics: the national dashboard (admin), an institution beside the nation, the public figures ---
     "statistics:national": Rule(one("/pilotage/"), who({ADMIN})),

@@ -1,18 +1,20 @@
-"""The JSON API (django-ninja). It calls the same services and access helpers as the pages."""
+"""The JSON API (django-ninja). It calls the same services and access helpers as the pages.
+
+`/api/v1/` is the versioned API for institutions (`c2i.api.v1`: tokens,
+scopes, pagination); the unversioned public endpoints below stay for their
+clients. Every refusal has one format (`c2i.api.errors`)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
-from django.utils import timezone
-from ninja import NinjaAPI, Schema, Swagger
+from ninja import NinjaAPI, Swagger
 
+from c2i.api import errors, public
+from c2i.api.public import FrameworkDetailOut, FrameworkOut, InstitutionOut
 from c2i.api.text import Line
 from c2i.frameworks.models import Framework
-from c2i.institutions.directory import resolve_place, search
-from c2i.lib.database import UNREACHABLE, come_back_later
 
 
 class LocalSwagger(Swagger):
@@ -28,96 +30,36 @@ api = NinjaAPI(
     title="C2i",
     version="1",
     urls_namespace="api",
-    description="API publique de la plateforme C2i.",
+    description=(
+        "API de la plateforme C2i : données publiques (référentiels, annuaire, sessions, vérification) "
+        "et, sous `/api/v1/etablissement/`, celles d'un établissement, avec un jeton d'API "
+        "(`Authorization: Bearer c2i_…`). Voir docs/api.md."
+    ),
     docs=LocalSwagger(settings={"validatorUrl": None, "deepLinking": False}),
 )
-for unreachable in UNREACHABLE:  # the database is down: come back later (JSON 503, Retry-After)
-    api.add_exception_handler(unreachable, lambda request, error: come_back_later())
+errors.install(api)  # one error format; the database down: JSON 503 with Retry-After
 api.add_router("/verifier", "c2i.credentials.api.router")
 api.add_router("/epreuves", "c2i.assessment.api.router")
 
 
-class CompetencyOut(Schema):
-    code: str
-    title: str
-
-
-class DomainOut(Schema):
-    code: str
-    title: str
-    competencies: list[CompetencyOut]
-
-
-class FrameworkOut(Schema):
-    code: str
-    level: int
-    specialty: str
-    title: str
-    status: str
-    policy: dict
-    legal_basis: str
-
-
-class FrameworkDetailOut(FrameworkOut):
-    domains: list[DomainOut]
-
-
-class ContactOut(Schema):
-    name: str
-    email: str
-    phone: str
-
-
-class InstitutionOut(Schema):
-    name: str
-    uai: str
-    town: str
-    postcode: str
-    distance_km: float | None
-    frameworks: list[str]
-    contacts: list[ContactOut]
-
-
-@api.get("/referentiels", response=list[FrameworkOut], tags=["référentiels"])
+@api.get("/referentiels", response={200: list[FrameworkOut], **errors.PUBLIC_ERRORS}, tags=["référentiels"])
 def list_frameworks(request: HttpRequest) -> list[Framework]:
-    return list(Framework.objects.all())
+    return public.frameworks()
 
 
-@api.get("/referentiels/{code}", response=FrameworkDetailOut, tags=["référentiels"])
+@api.get(
+    "/referentiels/{code}", response={200: FrameworkDetailOut, **errors.responses(404, 422)}, tags=["référentiels"]
+)
 def get_framework(request: HttpRequest, code: str) -> dict:
-    framework = get_object_or_404(Framework, code=code)
-    return {
-        **{k: getattr(framework, k) for k in FrameworkOut.model_fields},
-        "domains": [
-            {
-                "code": d.code,
-                "title": d.title,
-                "competencies": [{"code": c.code, "title": c.title} for c in d.competencies.filter(retired=False)],
-            }
-            for d in framework.domains.all()
-        ],
-    }
+    return public.framework(code)
 
 
-@api.get("/etablissements", response=list[InstitutionOut], tags=["annuaire"])
+@api.get("/etablissements", response={200: list[InstitutionOut], **errors.responses(404, 422)}, tags=["annuaire"])
 def find_institutions(
     request: HttpRequest, referentiel: Annotated[str, Line(30)] = "", lieu: Annotated[str, Line(80)] = ""
 ) -> list[dict]:
     """Accredited institutions, nearest to a town or postcode first."""
-    framework = get_object_or_404(Framework, code=referentiel) if referentiel else None
-    place, _ = resolve_place(lieu)
-    return [
-        {
-            "name": m.institution.name,
-            "uai": m.institution.uai,
-            "town": m.institution.town,
-            "postcode": m.institution.postcode,
-            "distance_km": round(m.distance_km, 1) if m.distance_km is not None else None,
-            "frameworks": sorted({a.framework.code for a in m.accreditations}),
-            "contacts": [
-                {"name": c.user.get_full_name(), "email": c.user.email, "phone": c.user.phone}
-                for c in m.institution.contacts  # type: ignore[attr-defined]
-            ],
-        }
-        for m in search(framework, place, timezone.localdate())
-    ]
+    return public.institutions(referentiel, lieu)
+
+
+api.add_router("/v1", "c2i.api.v1.router")

@@ -55,9 +55,19 @@ class AnswerOut(Schema):
     seq: int
 
 
-class ErrorOut(Schema):
-    status: str
-    detail: str
+class AnswerErrorOut(Schema):
+    """The API's one error format (`c2i.api.errors`: code, message, field), with
+    `status` and `detail`, which exam.js reads (the same words)."""
+
+    code: str
+    message: str
+    field: str | None = None
+    status: str | None = None
+    detail: Any = None  # a text; a list for a request the schema refuses (422)
+
+
+def _error(body: dict[str, Any]) -> AnswerErrorOut:
+    return AnswerErrorOut(code=body["status"], message=body["detail"], field=None, **body)
 
 
 class ItemOut(Schema):
@@ -91,7 +101,15 @@ def answer_json(request: HttpRequest, attempt_id: int, position: int) -> HttpRes
 
 @router.post(
     "/passages/{attempt_id}/reponses/{position}",
-    response={200: AnswerOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 423: ErrorOut},
+    response={
+        200: AnswerOut,
+        401: AnswerErrorOut,
+        403: AnswerErrorOut,
+        404: AnswerErrorOut,
+        409: AnswerErrorOut,
+        422: AnswerErrorOut,
+        423: AnswerErrorOut,
+    },
     url_name="save_answer",
     summary="Save an answer",
 )
@@ -100,16 +118,20 @@ def save_answer(request: HttpRequest, attempt_id: int, position: int, payload: A
     unless older by `seq`). 409 once the sitting is over; 423 while it is
     paused (a lost connection: the invigilator must let it resume)."""
     code, body = answering.answer_request(request, attempt_id, position, answering.Answer(payload.ticked, payload.seq))
-    return Status(code, AnswerOut(**body) if code == 200 else ErrorOut(**body))
+    return Status(code, AnswerOut(**body) if code == 200 else _error(body))
 
 
-@router.get("/passages/{attempt_id}", response={200: AttemptOut, 404: ErrorOut}, url_name="attempt_state")
+@router.get(
+    "/passages/{attempt_id}",
+    response={200: AttemptOut, 401: AnswerErrorOut, 404: AnswerErrorOut},
+    url_name="attempt_state",
+)
 def attempt_state(request: HttpRequest, attempt_id: int) -> Status:
     """Where the sitting stands: time left and the answers stored (never
     which options are correct)."""
     attempt = Attempt.objects.filter(pk=attempt_id, user_id=int(request.user.pk or 0)).first()
     if attempt is None:
-        return Status(404, ErrorOut(**answering.refusal(answering.NOT_FOUND)[1]))
+        return Status(404, _error(answering.refusal(answering.NOT_FOUND)[1]))
     now = timezone.now()
     items = (
         AttemptQuestion.objects.filter(attempt=attempt)

@@ -43,7 +43,11 @@ class CredentialOut(Schema):
 
 
 class LimitedOut(Schema):
+    """The API's one error format (`c2i.api.errors`)."""
+
+    code: str = "rate_limited"
     message: str
+    field: str | None = None
 
 
 STATUS_CODES = {services.UNKNOWN: 404, services.MISTYPED: 400, services.MALFORMED: 400}
