@@ -760,6 +760,9 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
         who(EVERYONE, ok="404"),
         who(EVERYONE, ok="404"),
     ),
+    "sso:cas_logout": Rule(
+        one("/connexion/etablissement/cas/deconnexion/?institution=0692437Z"), who(EVERYONE, ok="404")
+    ),
     # a person without a pending institution identity is sent on to their space
     "sso:complete_profile": Rule(one("/connexion/etablissement/profil/"), who(SIGNED_IN, ok="302")),
     "sso:providers": Rule(one("/gestion/connexion-etablissements/"), who({ADMIN})),

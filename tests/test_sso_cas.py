@@ -118,7 +118,11 @@ class TestCasSignIn:
         sign_in(client, cas_server)
         answer = client.post(reverse("accounts:logout"))
         assert answer.status_code == 302
-        assert answer["Location"] == cas_server.url + "logout?service=http%3A%2F%2Ftestserver%2F"
+        assert answer["Location"] == f"{reverse('sso:cas_logout')}?institution={UAI}"
+        onwards = client.get(answer["Location"]).content.decode()
+        logout_url = cas_server.url + "logout?service=http%3A%2F%2Ftestserver%2F"
+        assert f'<meta http-equiv="refresh" content="0;url={logout_url}">' in onwards
+        assert f'href="{logout_url}"' in onwards
         assert client.get(reverse("accounts:dashboard")).status_code == 302
         assert not CasSessionTicket.objects.exists()
 

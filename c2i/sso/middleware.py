@@ -2,8 +2,10 @@
 signs out at the institution too. The platform's own sign-out view
 (accounts:logout) ends the session as always; then, for a CAS sign-in, the
 browser goes on to the CAS server's /logout, which comes back to the home
-page. A SAML sign-in is handed to the SAML logout view (sso:saml_logout)
-before the session ends, since that view needs the session's SAML subject."""
+page (through sso:cas_logout, a page of ours: a form's redirection to
+another site is refused by the Content-Security-Policy). A SAML sign-in is
+handed to the SAML logout view (sso:saml_logout) before the session ends,
+since that view needs the session's SAML subject."""
 
 from __future__ import annotations
 
@@ -37,5 +39,7 @@ class SingleLogout:
             from c2i.sso import cas
 
             cas.forget_ticket(str(marker.get("ticket", "")))  # type: ignore[union-attr]
-            return HttpResponseRedirect(cas.logout_url(provider, request.build_absolute_uri(reverse("home"))))
+            # Not straight to the CAS server: the browser would refuse a form's
+            # redirection to another site (CSP form-action 'self').
+            return HttpResponseRedirect(f"{reverse('sso:cas_logout')}?institution={provider.institution.uai}")
         return response

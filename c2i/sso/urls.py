@@ -8,6 +8,7 @@ urlpatterns: list = [
     path("connexion/etablissement/", views.choose, name="choose"),
     path("connexion/etablissement/cas/", views.cas_login, name="cas_login"),
     path("connexion/etablissement/cas/<str:uai>/retour/", views.cas_callback, name="cas_callback"),
+    path("connexion/etablissement/cas/deconnexion/", views.cas_logout, name="cas_logout"),
     path("connexion/etablissement/profil/", views.complete_profile, name="complete_profile"),
     path("gestion/connexion-etablissements/", views.providers, name="providers"),
     path("gestion/connexion-etablissements/nouvelle/", views.provider_edit, name="provider_create"),

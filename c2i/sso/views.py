@@ -106,6 +106,19 @@ def cas_callback(request: HttpRequest, uai: str) -> HttpResponse:
     return response
 
 
+def cas_logout(request: HttpRequest) -> HttpResponse:
+    """After signing out of the platform: on to the CAS server's logout, which
+    comes back to the home page (a page that moves on by itself, with a link)."""
+    provider = _enabled_provider(request.GET.get("institution"), Protocol.CAS)
+    return page(
+        request,
+        "sso/cas_logout.html",
+        _("Signing out of your institution"),
+        provider=provider,
+        logout_url=cas.logout_url(provider, request.build_absolute_uri(reverse("home"))),
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def complete_profile(request: AuthenticatedRequest) -> HttpResponse:
