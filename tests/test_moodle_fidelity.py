@@ -17,13 +17,16 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import Image
+from playwright.sync_api import expect
 
 from c2i.assessment.formats.gift import parse_gift
 from c2i.assessment.formats.moodle_xml import dump_moodle_xml, parse_moodle_xml
 from c2i.assessment.interchange import export_questions, import_questions
 from c2i.assessment.models import Label, Question, QuestionStatus
 from c2i.frameworks.models import Framework
+from tests.conftest import login, screenshot
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 MOODLE_XML = FIXTURES / "moodle-xml"
@@ -194,8 +197,6 @@ class TestImport:
         ids=["gif", "too-large", "damaged"],
     )
     def test_an_image_the_bank_refuses_refuses_its_question_and_nothing_is_stored(self, framework, data, why) -> None:
-        from django.utils import translation
-
         before = stored()
         bad = question("Mauvaise image", '<p>Q ?<img src="@@PLUGINFILE@@/x.gif"></p>', file("x.gif", data))
         with translation.override("en"):
@@ -285,3 +286,33 @@ class TestPages:
         assert response.status_code == 302, response.context["form"].errors
         assert sorted(label.name for label in schema.labels.all()) == ["facile", "réseau"]
         assert schema.status == QuestionStatus.DRAFT
+
+
+@pytest.mark.browser
+class TestBrowser:
+    def test_a_reviewer_imports_a_moodle_file_then_finds_the_question_by_its_label(self, page, tmp_path) -> None:
+        login(page, "relecteur")
+        page.goto("/banque/questions/import-export/")
+        path = tmp_path / "banque.xml"
+        path.write_bytes(quiz(ILLUSTRATED.replace("session 2025", "navigateur-f14"), HINTED))
+        page.select_option("#id_format", "moodlexml")
+        page.select_option("#id_framework", "C2i1")
+        page.set_input_files("#id_file", str(path))
+        page.select_option("#id_status", "in_review")
+        page.click("main form[enctype] button[type=submit]")
+        page.wait_for_load_state()
+        expect(page.locator("#import-report")).to_contain_text("2 questions importées.")
+        not_kept = page.locator("#import-not-kept")
+        expect(not_kept.locator("caption")).to_have_text("Ce que la banque ne reprend pas des questions acceptées")
+        expect(not_kept.locator("tbody tr")).to_have_count(1)
+        expect(not_kept).to_contain_text("« Titre » : indices non repris (2)")
+        screenshot(page, "bank-import-not-kept")
+        page.goto("/banque/questions/?label=navigateur-f14")
+        rows = page.locator("main table tbody tr")
+        expect(rows).to_have_count(1)
+        rows.first.locator("a", has_text="Schéma").click()
+        expect(page.locator("#question-labels")).to_contain_text("navigateur-f14")
+        image = page.locator("img.c2i-question-image")
+        expect(image).to_be_visible()
+        assert image.evaluate("img => img.naturalWidth") == 8
+        screenshot(page, "bank-question-labels")
