@@ -413,3 +413,21 @@ def test_round_trip_of_moodle_files(name: str) -> None:
     assert without_where(again.questions) == without_where(first)
     in_gift = parse_gift(dump_gift(first))
     assert without_where(in_gift.questions) == without_where(first)
+
+
+FILE_NAMES = st.text(st.sampled_from(list("abcé 12-_.%&\"'<>()#?+")), min_size=1, max_size=12).map(
+    lambda s: s.strip(" ")
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(questions, st.binary(min_size=1, max_size=64), FILE_NAMES.filter(bool))
+def test_round_trip_with_an_image(qs: list[QuestionData], image: bytes, name: str) -> None:
+    # the image leaves the stem on import and comes back at its end on export, whatever its name
+    with_image = [dataclasses.replace(qs[0], image=image, image_name=name), *qs[1:]]
+    data = dump_moodle_xml(with_image)
+    result = parse_moodle_xml(data)
+    assert not result.rejected, (data, result.rejected)
+    assert without_where(result.questions) == with_image
+    assert result.questions[0].image_name == name and result.questions[0].not_kept == []
+    assert dump_moodle_xml(result.questions) == data
