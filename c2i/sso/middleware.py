@@ -5,7 +5,9 @@ browser goes on to the CAS server's /logout, which comes back to the home
 page (through sso:cas_logout, a page of ours: a form's redirection to
 another site is refused by the Content-Security-Policy). A SAML sign-in is
 handed to the SAML logout view (sso:saml_logout) before the session ends,
-since that view needs the session's SAML subject."""
+since that view needs the session's SAML subject; that view cannot
+redirect the browser to the IdP either (the chain started with a form's
+POST): `signin.signing_out` renders the page that moves on."""
 
 from __future__ import annotations
 

@@ -69,3 +69,18 @@ def refused(request: HttpRequest, error: DomainError, provider: IdentityProvider
         error=error,
         provider=provider,
     )
+
+
+def signing_out(request: HttpRequest, provider: IdentityProvider, onwards_url: str) -> HttpResponse:
+    """A page of ours that moves on by itself (and by a link) to the sign-out
+    at the institution: after a form's POST, the browser refuses a redirection
+    to another site (Content-Security-Policy form-action 'self')."""
+    from django.utils.translation import gettext as _
+
+    return page(
+        request,
+        "sso/signing_out.html",
+        _("Signing out of your institution"),
+        provider=provider,
+        onwards_url=onwards_url,
+    )

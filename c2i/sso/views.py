@@ -21,7 +21,7 @@ from c2i.lib.pages import page
 from c2i.sso import cas, linking, services
 from c2i.sso.forms import ChooseForm, ProfileForm, ProviderForm, ResolveForm
 from c2i.sso.models import IdentityProvider, Protocol, SignInConflict
-from c2i.sso.signin import landing, open_session, refused, remember_next
+from c2i.sso.signin import landing, open_session, refused, remember_next, signing_out
 
 logger = logging.getLogger(__name__)
 
@@ -110,13 +110,7 @@ def cas_logout(request: HttpRequest) -> HttpResponse:
     """After signing out of the platform: on to the CAS server's logout, which
     comes back to the home page (a page that moves on by itself, with a link)."""
     provider = _enabled_provider(request.GET.get("institution"), Protocol.CAS)
-    return page(
-        request,
-        "sso/cas_logout.html",
-        _("Signing out of your institution"),
-        provider=provider,
-        logout_url=cas.logout_url(provider, request.build_absolute_uri(reverse("home"))),
-    )
+    return signing_out(request, provider, cas.logout_url(provider, request.build_absolute_uri(reverse("home"))))
 
 
 @login_required
