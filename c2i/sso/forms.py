@@ -29,7 +29,9 @@ class ResolveForm(Form):
         label=_("How it was settled"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("For example: the two accounts were merged by the administrator, or the e-mail was corrected."),
+        help_text=_(
+            "For example: the e-mail address of the other account was corrected, or the INE at the institution."
+        ),
     )
 
 
