@@ -434,7 +434,7 @@ def _row_error(error: importing.LineError) -> dict:
 
 @router.post(
     "/etablissement/sessions/{session_id}/invitations",
-    response={200: InvitationsOut, **responses(401, 403, 404, 409, 422)},
+    response={200: InvitationsOut, **responses(400, 401, 403, 404, 409, 422)},
     tags=["v1 établissement"],
     auth=token_auth,
 )
