@@ -194,6 +194,7 @@ def import_questions(
             format=fmt,
             imported=report.imported,
             rejected=len(report.rejected),
+            not_kept=len(report.not_kept),
             status=status,
         )
     return report
