@@ -16,12 +16,21 @@ from django.utils.translation import gettext_lazy as _
 
 
 class FigureKeys(models.Model):
-    """The keys every figure row carries: where the counts come from."""
+    """The keys every figure row carries: where the counts come from. Derived
+    rows never hold a deletion of the records back (no database constraint:
+    a bulk deletion of sessions or institutions is not blocked by them; the
+    next refresh drops what they counted)."""
 
-    institution_session = models.ForeignKey("enrolment.InstitutionSession", on_delete=models.CASCADE, related_name="+")
-    session = models.ForeignKey("enrolment.Session", on_delete=models.CASCADE, related_name="+")
-    framework = models.ForeignKey("frameworks.Framework", on_delete=models.CASCADE, related_name="+")
-    institution = models.ForeignKey("institutions.Institution", on_delete=models.CASCADE, related_name="+")
+    institution_session = models.ForeignKey(
+        "enrolment.InstitutionSession", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    session = models.ForeignKey("enrolment.Session", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    framework = models.ForeignKey(
+        "frameworks.Framework", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    institution = models.ForeignKey(
+        "institutions.Institution", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
     # the calendar year of the national session's start
     year = models.PositiveSmallIntegerField(_("year"))
 
@@ -110,7 +119,12 @@ class Refresh(models.Model):
     """One rebuild of the figures: all of them, or one institution session's."""
 
     institution_session = models.ForeignKey(
-        "enrolment.InstitutionSession", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "enrolment.InstitutionSession",
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     started_at = models.DateTimeField(_("started at"))
     seconds = models.FloatField(_("duration (s)"), default=0)

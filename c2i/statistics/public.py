@@ -18,11 +18,13 @@ def _number(value: Any) -> float | None:
 
 
 def blocks(data: Published, year: int | None, framework: str | None) -> list[Block]:
-    if year is None:
-        return []
+    """The key figures, the domains and the trend across years; each block is
+    there (maybe empty: « no figure ») so that its exports always answer."""
     code = framework or ALL
     out: list[Block] = []
-    if (year, code, "enrolled") in data.raw:
+    if year is None or (year, code, "enrolled") not in data.raw:
+        out.append(Block("chiffres", _("Key figures"), [_("Figure"), _("Candidates")], []))
+    else:
         c = lambda name: data.cell(year, code, name)  # noqa: E731
         rows: list[list[Any]] = [
             [_("Enrolments"), c("enrolled")],
@@ -53,12 +55,12 @@ def blocks(data: Published, year: int | None, framework: str | None) -> list[Blo
         }
         out.append(block)
 
-    frameworks = [framework] if framework else data.frameworks.get(year, [])
+    frameworks = [] if year is None else [framework] if framework else data.frameworks.get(year, [])
     domain_rows: list[list[Any]] = []
     labels: list[str] = []
     rates: list[float | None] = []
     for f in frameworks:
-        for d in data.domains.get((year, f), []):
+        for d in data.domains.get((year or 0, f), []):
             key = (year, f, d)
             rate = data.rate((*key, "validated"), (year, f, "decided"))
             domain_rows.append(
@@ -103,7 +105,6 @@ def blocks(data: Published, year: int | None, framework: str | None) -> list[Blo
             if shown
             else _("No rate can be published for this selection.")
         )
-        out.append(block)
 
     trend: list[list[Any]] = []
     for y in data.years:

@@ -5,104 +5,182 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('enrolment', '0005_invitation_adjustments'),
-        ('frameworks', '0001_initial'),
-        ('institutions', '0002_exam_day'),
+        ("enrolment", "0005_invitation_adjustments"),
+        ("frameworks", "0001_initial"),
+        ("institutions", "0002_exam_day"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Refresh',
+            name="Refresh",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(verbose_name='started at')),
-                ('seconds', models.FloatField(default=0, verbose_name='duration (s)')),
-                ('rows', models.PositiveIntegerField(default=0, verbose_name='rows written')),
-                ('institution_session', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='enrolment.institutionsession')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("started_at", models.DateTimeField(verbose_name="started at")),
+                ("seconds", models.FloatField(default=0, verbose_name="duration (s)")),
+                ("rows", models.PositiveIntegerField(default=0, verbose_name="rows written")),
+                (
+                    "institution_session",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="enrolment.institutionsession",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'refresh of the figures',
-                'verbose_name_plural': 'refreshes of the figures',
-                'ordering': ['-started_at', '-id'],
+                "verbose_name": "refresh of the figures",
+                "verbose_name_plural": "refreshes of the figures",
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CompetencyFigures',
+            name="CompetencyFigures",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('competency_code', models.CharField(max_length=12)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('validated', models.PositiveIntegerField(default=0)),
-                ('not_validated', models.PositiveIntegerField(default=0)),
-                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='frameworks.framework')),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='institutions.institution')),
-                ('institution_session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='enrolment.institutionsession')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='enrolment.session')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                ("competency_code", models.CharField(max_length=12)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("validated", models.PositiveIntegerField(default=0)),
+                ("not_validated", models.PositiveIntegerField(default=0)),
+                (
+                    "framework",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="frameworks.framework"
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="institutions.institution"
+                    ),
+                ),
+                (
+                    "institution_session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="enrolment.institutionsession"
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="enrolment.session"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'figures of a competency',
-                'verbose_name_plural': 'figures of competencies',
-                'indexes': [models.Index(fields=['year', 'framework'], name='competency_figures_filter_idx')],
-                'constraints': [models.UniqueConstraint(fields=('institution_session', 'competency_code'), name='competency_figures_once')],
+                "verbose_name": "figures of a competency",
+                "verbose_name_plural": "figures of competencies",
+                "indexes": [models.Index(fields=["year", "framework"], name="competency_figures_filter_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("institution_session", "competency_code"), name="competency_figures_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DomainFigures',
+            name="DomainFigures",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('domain_code', models.CharField(max_length=10)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('decided', models.PositiveIntegerField(default=0)),
-                ('validated', models.PositiveIntegerField(default=0)),
-                ('carried_over', models.PositiveIntegerField(default=0)),
-                ('tested', models.PositiveIntegerField(default=0)),
-                ('test_positive', models.PositiveIntegerField(default=0)),
-                ('test_percent_sum', models.FloatField(default=0)),
-                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='frameworks.framework')),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='institutions.institution')),
-                ('institution_session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='enrolment.institutionsession')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='enrolment.session')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                ("domain_code", models.CharField(max_length=10)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                ("decided", models.PositiveIntegerField(default=0)),
+                ("validated", models.PositiveIntegerField(default=0)),
+                ("carried_over", models.PositiveIntegerField(default=0)),
+                ("tested", models.PositiveIntegerField(default=0)),
+                ("test_positive", models.PositiveIntegerField(default=0)),
+                ("test_percent_sum", models.FloatField(default=0)),
+                (
+                    "framework",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="frameworks.framework"
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="institutions.institution"
+                    ),
+                ),
+                (
+                    "institution_session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="enrolment.institutionsession"
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="enrolment.session"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'figures of a domain',
-                'verbose_name_plural': 'figures of domains',
-                'indexes': [models.Index(fields=['year', 'framework'], name='domain_figures_filter_idx')],
-                'constraints': [models.UniqueConstraint(fields=('institution_session', 'domain_code'), name='domain_figures_once')],
+                "verbose_name": "figures of a domain",
+                "verbose_name_plural": "figures of domains",
+                "indexes": [models.Index(fields=["year", "framework"], name="domain_figures_filter_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("institution_session", "domain_code"), name="domain_figures_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SessionFigures',
+            name="SessionFigures",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('candidate_status', models.CharField(max_length=12)),
-                ('enrolled', models.PositiveIntegerField(default=0)),
-                ('submitted', models.PositiveIntegerField(default=0)),
-                ('sat', models.PositiveIntegerField(default=0)),
-                ('certified', models.PositiveIntegerField(default=0)),
-                ('attested', models.PositiveIntegerField(default=0)),
-                ('not_certified', models.PositiveIntegerField(default=0)),
-                ('deferred', models.PositiveIntegerField(default=0)),
-                ('undecided', models.PositiveIntegerField(default=0)),
-                ('returning', models.PositiveIntegerField(default=0)),
-                ('returning_certified', models.PositiveIntegerField(default=0)),
-                ('domains_kept', models.PositiveIntegerField(default=0)),
-                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='frameworks.framework')),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='institutions.institution')),
-                ('institution_session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='enrolment.institutionsession')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='enrolment.session')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                ("candidate_status", models.CharField(max_length=12)),
+                ("enrolled", models.PositiveIntegerField(default=0)),
+                ("submitted", models.PositiveIntegerField(default=0)),
+                ("sat", models.PositiveIntegerField(default=0)),
+                ("certified", models.PositiveIntegerField(default=0)),
+                ("attested", models.PositiveIntegerField(default=0)),
+                ("not_certified", models.PositiveIntegerField(default=0)),
+                ("deferred", models.PositiveIntegerField(default=0)),
+                ("undecided", models.PositiveIntegerField(default=0)),
+                ("returning", models.PositiveIntegerField(default=0)),
+                ("returning_certified", models.PositiveIntegerField(default=0)),
+                ("domains_kept", models.PositiveIntegerField(default=0)),
+                (
+                    "framework",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="frameworks.framework"
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="institutions.institution"
+                    ),
+                ),
+                (
+                    "institution_session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="enrolment.institutionsession"
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="enrolment.session"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'figures of an institution session',
-                'verbose_name_plural': 'figures of institution sessions',
-                'indexes': [models.Index(fields=['year', 'framework'], name='session_figures_filter_idx')],
-                'constraints': [models.UniqueConstraint(fields=('institution_session', 'candidate_status'), name='session_figures_once')],
+                "verbose_name": "figures of an institution session",
+                "verbose_name_plural": "figures of institution sessions",
+                "indexes": [models.Index(fields=["year", "framework"], name="session_figures_filter_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("institution_session", "candidate_status"), name="session_figures_once"
+                    )
+                ],
             },
         ),
     ]
