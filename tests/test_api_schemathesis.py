@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 import schemathesis
-from schemathesis import checks
 from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.test import Client
 from hypothesis import HealthCheck, settings
+from schemathesis import checks
 
 from c2i.api import tokens
 from c2i.api.api import api
