@@ -68,3 +68,40 @@ class TestTokenService:
             with pytest.raises(tokens.TokenError):
                 tokens.create_token(institution, name, scopes, None)
         assert not ApiToken.objects.exists()
+
+
+class TestTokenPages:
+    def test_the_correspondent_creates_a_token_seen_once_then_revokes_it_after_confirming(self, demo) -> None:
+        client = demo.client("correspondant-a")
+        institution = demo.institution("a")
+        assert "Jetons d’API" in client.get("/mon-espace/").content.decode()
+        response = client.post(
+            "/gestion/api/jetons/nouveau/",
+            {"name": "Apogée", "institution": institution.pk, "scopes": ["read", "results"]},
+        )
+        assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+        token = ApiToken.objects.get(name="Apogée")
+        html = response.content.decode()
+        secret = html.split('data-testid="api-token"')[0].rsplit('value="', 1)[1].split('"')[0]
+        assert secret.startswith(f"c2i_{token.key_id}_") and tokens.authenticate(secret) == token
+        listing = client.get("/gestion/api/jetons/").content.decode()
+        assert "Apogée" in listing and secret not in listing and token.key_id in listing
+        url = f"/gestion/api/jetons/{token.pk}/revocation/"
+        assert "Révoquer le jeton d’API « Apogée »" in client.get(url).content.decode()
+        assert ApiToken.objects.get(pk=token.pk).revoked_at is None  # a GET only asks
+        assert client.post(url).status_code == 302
+        revoked = ApiToken.objects.get(pk=token.pk)
+        assert revoked.revoked_at is not None and revoked.revoked_by == demo.user("correspondant-a")
+        assert tokens.authenticate(secret) is None
+
+    def test_an_empty_form_is_refused_and_another_institution_is_out_of_reach(self, demo) -> None:
+        client = demo.client("correspondant-b")
+        response = client.post("/gestion/api/jetons/nouveau/", {"institution": demo.institution("a").pk})
+        assert response.status_code == 400 and not ApiToken.objects.exists()
+        made = tokens.create_token(demo.institution("a"), "SI de A", ["read"], None)
+        assert "SI de A" not in client.get("/gestion/api/jetons/").content.decode()
+        assert client.get(f"/gestion/api/jetons/{made.token.pk}/revocation/").status_code == 404
+        assert client.post(f"/gestion/api/jetons/{made.token.pk}/revocation/").status_code == 404
+        assert ApiToken.objects.get(pk=made.token.pk).revoked_at is None
+        assert "SI de A" in demo.client("admin").get("/gestion/api/jetons/").content.decode()
+        assert demo.client("candidat-a1").get("/gestion/api/jetons/").status_code == 403
