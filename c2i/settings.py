@@ -104,6 +104,8 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "c2i.wsgi.application"
 
+# "transaction" when PostgreSQL is reached through a pooler in transaction mode.
+C2I_DB_POOLER = os.environ.get("C2I_DB_POOLER", "")
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}",
@@ -132,6 +134,14 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         if "C2I_DB_PREPARE_THRESHOLD" in os.environ
         else 5
     )
+    # Behind a pooler in transaction mode (PgBouncer, docs/operations.md): a
+    # server connection is the client's only for one transaction, so nothing
+    # may outlive it: no prepared statement (pgbouncer < 1.21 does not follow
+    # them) and no server-side cursor outside a transaction (Django's
+    # documentation, « Transaction pooling and server-side cursors »).
+    if C2I_DB_POOLER == "transaction":
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 # Shared by every web process without another server: the verification rate
 # limit counts across workers (`manage.py createcachetable`, run by `make run`).

@@ -58,9 +58,27 @@ def ensure_loaded(communes: bool = False) -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker) -> None:
+def django_db_setup(django_db_setup: None, django_db_blocker) -> Iterator[None]:
     with django_db_blocker.unblock():
         ensure_loaded(communes=True)
+    yield
+    with django_db_blocker.unblock():
+        _release_pooled_connections()
+
+
+def _release_pooled_connections() -> None:
+    """Through a pooler (C2I_DB_POOLER, .ci/run), the pool keeps server
+    connections to the test database once the tests are done with it, and
+    PostgreSQL refuses to drop a database in use: end them first."""
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or not settings.C2I_DB_POOLER:
+        return
+    name = connection.settings_dict["NAME"]
+    connection.close()
+    with connection._nodb_cursor() as cursor:  # Django's own way to the "postgres" database, as its teardown
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name])
 
 
 class Demo:
