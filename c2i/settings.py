@@ -340,6 +340,7 @@ SAML_SESSION_COOKIE_NAME = "c2i_saml"
 SAML_SESSION_COOKIE_SAMESITE = globals().get("SAML_SESSION_COOKIE_SAMESITE", "Lax")
 SAML_CONFIG_LOADER = "c2i.sso.saml.sp_config"
 SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+SAML_LOGOUT_REQUEST_PREFERRED_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 SAML_IGNORE_LOGOUT_ERRORS = False
 SAML_CSP_HANDLER = ""  # the platform sets its own Content-Security-Policy (c2i/lib/security.py)
 # Background tasks' leases (docs/operations.md): a running task whose worker

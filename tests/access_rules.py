@@ -777,6 +777,28 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
         NOT_ALLOWED,
         who(CORRESPONDENTS, CORRESPONDENT_OF, ok="302"),
     ),
+    # SAML 2 (c2i/sso/saml_views.py): no institution uses SAML in the demo, nothing to start (404);
+    # the ACS and the logout service without a SAML message say where to start (400); the SP's
+    # metadata is public; the SAML logout without an IdP session is a local logout, back home (302)
+    "sso:saml_login": Rule(
+        one("/connexion/etablissement/saml/?institution=0692437Z"),
+        who(EVERYONE, ok="404", anonymous="404"),
+        NOT_ALLOWED,
+    ),
+    "sso:saml_acs": Rule(
+        one("/connexion/etablissement/saml/acs/"), NOT_ALLOWED, who(EVERYONE, ok="400", anonymous="400")
+    ),
+    "sso:saml_metadata": Rule(one("/connexion/etablissement/saml/metadonnees/"), PUBLIC, NOT_ALLOWED),
+    "sso:saml_logout": Rule(
+        one("/connexion/etablissement/saml/deconnexion/"),
+        who(EVERYONE, ok="302", anonymous="302"),
+        who(EVERYONE, ok="302", anonymous="302"),
+    ),
+    "sso:saml_sls": Rule(
+        one("/connexion/etablissement/saml/sls/"),
+        who(EVERYONE, ok="400", anonymous="400"),
+        who(EVERYONE, ok="400", anonymous="400"),
+    ),
     # --- statistics: the national dashboard (admin), an institution beside the nation, the public figures ---
     "statistics:national": Rule(one("/pilotage/"), who({ADMIN})),
     "statistics:national_export": Rule(one("/pilotage/export/domaines.csv"), who({ADMIN})),

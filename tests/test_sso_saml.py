@@ -152,20 +152,30 @@ def test_it_refuses_a_response_it_did_not_ask_for(provider: IdentityProvider, id
 
 def test_it_refuses_an_institution_without_saml(demo) -> None:
     response = Client().get(reverse("sso:saml_login"), {"institution": "0692437Z"})
-    assert response.status_code == 403
-    assert "mot de passe" in response.content.decode()
+    assert response.status_code == 404
+    assert "utilisez votre mot de passe de la plateforme" in response.content.decode()
+
+
+def test_its_endpoints_reached_by_hand_say_where_to_start(demo) -> None:
+    for response in (Client().post(reverse("sso:saml_acs")), Client().get(reverse("sso:saml_sls"))):
+        assert response.status_code == 400
+        assert "commencez depuis la page de connexion" in response.content.decode()
 
 
 def test_single_logout_started_by_the_platform_reaches_the_idp(provider: IdentityProvider, idp: RunningIdP) -> None:
     client = Client()
     assert sign_in(client, idp, "etudiant").status_code == 302
     start = client.post(reverse("accounts:logout"))
-    if start["Location"].endswith(reverse("sso:saml_logout")):  # the platform's log-out hands over
-        start = client.get(start["Location"])
-    assert start.status_code == 302
-    assert start["Location"].startswith(f"{idp.base}/slo/redirect?SAMLRequest="), start["Location"]
+    assert start["Location"] == reverse("sso:saml_logout")  # the platform's log-out hands over
+    onwards = client.get(start["Location"])
+    # a page of ours goes on to the IdP (CSP form-action 'self' forbids a redirection after the form)
+    assert onwards.status_code == 200
+    refresh = re.search(r'http-equiv="refresh" content="0;url=([^"]+)"', onwards.content.decode())
+    assert refresh, onwards.content.decode()
+    location = html.unescape(refresh[1])
+    assert location.startswith(f"{idp.base}/slo/redirect?SAMLRequest="), location
     with httpx.Client(timeout=10) as browser:
-        back = browser.get(start["Location"])
+        back = browser.get(location)
     assert back.status_code == 303
     assert back.headers["Location"].split("?")[0].endswith(reverse("sso:saml_sls"))
     done = client.get(urlsplit(back.headers["Location"]).path + "?" + urlsplit(back.headers["Location"]).query)

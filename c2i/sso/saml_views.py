@@ -34,7 +34,8 @@ from saml2.validate import ResponseLifetimeExceed, ToEarly
 from c2i.lib.errors import DomainError
 from c2i.sso import saml, saml_backend
 from c2i.sso.linking import SignInRefused
-from c2i.sso.signin import NEXT_KEY, open_session, refused
+from c2i.sso.models import IdentityProvider, Protocol
+from c2i.sso.signin import NEXT_KEY, SESSION_KEY, open_session, refused, signing_out
 
 CONFIG_LOADER = "c2i.sso.saml.sp_config"
 
@@ -77,7 +78,7 @@ class Login(djangosaml2_views.LoginView):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         provider = saml.provider_for_institution(request.GET.get("institution", "").strip().upper())
         if provider is None:
-            return refused(
+            not_offered = refused(
                 request,
                 DomainError(
                     "saml_not_offered",
@@ -87,6 +88,8 @@ class Login(djangosaml2_views.LoginView):
                     ),
                 ),
             )
+            not_offered.status_code = 404
+            return not_offered
         query = QueryDict(mutable=True)
         query["idp"] = provider.saml_entity_id
         if request.GET.get("next"):
@@ -111,8 +114,26 @@ class Login(djangosaml2_views.LoginView):
         )
 
 
+def _no_message(request: HttpRequest) -> HttpResponse:
+    """A SAML endpoint reached without a SAML message (by hand, a bookmark)."""
+    response = refused(
+        request,
+        DomainError(
+            "saml_no_message",
+            _("This address receives your institution's answers: start from the platform's sign-in page."),
+        ),
+    )
+    response.status_code = 400
+    return response
+
+
 class AssertionConsumer(djangosaml2_views.AssertionConsumerServiceView):
     config_loader_path = CONFIG_LOADER
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if "SAMLResponse" not in request.POST:
+            return _no_message(request)
+        return super().post(request, *args, **kwargs)
 
     def handle_acs_failure(
         self, request: HttpRequest, exception: Exception | None = None, status: int = 403, **kwargs: Any
@@ -146,12 +167,20 @@ class Logout(djangosaml2_views.LogoutInitView):
     config_loader_path = CONFIG_LOADER
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if djangosaml2_views._get_subject_id(_saml_session(request)) is None:
+        marker = request.session.get(SESSION_KEY)
+        pk = marker.get("provider") if isinstance(marker, dict) else None
+        provider = IdentityProvider.objects.filter(pk=pk, protocol=Protocol.SAML).first() if pk else None
+        if provider is None or djangosaml2_views._get_subject_id(_saml_session(request)) is None:
             from django.contrib import auth
 
             auth.logout(request)
             return redirect(settings.LOGOUT_REDIRECT_URL)
-        return super().get(request, *args, **kwargs)
+        response = super().get(request, *args, **kwargs)
+        if response.status_code == 302 and urlsplit(response["Location"]).netloc not in ("", request.get_host()):
+            # After the log-out form's POST, the browser refuses a redirection
+            # to another site (CSP form-action 'self'): a page of ours goes on.
+            return signing_out(request, provider, response["Location"])
+        return response
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return self.get(request, *args, **kwargs)
@@ -168,6 +197,11 @@ class Logout(djangosaml2_views.LogoutInitView):
 class SingleLogoutService(djangosaml2_views.LogoutView):
     config_loader_path = CONFIG_LOADER
     logout_error_template = "sso/saml_logout_error.html"
+
+    def do_logout_service(self, request: HttpRequest, data: Any, binding: str, *args: Any, **kwargs: Any) -> Any:
+        if "SAMLResponse" not in data and "SAMLRequest" not in data:
+            return _no_message(request)
+        return super().do_logout_service(request, data, binding, *args, **kwargs)
 
 
 class Metadata(djangosaml2_views.MetadataView):
