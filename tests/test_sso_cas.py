@@ -83,6 +83,22 @@ class TestCasSignIn:
         assert answer["Location"] == reverse("enrolment:my_space")
         assert AuditEntry.objects.filter(action=AuditAction.SSO_SIGN_IN).count() == 1
 
+    def test_a_person_with_a_second_factor_gives_its_code_first(self, provider, cas_server) -> None:
+        from django_otp.oath import totp
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        sign_in(Client(), cas_server)
+        user = ExternalIdentity.objects.get().user
+        device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+        client = Client()
+        _ticket, answer = sign_in(client, cas_server)
+        assert answer["Location"] == reverse("accounts:login_code")
+        assert client.get(reverse("accounts:dashboard")).status_code == 302  # not signed in yet
+        code = f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+        done = client.post(reverse("accounts:login_code"), {"code": code})
+        assert done["Location"] == reverse("sso:complete_profile")
+        assert client.get(reverse("accounts:dashboard")).status_code == 200
+
     def test_a_ticket_is_refused_a_second_time(self, provider, cas_server) -> None:
         ticket, _ = sign_in(Client(), cas_server)
         again = Client().get(SERVICE, {"ticket": ticket})
