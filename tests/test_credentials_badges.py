@@ -369,6 +369,24 @@ def test_verification_method_and_controller_document(tmp_path: Path) -> None:
     assert legacy["verificationMethod"][0]["publicKeyMultibase"] == key.multikey
 
 
+def test_a_withdrawn_key_is_marked_revoked_and_verifies_nothing(tmp_path: Path) -> None:
+    old = keys.ensure_key(tmp_path)
+    credential = badges.sign(build(), old.private_key, old.verification_method(SITE), datetime.now(UTC))
+    with pytest.raises(keys.KeyStoreError):
+        keys.withdraw(tmp_path, old.key_id, datetime.now(UTC))  # the current key
+    keys.rotate(tmp_path)
+    with pytest.raises(keys.KeyStoreError):
+        keys.withdraw(tmp_path, "20200101-000000000000", datetime.now(UTC))
+    stamp = keys.withdraw(tmp_path, old.key_id, datetime(2026, 12, 2, 12, 0, tzinfo=UTC))
+    assert stamp == "2026-12-02T12:00:00Z" == keys.withdraw(tmp_path, old.key_id, datetime.now(UTC))
+    assert keys.withdrawn(tmp_path) == {old.key_id: stamp}
+    assert badges.verify(credential, keys.resolver(tmp_path, SITE)).code == badges.UNKNOWN_KEY
+    document = keys.verification_methods(SITE, keys.public_keys(tmp_path), keys.withdrawn(tmp_path))
+    [entry] = [m for m in document["verificationMethod"] if m.get("revoked")]
+    assert entry["id"] == old.verification_method(SITE) and entry["id"] not in document["assertionMethod"]
+    assert len(document["assertionMethod"]) == 1
+
+
 def test_legacy_verification_methods_still_verify(tmp_path: Path) -> None:
     """A credential signed when the key's page was its own controller still verifies."""
     key = keys.ensure_key(tmp_path)

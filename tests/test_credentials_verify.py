@@ -6,12 +6,13 @@ tampering, key rotation, the key and issuer documents)."""
 from __future__ import annotations
 
 import copy
+import io
 import json
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.test import Client
 
@@ -243,6 +244,48 @@ class TestOpenBadges:
         assert profile["verificationMethod"] == [
             {"id": method, "type": "Multikey", "controller": profile["id"], "publicKeyMultibase": key.multikey}
         ]
+
+
+class TestCompromisedKey:
+    """A withdrawn key (Controlled Identifiers v1.0: `revoked`) verifies nothing
+    any more; what the platform signed with it is signed again."""
+
+    def test_a_withdrawn_key_verifies_nothing_and_its_credentials_are_signed_again(
+        self, demo: Any, issued: dict[str, IssuedDocument], settings: Any
+    ) -> None:
+        document = issued["valid"]
+        before = services.signed_credential(document)
+        listed_before = Client().get("/statut/0").json()
+        old = keys.current(settings.C2I_KEYS_DIR)
+        with pytest.raises(services.CredentialError):  # the current key: rotate first
+            services.withdraw_key(old.key_id, None)
+        call_command("rotate_signing_key", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        out = io.StringIO()
+        call_command("withdraw_signing_key", old.key_id, stdout=out)
+        assert "withdrawn" in out.getvalue()
+        assert not (settings.C2I_KEYS_DIR / f"{old.key_id}.key").exists()
+
+        profile = Client().get("/emetteur").json()
+        method = old.verification_method(SITE)
+        [entry] = [m for m in profile["verificationMethod"] if m["id"] == method]
+        assert entry["revoked"].endswith("Z") and method not in profile["assertionMethod"]
+        legacy = Client().get(f"/cles/{old.key_id}").json()
+        assert legacy["assertionMethod"] == [] and legacy["verificationMethod"][0]["revoked"]
+
+        post = Client().post("/api/verifier/credential", json.dumps(before), content_type="application/json")
+        assert post.json()["signature"] == "unknown_key"  # a forged credential with that key is refused too
+        document.refresh_from_db()
+        after = services.signed_credential(document)
+        assert after["proof"]["verificationMethod"] != method
+        assert {k: v for k, v in after.items() if k != "proof"} == {k: v for k, v in before.items() if k != "proof"}
+        post = Client().post("/api/verifier/credential", json.dumps(after), content_type="application/json")
+        assert post.json()["signature_valid"] is True
+        listed_after = Client().get("/statut/0").json()
+        assert listed_before["proof"]["verificationMethod"] == method
+        assert listed_after["proof"]["verificationMethod"] != method
+        assert badges.verify(listed_after, keys.resolver(settings.C2I_KEYS_DIR, SITE)).ok
+        with pytest.raises(CommandError):
+            call_command("withdraw_signing_key", "20200101-000000000000")
 
 
 class TestStatusList:

@@ -26,8 +26,12 @@ became the controller name ``<site_url>/cles/<key_id>#<Multikey>``
 (`legacy_verification_method()`); the page at ``<site_url>/cles/<key_id>``
 stays a controller document of its own for them (`key_document()`).
 
-There is no "compromised" state: a key that must no longer verify anything has
-its ``.pub`` file removed (docs/credentials.md says what follows).
+A compromised key is withdrawn (`withdraw()`, after a rotation): a file
+``<key_id>.revoked`` holds the moment, its private key is deleted, and the
+controller document keeps the method with ``revoked`` (Controlled Identifiers
+v1.0 § 2.2) but no longer lists it in ``assertionMethod``: nothing it signed
+verifies any more, here or anywhere (services.withdraw_key signs again with
+the current key what the platform had signed with it).
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 KEY_ID = re.compile(r"^\d{8}-[0-9a-f]{12}$")
 CURRENT = "current"
 LOCK = ".lock"
+REVOKED = ".revoked"
 MULTIKEY_ED25519_PREFIX = b"\xed\x01"  # multicodec ed25519-pub, as an unsigned varint
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
 CID_CONTEXT = "https://www.w3.org/ns/cid/v1"
@@ -153,36 +158,53 @@ def legacy_verification_method(site_url: str, key_id: str, public_key: Ed25519Pu
     return f"{key_url(site_url, key_id)}#{multikey(public_key)}"
 
 
-def verification_methods(site_url: str, public_keys: dict[str, Ed25519PublicKey]) -> dict[str, Any]:
+def verification_methods(
+    site_url: str, public_keys: dict[str, Ed25519PublicKey], revoked: dict[str, str] | None = None
+) -> dict[str, Any]:
     """The controller document's properties: every key as a Multikey controlled
     by the issuer, and the same ids as assertion methods (the proof purpose of
-    every credential). Rotated keys stay: what they signed still verifies."""
+    every credential). Rotated keys stay: what they signed still verifies. A
+    withdrawn key (`revoked`: key id → moment) stays listed with its `revoked`
+    moment, and is no assertion method any more."""
+    revoked = revoked or {}
     controller = controller_url(site_url)
-    methods = [
-        {
+    methods: list[dict[str, Any]] = []
+    for key_id, public_key in sorted(public_keys.items()):
+        method = {
             "id": verification_method(site_url, key_id),
             "type": "Multikey",
             "controller": controller,
             "publicKeyMultibase": multikey(public_key),
         }
-        for key_id, public_key in sorted(public_keys.items())
-    ]
-    return {"verificationMethod": methods, "assertionMethod": [m["id"] for m in methods]}
+        if key_id in revoked:
+            method["revoked"] = revoked[key_id]
+        methods.append(method)
+    return {
+        "verificationMethod": methods,
+        "assertionMethod": [m["id"] for m in methods if "revoked" not in m],
+    }
 
 
-def key_document(site_url: str, key_id: str, public_key: Ed25519PublicKey) -> dict[str, Any]:
+def key_document(
+    site_url: str, key_id: str, public_key: Ed25519PublicKey, revoked: str | None = None
+) -> dict[str, Any]:
     """The controller document served at `key_url()`, for credentials that name
     `legacy_verification_method()`: that method, controlled by this document,
-    listed as an assertion method."""
+    listed as an assertion method (unless the key was withdrawn)."""
     url = key_url(site_url, key_id)
-    method = legacy_verification_method(site_url, key_id, public_key)
+    method: dict[str, Any] = {
+        "id": legacy_verification_method(site_url, key_id, public_key),
+        "type": "Multikey",
+        "controller": url,
+        "publicKeyMultibase": multikey(public_key),
+    }
+    if revoked:
+        method["revoked"] = revoked
     return {
         "@context": [CID_CONTEXT],
         "id": url,
-        "verificationMethod": [
-            {"id": method, "type": "Multikey", "controller": url, "publicKeyMultibase": multikey(public_key)}
-        ],
-        "assertionMethod": [method],
+        "verificationMethod": [method],
+        "assertionMethod": [] if revoked else [method["id"]],
     }
 
 
@@ -302,11 +324,48 @@ def public_keys(directory: str | os.PathLike[str]) -> dict[str, Ed25519PublicKey
     return keys
 
 
+def withdrawn(directory: str | os.PathLike[str]) -> dict[str, str]:
+    """The withdrawn keys: key id → the moment (``2026-12-02T11:58:26Z``)."""
+    d = _dir(directory)
+    if not d.is_dir():
+        return {}
+    return {
+        path.name.removesuffix(REVOKED): path.read_text(encoding="ascii").strip()
+        for path in sorted(d.glob(f"*{REVOKED}"))
+        if KEY_ID.match(path.name.removesuffix(REVOKED))
+    }
+
+
+def withdraw(directory: str | os.PathLike[str], key_id: str, when: datetime) -> str:
+    """Withdraw a compromised key: it verifies nothing any more (`resolver`,
+    `verification_methods`); its private key is deleted. The current key is
+    refused (rotate first). Withdrawing twice keeps the first moment."""
+    d = _dir(directory)
+    with _locked(d):
+        if key_id not in public_keys(d):
+            raise KeyStoreError(f"Clé inconnue : {key_id} (aucun fichier {key_id}.pub dans {d}).")
+        if _current_id(d) == key_id:
+            raise KeyStoreError(
+                f"La clé {key_id} signe les nouvelles attestations : faites d'abord une rotation "
+                "(manage.py rotate_signing_key), puis retirez-la."
+            )
+        path = d / f"{key_id}{REVOKED}"
+        if not path.exists():
+            stamp = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            _write_atomic(path, f"{stamp}\n".encode(), 0o644)
+        (d / f"{key_id}.key").unlink(missing_ok=True)
+        return path.read_text(encoding="ascii").strip()
+
+
 def resolver(directory: str | os.PathLike[str], site_url: str) -> Callable[[str], Ed25519PublicKey | None]:
     """For `badges.verify`: the public key whose verification method is exactly
-    the one given (the issuer's form, or the legacy per-key form), else None."""
+    the one given (the issuer's form, or the legacy per-key form), else None;
+    a withdrawn key verifies nothing."""
     by_method: dict[str, Ed25519PublicKey] = {}
+    revoked = withdrawn(directory)
     for key_id, key in public_keys(directory).items():
+        if key_id in revoked:
+            continue
         by_method[verification_method(site_url, key_id)] = key
         by_method[legacy_verification_method(site_url, key_id, key)] = key
     return by_method.get

@@ -38,7 +38,7 @@ from django.core import mail
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -805,7 +805,9 @@ def issuer_profile() -> dict[str, Any]:
         "type": ["Profile"],
         "name": ISSUER_NAME,
         "url": settings.SITE_URL,
-        **keys.verification_methods(settings.SITE_URL, keys.public_keys(settings.C2I_KEYS_DIR)),
+        **keys.verification_methods(
+            settings.SITE_URL, keys.public_keys(settings.C2I_KEYS_DIR), keys.withdrawn(settings.C2I_KEYS_DIR)
+        ),
     }
 
 
@@ -895,6 +897,48 @@ def publish_status_of(document: IssuedDocument, actor: User | None) -> None:
         IssuedDocument.objects.filter(pk=document.pk, status_index__isnull=True).update(status_index=document.pk)
         document.status_index = document.pk
     publish_status_list(bitstring.place(document.status_index)[0], actor)
+
+
+def withdraw_key(key_id: str, actor: User | None) -> tuple[int, int]:
+    """Withdraw a compromised signing key (keys.withdraw: it verifies nothing
+    any more), then sign again with the current key every stored credential
+    and status list it had signed. The holders download their credential
+    anew (the one exception to "signed once"). Returns (documents, lists)."""
+    public_key = keys.public_keys(settings.C2I_KEYS_DIR).get(key_id)
+    try:
+        keys.withdraw(settings.C2I_KEYS_DIR, key_id, timezone.now())
+    except keys.KeyStoreError as error:
+        raise CredentialError("key", str(error)) from None
+    assert public_key is not None  # withdraw() refuses an unknown key
+    methods = [
+        keys.verification_method(settings.SITE_URL, key_id),
+        keys.legacy_verification_method(settings.SITE_URL, key_id, public_key),
+    ]
+    signed_by_it = Q()
+    for method in methods:
+        signed_by_it |= Q(credential__contains=json.dumps(method))
+    documents = 0
+    for pk in IssuedDocument.objects.filter(signed_by_it).order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            document = IssuedDocument.objects.select_for_update().select_related("enrolment__candidate").get(pk=pk)
+            if badges_method(document.credential) in methods:
+                document.credential = _signed_text(document, stored_data(document))
+                document.save(update_fields=["credential"])
+                documents += 1
+    lists = 0
+    for number in StatusList.objects.filter(signed_by_it).values_list("number", flat=True):
+        publish_status_list(number, actor)
+        lists += 1
+    log.warning("signing key %s withdrawn: %s credentials and %s status lists signed again", key_id, documents, lists)
+    return documents, lists
+
+
+def badges_method(text: str) -> str:
+    """The verification method a stored credential's proof names ("" when unreadable)."""
+    try:
+        return str(json.loads(text)["proof"]["verificationMethod"])
+    except (ValueError, KeyError, TypeError):
+        return ""
 
 
 def status_list_bytes(number: int) -> bytes | None:

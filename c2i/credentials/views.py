@@ -211,7 +211,10 @@ def key_document(request: HttpRequest, key_id: str) -> HttpResponse:
     public_key = keys.public_keys(settings.C2I_KEYS_DIR).get(key_id)
     if public_key is None:
         raise Http404
-    return _public_json(keys.key_document(settings.SITE_URL, key_id, public_key), settings.C2I_PUBLIC_JSON_MAX_AGE)
+    revoked = keys.withdrawn(settings.C2I_KEYS_DIR).get(key_id)
+    return _public_json(
+        keys.key_document(settings.SITE_URL, key_id, public_key, revoked), settings.C2I_PUBLIC_JSON_MAX_AGE
+    )
 
 
 def status_list(request: HttpRequest, number: int) -> HttpResponse:
