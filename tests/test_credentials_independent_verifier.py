@@ -339,6 +339,7 @@ def retrieve_verification_method(method_id: str, purpose: str) -> dict[str, Any]
     method = methods[0]
     assert method["type"] == "Multikey", "INVALID_VERIFICATION_METHOD"
     assert method["controller"] == controller_url, "INVALID_VERIFICATION_METHOD (controller)"
+    assert "revoked" not in method, "the method was revoked (a withdrawn key)"
     related = controller.get(purpose, [])
     assert any(r == method_id or (isinstance(r, dict) and r.get("id") == method_id) for r in related), (
         "INVALID_RELATIONSHIP_FOR_VERIFICATION_METHOD"
