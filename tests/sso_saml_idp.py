@@ -11,7 +11,9 @@
   this IdP started (`/logout?user=<username>`: IdP-initiated single logout).
 - `/log`: what happened (logins and logouts), as JSON, for the tests.
 
-Test users (a JSON file given with --users) may misbehave on purpose:
+Test users (a JSON file given with --users): `"mode": "encrypted"` answers
+as the federation's Shibboleth IdPs do (the response signed, its assertion
+encrypted to the SP's certificate); others misbehave on purpose:
 `"mode": "unsigned"` sends a Response signed nowhere, `"wrong_audience"` one
 meant for another service provider.
 
@@ -59,6 +61,18 @@ USERS: dict[str, dict[str, Any]] = {
             "sn": ["Martin"],
             "supannCodeINE": ["1234567890V"],
             "supannEtuId": ["21900123"],
+        },
+    },
+    # As Shibboleth IdPs of the federation answer: the response signed, its assertion encrypted to the SP.
+    "etudiant-chiffre": {
+        "password": "motdepasse-etudiant",
+        "mode": "encrypted",
+        "attributes": {
+            "eduPersonPrincipalName": ["hugo.bernard@univ-test.fr"],
+            "mail": ["hugo.bernard@etu.univ-test.fr"],
+            "givenName": ["Hugo"],
+            "sn": ["Bernard"],
+            "supannCodeINE": ["0DDG5R00015"],
         },
     },
     "sans-signature": {
@@ -283,7 +297,8 @@ class IdP:
                     name_id=name_id,
                     authn={"class_ref": AUTHN_PASSWORD, "authn_auth": self.entity_id},
                     sign_response=signed,
-                    sign_assertion=signed,
+                    sign_assertion=signed and mode != "encrypted",
+                    encrypt_assertion=mode == "encrypted",  # to the SP's encryption certificate in its metadata
                 )
             finally:
                 Policy.conditions = conditions  # type: ignore[method-assign]

@@ -6,6 +6,7 @@ metadata read from the IdP's URL and kept."""
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 import threading
@@ -26,6 +27,7 @@ from tests.sso_saml_idp import USERS, RunningIdP, free_port, start_idp
 
 pytestmark = pytest.mark.django_db
 PASSWORD = USERS["etudiant"]["password"]
+SENT: list[str] = []  # the IdP's Responses, as posted to the ACS
 
 
 class _Metadata:
@@ -99,6 +101,7 @@ def sign_in(client: Client, idp: RunningIdP, username: str, uai: str = "0692437Z
     action, saml_fields = _form(answer.text)
     assert set(saml_fields) >= {"SAMLResponse"}, answer.text
     assert action.endswith(reverse("sso:saml_acs"))
+    SENT.append(base64.b64decode(saml_fields["SAMLResponse"]).decode())
     return client.post(urlsplit(action).path, saml_fields)
 
 
@@ -121,6 +124,13 @@ def test_it_signs_a_student_in_and_fills_their_ine(provider: IdentityProvider, i
     again = Client()
     assert sign_in(again, idp, "etudiant").status_code == 302
     assert ExternalIdentity.objects.filter(provider=provider).count() == 1
+
+
+def test_it_decrypts_an_encrypted_assertion(provider: IdentityProvider, idp: RunningIdP) -> None:
+    assert sign_in(Client(), idp, "etudiant-chiffre").status_code == 302
+    assert "EncryptedAssertion" in SENT[-1] and "hugo.bernard" not in SENT[-1]
+    identity = ExternalIdentity.objects.get(provider=provider)
+    assert (identity.subject, identity.ine) == ("hugo.bernard@univ-test.fr", "0DDG5R00015")
 
 
 def test_it_refuses_an_unsigned_response(provider: IdentityProvider, idp: RunningIdP) -> None:
