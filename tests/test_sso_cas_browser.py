@@ -39,6 +39,7 @@ def sign_in_on_cas(page, cas_server) -> None:
 class TestCasJourney:
     def test_a_student_signs_in_through_cas_and_signs_out_of_both(self, page, live_site, cas_server) -> None:
         page.goto("/connexion/")
+        screenshot(page, "sso-cas-login")
         open_link(page, page.get_by_role("link", name="Se connecter avec mon établissement"))
         page.fill("input[name=q]", "Lyon 1")
         page.click("main button[type=submit]")
@@ -48,6 +49,7 @@ class TestCasJourney:
         # first sign-in: the account is made; the birth date and place are asked once
         page.wait_for_url(re.compile(r"/connexion/etablissement/profil/$"))
         expect(page.locator("main")).to_contain_text(INE)
+        screenshot(page, "sso-cas-profile")
         page.fill("input[name=birth_date]", "2004-09-12")
         page.fill("input[name=birth_place]", "Villeurbanne")
         page.click("main button[type=submit]")
