@@ -35,8 +35,10 @@ sessions and CSRF tokens, a load generator in another process.
      invigilator per room of 40 (signed in with the room code and password)
      refreshes the room's live list every 5 s as the page's script does:
      `invigilation_list_p95_ms`;
-   - `invigilation_cpu_share`: the lists alone (25 refreshes per room, one
-     at a time, as they come) give the server CPU of one refresh; the share is the lists' CPU
+   - `invigilation_cpu_share`: the lists alone (25 full refreshes per room,
+     one at a time, as they come) give the server CPU of one refresh
+     (`invigilation_unchanged_cpu_ms_per_list`: the same with the tag sent
+     back, an unchanged room's 304, for reference); the share is the lists' CPU
      per second (rooms ÷ 5 s × that) over the answers' CPU per second at the
      open-loop rate (300 per s × the closed loop's CPU per answer);
 5. `bench_exam.py --verify`: for every (sitting, question) the server
@@ -564,15 +566,31 @@ async def _load(params: dict) -> dict[str, object]:
                 status, _, _ = await conn.request("GET", f"/surveillance/salles/{room['pk']}/liste/")
                 refreshes += status == 200
 
+        _checkpoint()  # the open loop's writes out before, not during, what is measured
         cpu = (_cpu_ms(app), _cpu_ms(db))
         # one refresh at a time, as they come in a real exam (8 rooms every 5 s: 1.6 per second,
-        # seldom two at once): a closed loop of 8 lists at once would measure their contention
+        # seldom two at once): a closed loop of 8 lists at once would measure their contention.
+        # Full refreshes (no tag sent): during the test a room of 40 changes between two refreshes
+        # (answers, connections, end times), so the rows are written every time.
         for _ in range(25):
             for c, r in zip(invigilators, rooms, strict=True):
                 await refresh_loop(c, r, 1)
         list_app_cpu = (_cpu_ms(app) - cpu[0]) / max(refreshes, 1)
         list_db_cpu = (_cpu_ms(db) - cpu[1]) / max(refreshes, 1)
         list_cpu = list_app_cpu + list_db_cpu
+        # for reference: the same refreshes of an unchanged room (the tag sent back, 304)
+        tags = {}
+        for c, r in zip(invigilators, rooms, strict=True):
+            _, headers, _ = await c.request("GET", f"/surveillance/salles/{r['pk']}/liste/")
+            tags[r["pk"]] = headers.get("etag", "")
+        unchanged = 0
+        cpu = (_cpu_ms(app), _cpu_ms(db))
+        for _ in range(25):
+            for c, r in zip(invigilators, rooms, strict=True):
+                path = f"/surveillance/salles/{r['pk']}/liste/"
+                status, _, _ = await c.request("GET", path, headers={"If-None-Match": tags[r["pk"]]})
+                unchanged += status == 304
+        unchanged_cpu = (_cpu_ms(app) + _cpu_ms(db) - sum(cpu)) / max(unchanged, 1)
         # CPU per second of the exam day: the lists' refreshes against the answers' at the open-loop rate
         lists_per_s = len(invigilators) / INVIGILATION_REFRESH_S
         invigilation = {
@@ -585,6 +603,8 @@ async def _load(params: dict) -> dict[str, object]:
             "invigilation_app_cpu_ms_per_list": round(list_app_cpu, 3),
             "invigilation_db_cpu_ms_per_list": round(list_db_cpu, 3),
             "invigilation_cpu_share": round((lists_per_s * list_cpu) / (rate * sum(answer_cpu)), 4),
+            "invigilation_unchanged_cpu_ms_per_list": round(unchanged_cpu, 3),
+            "invigilation_unchanged_responses": unchanged,
         }
     if os.environ.get("BENCH_DUMP"):  # (scheduled second, latency ms) of every answer, to read a tail
         Path(os.environ["BENCH_DUMP"]).write_text(json.dumps(timeline))

@@ -1,4 +1,6 @@
-"""The exam's hot path: an answer posted by the test page's script.
+"""The exam's hot paths: an answer posted by the test page's script
+(`AnswerFastPath`), and the invigilator's live list
+(`InvigilationListFastPath`, at the end of this module).
 
 During a test, thousands of candidates save an answer every few seconds.
 The regular view loads the session, then the user, then updates the row:
@@ -31,9 +33,10 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
 from django.core.exceptions import MiddlewareNotUsed
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseForbidden
-from django.middleware.csrf import CsrfViewMiddleware
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseForbidden, HttpResponseNotModified
+from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.urls import reverse
 from django.utils import timezone
 
@@ -109,3 +112,81 @@ class AnswerFastPath:
         response = HttpResponse(body, content_type="application/json")
         response["Content-Length"] = str(len(body))  # as CommonMiddleware, which comes later, would
         return response
+
+
+class InvigilationListFastPath:
+    """The invigilator's live list (`/surveillance/salles/<room>/liste/`),
+    fetched every 5 s by every room's page: served here, before the session,
+    authentication and messages middleware, URL resolution and the view,
+    when the request is the common case, an invigilator signed in with the
+    room's code:
+
+    - one statement (`invigilation.lean_rows`) reads the login session (alive),
+      the room, its exam, the institution's switch and the room's rows;
+    - the grant is checked exactly as `invigilation.invigilator_for` checks
+      it (`invigilation.lean_grant`: this room, codes allowed, the password
+      not changed since the sign-in) before anything is sent;
+    - the rows are written by `live_list.render`, with their tag: the same
+      tag in If-None-Match gives an empty 304.
+
+    Anything else goes on to the regular view, which answers as it always
+    did: no session or CSRF cookie, a signed-in account (staff rules:
+    `is_staff_of`), no grant, a grant for another room or out of date (the
+    regular view forgets it and sends to the sign-in page)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        if settings.SESSION_ENGINE != "c2i.accounts.sessions":
+            raise MiddlewareNotUsed("the live list's lean path needs the sessions of c2i.accounts")
+        from importlib import import_module
+
+        from c2i.assessment.services import invigilation
+        from c2i.assessment.views import live_list
+
+        self.get_response = get_response
+        self.csrf = _CsrfCheck(get_response)
+        self.pattern: re.Pattern[str] | None = None
+        self.store = import_module(settings.SESSION_ENGINE).SessionStore
+        self.inv = invigilation
+        self.live_list = live_list
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.method == "GET":
+            if self.pattern is None:
+                sample = re.escape(reverse("assessment:invigilation_list", args=[_SAMPLE[0]]))
+                self.pattern = re.compile("^{}$".format(sample.replace(str(_SAMPLE[0]), r"(\d+)")))
+            match = self.pattern.match(request.path)
+            if match is not None:
+                response = self.serve(request, int(match[1]))
+                if response is not None:
+                    return response
+        return self.get_response(request)
+
+    def serve(self, request: HttpRequest, room_pk: int) -> HttpResponse | None:
+        inv, live_list = self.inv, self.live_list
+        session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        if not session_key:
+            return None
+        self.csrf.process_request(request)
+        secret = live_list.secret_of(request)
+        if not secret or request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+            return None  # the regular view sets the cookie
+        now = timezone.now()
+        fetched = inv.lean_rows(session_key, now, room_pk)
+        if not fetched:
+            return None  # no such session (or expired), no such room
+        head = fetched[0]
+        if head[inv.HEAD_SIZE + 1] is not None:
+            return None  # a signed-in account
+        data = self.store().decode(head[inv.HEAD_SIZE])
+        if AUTH_SESSION_KEY in data or not inv.lean_grant(head, data.get(inv.SESSION_KEY), room_pk):
+            return None
+        html, tag = live_list.render(inv.rows_of(fetched, inv.LEAN_HEAD_SIZE, now), room_pk, secret)
+        response: HttpResponse
+        if live_list.etag_matches(request.headers.get("If-None-Match", ""), tag):
+            response = HttpResponseNotModified()
+        else:
+            body = live_list.with_token(html, get_token(request)).encode()
+            response = HttpResponse(body)
+            response["Content-Length"] = str(len(body))  # as CommonMiddleware, which comes later, would
+        response["X-Frame-Options"] = settings.X_FRAME_OPTIONS  # as XFrameOptionsMiddleware would
+        return live_list.conditional_headers(response, tag)

@@ -22,7 +22,7 @@ import math
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -441,13 +441,8 @@ def _ceil_minutes(delta: dt.timedelta) -> int:
     return max(1, math.ceil(delta.total_seconds() / 60))
 
 
-@functools.cache
-def _list_sql(vendor: str) -> str:
-    """The live list in one statement (`room_rows`): every seat of the room
-    with its candidate, the exam's own extra minutes, the sitting and its
-    answered and drawn counts. Written once per process from the models'
-    tables and columns rather than built by the ORM at each refresh; every
-    value is a parameter (exam, exam, exam, room, room)."""
+def _names() -> tuple[Any, Any]:
+    """`t(Model)` and `c(Model, field)`: quoted table and column names."""
     q = connection.ops.quote_name
 
     def t(model: Any) -> str:
@@ -456,65 +451,197 @@ def _list_sql(vendor: str) -> str:
     def c(model: Any, name: str) -> str:
         return q(model._meta.get_field(name).column)
 
-    items = t(AttemptQuestion)
+    return t, c
+
+
+def _head_columns() -> str:
+    """What a list needs of its room and exam (the head `h` of `_rows_sql`),
+    from the room `r` and its exam `ex`."""
+    t, c = _names()
+    through = Exam.domains.through
     return (
-        f"SELECT s.{c(Seat, 'id')}, s.{c(Seat, 'admitted_at')}, e.{c(Enrolment, 'extra_time_percent')}, "  # noqa: S608
-        f"p.{c(Candidate, 'last_name')}, p.{c(Candidate, 'first_names')}, x.{c(ExtraTime, 'minutes')}, "
-        f"a.{c(Attempt, 'id')}, a.{c(Attempt, 'started_at')}, a.{c(Attempt, 'deadline')}, "
-        f"a.{c(Attempt, 'submitted_at')}, a.{c(Attempt, 'last_seen_at')}, a.{c(Attempt, 'help_requested_at')}, "
-        f"a.{c(Attempt, 'paused_at')}, a.{c(Attempt, 'ended_early_reason')}, "
-        "k.total, k.answered "
-        f"FROM {t(Seat)} s "
-        f"JOIN {t(Enrolment)} e ON e.{c(Enrolment, 'id')} = s.{c(Seat, 'enrolment')} "
-        f"JOIN {t(Candidate)} p ON p.{c(Candidate, 'id')} = e.{c(Enrolment, 'candidate')} "
-        f"LEFT JOIN {t(ExtraTime)} x ON x.{c(ExtraTime, 'exam')} = %s "
-        f"AND x.{c(ExtraTime, 'enrolment')} = s.{c(Seat, 'enrolment')} "
-        f"LEFT JOIN {t(Attempt)} a ON a.{c(Attempt, 'exam')} = %s "
-        f"AND a.{c(Attempt, 'enrolment')} = s.{c(Seat, 'enrolment')} "
-        # the drawn and answered questions of the room's sittings, in one pass over their rows
-        f"LEFT JOIN (SELECT i.{c(AttemptQuestion, 'attempt')} AS attempt, COUNT(*) AS total, "
-        f"COUNT(i.{c(AttemptQuestion, 'answered_at')}) AS answered FROM {items} i "
-        f"WHERE i.{c(AttemptQuestion, 'attempt')} IN (SELECT a2.{c(Attempt, 'id')} FROM {t(Attempt)} a2 "
-        f"JOIN {t(Seat)} s2 ON s2.{c(Seat, 'enrolment')} = a2.{c(Attempt, 'enrolment')} "
-        f"WHERE a2.{c(Attempt, 'exam')} = %s AND s2.{c(Seat, 'room')} = %s) "
-        f"GROUP BY i.{c(AttemptQuestion, 'attempt')}) k ON k.attempt = a.{c(Attempt, 'id')} "
-        f"WHERE s.{c(Seat, 'room')} = %s"
+        f"r.{c(ExamRoom, 'id')} AS room, r.{c(ExamRoom, 'exam')} AS exam, "  # noqa: S608
+        f"r.{c(ExamRoom, 'admission_required')}, r.{c(ExamRoom, 'password_set_at')}, "
+        f"ex.{c(Exam, 'opens_at')}, ex.{c(Exam, 'closes_at')}, ex.{c(Exam, 'duration_minutes')}, "
+        f"ex.{c(Exam, 'per_domain')}, "
+        f"(SELECT COUNT(*) FROM {t(through)} d WHERE d.{c(through, 'exam')} = ex.{c(Exam, 'id')}) AS domains"
     )
 
 
-_DATETIME_COLUMNS = (1, 7, 8, 9, 10, 11, 12)  # admitted_at and the sitting's times
+HEAD_SIZE = 9  # the columns of `_head_columns`
 
 
-def _read_row(row: Sequence[Any]) -> list[Any]:
-    """A row of `_list_sql` with its times as aware datetimes (SQLite gives
-    naive ones, or text)."""
-    values = list(row)
-    for i in _DATETIME_COLUMNS:
-        value = values[i]
-        if isinstance(value, str):
-            value = dt.datetime.fromisoformat(value)
-        if isinstance(value, dt.datetime) and value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)  # SQLite stores UTC without its offset
-        values[i] = value
-    return values
+def _rows_sql(vendor: str, head: str) -> str:
+    """One row per seat of the room chosen by `head` (a one-row subquery
+    whose first columns are `_head_columns`), its columns first; one row of
+    the head with NULL seat columns for an empty room, none without a head.
+    The seat columns: the seat, its candidate, the exam's own extra minutes,
+    the sitting and its drawn and answered questions."""
+    t, c = _names()
+    items, aq = t(AttemptQuestion), AttemptQuestion
+    if vendor == "postgresql":  # one index scan of each sitting's questions
+        counts = (
+            f"LEFT JOIN LATERAL (SELECT COUNT(*) AS total, COUNT(i.{c(aq, 'answered_at')}) AS answered "  # noqa: S608
+            f"FROM {items} i WHERE i.{c(aq, 'attempt')} = a.{c(Attempt, 'id')}) k ON TRUE "
+        )
+        total, answered = "k.total", "k.answered"
+    else:
+        counts = ""
+        where = f"FROM {items} i WHERE i.{c(aq, 'attempt')} = a.{c(Attempt, 'id')}"
+        total = f"(SELECT COUNT(*) {where})"
+        answered = f"(SELECT COUNT(i.{c(aq, 'answered_at')}) {where})"
+    return (
+        f"SELECT h.*, s.{c(Seat, 'id')}, s.{c(Seat, 'admitted_at')}, e.{c(Enrolment, 'extra_time_percent')}, "  # noqa: S608
+        f"p.{c(Candidate, 'last_name')}, p.{c(Candidate, 'first_names')}, x.{c(ExtraTime, 'minutes')}, "
+        f"a.{c(Attempt, 'id')}, a.{c(Attempt, 'started_at')}, a.{c(Attempt, 'deadline')}, "
+        f"a.{c(Attempt, 'submitted_at')}, a.{c(Attempt, 'last_seen_at')}, a.{c(Attempt, 'help_requested_at')}, "
+        f"a.{c(Attempt, 'paused_at')}, a.{c(Attempt, 'ended_early_reason')}, {total}, {answered} "
+        f"FROM ({head}) h "
+        f"LEFT JOIN {t(Seat)} s ON s.{c(Seat, 'room')} = h.room "
+        f"LEFT JOIN {t(Enrolment)} e ON e.{c(Enrolment, 'id')} = s.{c(Seat, 'enrolment')} "
+        f"LEFT JOIN {t(Candidate)} p ON p.{c(Candidate, 'id')} = e.{c(Enrolment, 'candidate')} "
+        f"LEFT JOIN {t(ExtraTime)} x ON x.{c(ExtraTime, 'exam')} = h.exam "
+        f"AND x.{c(ExtraTime, 'enrolment')} = s.{c(Seat, 'enrolment')} "
+        f"LEFT JOIN {t(Attempt)} a ON a.{c(Attempt, 'exam')} = h.exam "
+        f"AND a.{c(Attempt, 'enrolment')} = s.{c(Seat, 'enrolment')} "
+        f"{counts}"
+    )
+
+
+def _room_head() -> str:
+    """The head of a room chosen by its id (one parameter)."""
+    t, c = _names()
+    return (
+        f"SELECT {_head_columns()} FROM {t(ExamRoom)} r "  # noqa: S608
+        f"JOIN {t(Exam)} ex ON ex.{c(Exam, 'id')} = r.{c(ExamRoom, 'exam')} WHERE r.{c(ExamRoom, 'id')} = %s"
+    )
+
+
+@functools.cache
+def _list_sql(vendor: str) -> str:
+    """The live list in one statement (`room_rows`), written once per process
+    from the models' tables and columns rather than built by the ORM at each
+    refresh; the room's id is its one parameter."""
+    return _rows_sql(vendor, _room_head())
+
+
+@functools.cache
+def lean_list_sql(vendor: str) -> str:
+    """The lean path's statement (`middleware.InvigilationListFastPath`): the
+    login session (alive), the room, its exam and the institution's switch,
+    and the room's rows, in one statement. Parameters: the session key, now,
+    the room's id. No row at all: no such session or room. The grant itself
+    is checked in Python (`lean_grant`) before anything is sent."""
+    from c2i.accounts.models import Session
+    from c2i.enrolment.models import InstitutionSession
+    from c2i.institutions.models import Institution
+
+    t, c = _names()
+    head = (
+        f"SELECT {_head_columns()}, ss.{c(Session, 'session_data')} AS session_data, "  # noqa: S608
+        f"ss.{c(Session, 'user')} AS session_user, inst.{c(Institution, 'invigilation_by_code')} AS by_code "
+        f"FROM {t(Session)} ss, {t(ExamRoom)} r "
+        f"JOIN {t(Exam)} ex ON ex.{c(Exam, 'id')} = r.{c(ExamRoom, 'exam')} "
+        f"JOIN {t(InstitutionSession)} isn ON isn.{c(InstitutionSession, 'id')} = ex.{c(Exam, 'institution_session')} "
+        f"JOIN {t(Institution)} inst ON inst.{c(Institution, 'id')} = isn.{c(InstitutionSession, 'institution')} "
+        f"WHERE ss.{c(Session, 'session_key')} = %s AND ss.{c(Session, 'expire_date')} > %s "
+        f"AND r.{c(ExamRoom, 'id')} = %s"
+    )
+    return _rows_sql(vendor, head)
+
+
+LEAN_HEAD_SIZE = HEAD_SIZE + 3  # session_data, session_user, by_code
+
+
+def _aware(value: Any) -> Any:
+    """A time as an aware datetime (SQLite gives naive ones, or text)."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)  # SQLite stores UTC without its offset
+    return value
+
+
+@dataclass(frozen=True)
+class ListHead:
+    """What the rows need of the room and its exam (`_head_columns`)."""
+
+    room: int
+    exam: int
+    admission_required: bool
+    password_set_at: dt.datetime | None
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    duration_minutes: int
+    per_domain: int
+    domains: int
+
+    @classmethod
+    def read(cls, row: Sequence[Any]) -> ListHead:
+        room, exam, admission, set_at, opens, closes, duration, per_domain, domains = row[:HEAD_SIZE]
+        return cls(
+            room, exam, bool(admission), _aware(set_at), _aware(opens), _aware(closes), duration, per_domain, domains
+        )
+
+    def exam_times(self) -> Exam:
+        """The head as the exam the deadline rules read (`opens_at`,
+        `closes_at`, `duration_minutes`: all it has), without building a
+        model instance at each refresh."""
+        return cast(Exam, self)
+
+
+def lean_rows(session_key: str, now: dt.datetime, room_pk: int) -> list[tuple[Any, ...]]:
+    """Run `lean_list_sql`. On PostgreSQL on the answers' cursor, which binds
+    on the server: the statement is prepared after a few runs on a connection
+    (DATABASES' prepare_threshold; never behind a transaction-mode pooler),
+    so it is not planned again at every refresh."""
+    from c2i.assessment.answering import _answer_cursor
+
+    with _answer_cursor(connection) as cursor:
+        cursor.execute(lean_list_sql(connection.vendor), [session_key, now, room_pk])
+        return list(cursor.fetchall())
+
+
+def lean_grant(head: Sequence[Any], grant: Any, room_pk: int) -> bool:
+    """The grant branch of `invigilator_for`, on the lean statement's head
+    and the session's decoded grant: a grant for this room, the institution
+    opening its rooms with a code, the password unchanged since the sign-in."""
+    set_at = _aware(head[3])
+    return (
+        isinstance(grant, dict)
+        and grant.get("room") == room_pk
+        and bool(head[HEAD_SIZE + 2])
+        and set_at is not None
+        and grant.get("password_set_at") == set_at.isoformat()
+    )
 
 
 def room_rows(room: ExamRoom, now: dt.datetime | None = None) -> list[Row]:
     """One row per seat, those who need the invigilator first. One statement
-    (`_list_sql`), and one more query while someone has not started (the
-    number of questions): the list is refreshed every few seconds in every
-    room while the candidates answer (docs/performance.md)."""
-    now = now or timezone.now()
-    exam = room.exam
+    (`_list_sql`): the list is refreshed every few seconds in every room
+    while the candidates answer (docs/performance.md)."""
     with connection.cursor() as cursor:
-        cursor.execute(_list_sql(connection.vendor), [exam.pk, exam.pk, exam.pk, room.pk, room.pk])
-        seats = [_read_row(row) for row in cursor.fetchall()]
-    default_total = exam.domains.count() * exam.per_domain if any(seat[6] is None for seat in seats) else 0
+        cursor.execute(_list_sql(connection.vendor), [room.pk])
+        fetched = cursor.fetchall()
+    return rows_of(fetched, HEAD_SIZE, now or timezone.now())
+
+
+def rows_of(fetched: Sequence[Sequence[Any]], skip: int, now: dt.datetime) -> list[Row]:
+    """The rows of a `_rows_sql` statement's result, whose first `skip`
+    columns are its head."""
+    if not fetched:
+        return []
+    head = ListHead.read(fetched[0])
+    exam = head.exam_times()
+    default_total = head.domains * head.per_domain
     rows = []
-    for seat in seats:
+    for fetched_row in fetched:
+        seat = fetched_row[skip:]
         seat_id, admitted_at, percent, last_name, first_names, exceptional = seat[:6]
+        if seat_id is None:
+            continue  # an empty room's head
         attempt_id, started_at, deadline, submitted_at, last_seen_at, help_at, paused_at, ended = seat[6:14]
-        total, answered = seat[14:]
+        total, answered = seat[14:16]
         extra = effective_extra(exam, exceptional, percent)
         row = Row(
             seat_id=seat_id,
@@ -527,9 +654,10 @@ def room_rows(room: ExamRoom, now: dt.datetime | None = None) -> list[Row]:
             total=default_total,
         )
         if attempt_id is None:
-            if room.admission_required and admitted_at is None:
+            if head.admission_required and admitted_at is None:
                 row.state = State.WAITING
         else:
+            deadline, submitted_at, paused_at = _aware(deadline), _aware(submitted_at), _aware(paused_at)
             row.attempt_id = attempt_id
             row.end = deadline  # exams.theoretical_end once started
             row.answered, row.total = answered or 0, total or default_total
@@ -544,7 +672,7 @@ def room_rows(room: ExamRoom, now: dt.datetime | None = None) -> list[Row]:
                 row.lost_minutes = _ceil_minutes(now - paused_at + LOST_AFTER)
             else:
                 row.state = State.RUNNING
-                seen = last_seen_at or started_at
+                seen = _aware(last_seen_at) or _aware(started_at)
                 row.lost = now - seen > LOST_AFTER
                 if row.lost:
                     row.lost_minutes = _ceil_minutes(now - seen)
