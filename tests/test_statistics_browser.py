@@ -56,7 +56,7 @@ def test_a_correspondent_sees_their_institution_beside_the_nation(page: Any) -> 
     login(page, "correspondant-a")
     page.get_by_role("link", name="Les chiffres de mon établissement").click()  # on to their institution's page
     page.wait_for_url("**/pilotage/etablissements/*/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Chiffres de Université Claude Bernard Lyon 1")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Chiffres — Université Claude Bernard Lyon 1")
     table = page.locator("#chiffres-data table")
     expect(table.locator("thead")).to_contain_text("Votre établissement")
     expect(table.locator("thead")).to_contain_text("National")

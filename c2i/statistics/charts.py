@@ -88,7 +88,9 @@ def bars(
 ) -> SafeString:
     """Horizontal bars: a group per category, a bar per series; None is drawn
     as « — » (no value)."""
-    label_width = min(300, max(60, 7 * max((len(c) for c in categories), default=4) + 12))
+    label_width = min(320, max(60, 7 * max((len(c) for c in categories), default=4) + 12))
+    fits = int((label_width - 12) / 6.6)
+    categories = [c if len(c) <= fits else c[: fits - 1] + "…" for c in categories]
     top = 8.0
     parts: list[str] = []
     if len(series) > 1:

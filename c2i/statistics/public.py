@@ -75,21 +75,22 @@ def blocks(data: Published, year: int | None, framework: str | None) -> list[Blo
             )
             labels.append(f"{f} {d}")
             rates.append(None if rate is None else float(rate))
+    block = Block(
+        "domaines",
+        _("Validation rate per domain"),
+        [
+            _("Framework"),
+            _("Domain"),
+            _("Validated"),
+            _("Validation rate"),
+            _("Knowledge-test results"),
+            _("Positive rate"),
+        ],
+        domain_rows,
+        numeric_from=2,
+    )
+    out.append(block)
     if domain_rows:
-        block = Block(
-            "domaines",
-            _("Validation rate per domain"),
-            [
-                _("Framework"),
-                _("Domain"),
-                _("Validated"),
-                _("Validation rate"),
-                _("Knowledge-test results"),
-                _("Positive rate"),
-            ],
-            domain_rows,
-            numeric_from=2,
-        )
         block.chart = charts.bars(
             block.chart_id, labels, [Series(_("Validation rate"), rates)], maximum=100, label=percent_label
         )
@@ -118,10 +119,11 @@ def blocks(data: Published, year: int | None, framework: str | None) -> list[Blo
                 data.rate((y, code, "certified"), (y, code, "decided")),
             ]
         )
+    block = Block(
+        "annees", _("Trend across years"), [_("Year"), _("Enrolments"), _("Certified"), _("Success rate")], trend
+    )
+    out.append(block)
     if trend:
-        block = Block(
-            "annees", _("Trend across years"), [_("Year"), _("Enrolments"), _("Certified"), _("Success rate")], trend
-        )
         block.chart = charts.columns(
             block.chart_id,
             [r[0] for r in trend],
@@ -138,7 +140,6 @@ def blocks(data: Published, year: int | None, framework: str | None) -> list[Blo
             )
             + "."
         )
-        out.append(block)
     return out
 
 

@@ -420,7 +420,7 @@ def institution_blocks(institution_id: int, filters: Filters) -> list[Block]:
     block = Block("chiffres", _("Key figures"), header, rows)
     block.chart = charts.bars(
         block.chart_id,
-        [r[0] for r in rates],
+        [_("Success rate"), _("Portfolios submitted per enrolment"), _("Knowledge-test sittings per enrolment")],
         _beside([r[1] for r in rates], [n(r[2]) for r in rates]),
         maximum=100,
         label=percent_label,

@@ -100,7 +100,7 @@ def institution(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return page(
         request,
         "statistics/institution.html",
-        _("Figures of %(institution)s") % {"institution": found.name},
+        _("Figures — %(institution)s") % {"institution": found.name},
         form=form,
         institution=found,
         others=correspondent_institutions(request.user).exclude(pk=pk).order_by("name")[:50],
