@@ -231,6 +231,26 @@ def _draw_domain(questions: list[BankQuestion], count: int, rng: random.Random) 
 
 # --- item statistics -------------------------------------------------------
 
+# The bounds outside which a question is flagged for a reviewer's look (issue
+# 15), the usual screening values of classical test theory:
+# - DIFFICULTY_MIN: fewer than one candidate in five gets it right: the key is
+#   often wrong, or the stem ambiguous or outside the programme;
+# - DIFFICULTY_MAX: nearly everybody gets it right: it tells no one apart and
+#   adds almost nothing to the domain's score (a few easy questions are fine,
+#   hence 0.95 rather than 0.9);
+# - DISCRIMINATION_MIN: Ebel's guideline: a point-biserial or upper-lower
+#   index below 0.2 is a poor item, to revise or remove; below 0 the stronger
+#   candidates fail it more often than the weaker ones, usually a wrong key.
+# No flag below MIN_ATTEMPTS_FOR_STATISTICS sittings: the figures say nothing yet.
+DIFFICULTY_MIN = 0.2
+DIFFICULTY_MAX = 0.95
+DISCRIMINATION_MIN = 0.2
+
+TOO_HARD = "too_hard"
+TOO_EASY = "too_easy"
+NOT_DISCRIMINATING = "not_discriminating"
+REVERSED = "reversed"  # discriminates the wrong way: check the key
+
 
 @dataclass(frozen=True)
 class ItemStats:
@@ -278,3 +298,25 @@ def item_statistics(responses: Sequence[tuple[float, float]]) -> ItemStats:
     upper = math.fsum(scores[i] for i in ranked[:size]) / size
     lower = math.fsum(scores[i] for i in ranked[-size:]) / size
     return ItemStats(n, mean_score, discrimination, upper - lower)
+
+
+def item_flags(stats: ItemStats) -> tuple[str, ...]:
+    """Why a question deserves a reviewer's look, in a fixed order (codes:
+    TOO_HARD, TOO_EASY, NOT_DISCRIMINATING or REVERSED); empty below
+    MIN_ATTEMPTS_FOR_STATISTICS sittings. Difficulty is out of bounds
+    strictly below DIFFICULTY_MIN or above DIFFICULTY_MAX; discrimination
+    when either index (point-biserial, upper-lower) is below
+    DISCRIMINATION_MIN, reversed when either is negative."""
+    if stats.attempts < MIN_ATTEMPTS_FOR_STATISTICS or stats.difficulty is None:
+        return ()
+    found: list[str] = []
+    if stats.difficulty < DIFFICULTY_MIN:
+        found.append(TOO_HARD)
+    if stats.difficulty > DIFFICULTY_MAX:
+        found.append(TOO_EASY)
+    indices = [i for i in (stats.discrimination, stats.upper_lower) if i is not None]
+    if any(i < 0 for i in indices):
+        found.append(REVERSED)
+    elif any(i < DISCRIMINATION_MIN for i in indices):
+        found.append(NOT_DISCRIMINATING)
+    return tuple(found)

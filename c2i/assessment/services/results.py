@@ -4,6 +4,7 @@ candidates' portfolios (R7), the exam's tables and item statistics."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -12,6 +13,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -29,6 +32,7 @@ from c2i.assessment.models import (
 )
 from c2i.assessment.services.errors import AssessmentError
 from c2i.assessment.signals import results_published
+from c2i.assessment.text import render_stem
 
 
 @transaction.atomic
@@ -282,35 +286,47 @@ def result_rows(exam: Exam) -> list[ResultRow]:
     return [ResultRow(a, results[a.pk]) for a in attempts]
 
 
+FLAG_LABELS = {
+    scoring.TOO_HARD: lambda: _("very hard"),
+    scoring.TOO_EASY: lambda: _("very easy"),
+    scoring.NOT_DISCRIMINATING: lambda: _("does not discriminate"),
+    scoring.REVERSED: lambda: _("discriminates the wrong way"),
+}
+EXCERPT_LENGTH = 120
+
+
+def question_excerpt(question: Question, length: int = EXCERPT_LENGTH) -> str:
+    """The question's stem as plain text on one line, cut at a word (the
+    statistics table's excerpt; the whole text is on the question's page)."""
+    text = html.unescape(strip_tags(render_stem(question.stem, question.stem_format)))
+    return Truncator(" ".join(text.split())).chars(length)
+
+
 @dataclass(frozen=True)
 class ItemRow:
     question_id: int
     name: str
     competency: str
     stats: scoring.ItemStats
+    excerpt: str = ""
+    author_id: int | None = None
+
+    @property
+    def flag_codes(self) -> tuple[str, ...]:
+        """`scoring.item_flags`: out-of-bounds difficulty or discrimination."""
+        return scoring.item_flags(self.stats)
 
     @property
     def flags(self) -> list[str]:
-        """Why the question deserves a look (empty below 12 sittings)."""
-        s = self.stats
-        found: list[str] = []
-        if s.discrimination is None and s.upper_lower is None:
-            return found
-        if s.difficulty is not None and s.difficulty < 0.2:
-            found.append(_("very hard"))
-        if s.difficulty is not None and s.difficulty > 0.9:
-            found.append(_("very easy"))
-        if (s.discrimination is not None and s.discrimination < 0.2) or (
-            s.upper_lower is not None and s.upper_lower < 0.2
-        ):
-            found.append(_("does not discriminate"))
-        return found
+        """Why the question deserves a look, in words (empty below 12 sittings)."""
+        return [str(FLAG_LABELS[code]()) for code in self.flag_codes]
 
 
 def item_statistics(attempts: Any, question_ids: Iterable[int] | None = None) -> list[ItemRow]:
     """Per question, over the scored sittings given: difficulty (mean score),
     point-biserial correlation with the rest of the test, upper–lower index
-    (`scoring.item_statistics`; no discrimination below 12 sittings)."""
+    (`scoring.item_statistics`; no discrimination below 12 sittings), with an
+    excerpt of its text; flagged questions first (`ItemRow.flags`)."""
     wanted = set(question_ids) if question_ids is not None else None
     rows = list(
         AttemptQuestion.objects.filter(
@@ -326,10 +342,17 @@ def item_statistics(attempts: Any, question_ids: Iterable[int] | None = None) ->
             pairs[question_id].append((float(score or 0), totals[attempt_id] - float(score or 0)))  # rest score
     questions = {q.pk: q for q in Question.objects.filter(pk__in=list(pairs)).select_related("competency")}
     result = [
-        ItemRow(pk, questions[pk].name, questions[pk].competency.code, scoring.item_statistics(values))
+        ItemRow(
+            pk,
+            questions[pk].name,
+            questions[pk].competency.code,
+            scoring.item_statistics(values),
+            question_excerpt(questions[pk]),
+            questions[pk].author_id,
+        )
         for pk, values in pairs.items()
     ]
-    return sorted(result, key=lambda r: (r.competency, r.question_id))
+    return sorted(result, key=lambda r: (not r.flag_codes, r.competency, r.question_id))
 
 
 def exam_progress(exam: Exam) -> dict[str, int]:

@@ -11,11 +11,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from c2i.accounts.access import AuthenticatedRequest, role_required, roles
-from c2i.assessment import access, confirmations, services
+from c2i.assessment import access, confirmations, scoring, services
 from c2i.assessment.forms import ExamForm, ExtraTimeForm, ReopenForm
 from c2i.assessment.models import Exam, ExtraTime, Neutralisation, Question
 from c2i.assessment.scoring import format_percent
@@ -304,8 +305,15 @@ def exam_statistics(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         lines=[(row, neutralised.get(row.question_id)) for row in rows],  # with each one's neutralisation
         sittings=closed.count(),
         whole_bank=access.sees_whole_bank(request.user),
+        reader_id=request.user.pk,  # a question's author opens its page too
         can_neutralise=neutralisation.can_neutralise(request.user, exam),
         neutralised=neutralised,
+        flagged=sum(1 for row in rows if row.flag_codes),
+        bounds={
+            "difficulty_min": f"{number_format(scoring.DIFFICULTY_MIN * 100, 0)} %",
+            "difficulty_max": f"{number_format(scoring.DIFFICULTY_MAX * 100, 0)} %",
+            "discrimination_min": number_format(scoring.DISCRIMINATION_MIN, 1),
+        },
     )
 
 
