@@ -23,20 +23,21 @@ ALL = "ENSEMBLE"  # the framework code of the sum of all frameworks, in the data
 LICENCE = "Licence Ouverte / Open Licence version 2.0 (Etalab)"
 LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
 
-# The published columns of the main file, in order; `decided` is never a column.
+# The published columns of the main file, in order.
 COLUMNS = (
     "enrolled",
     "students",
     "continuing",
     "submitted",
     "sat",
+    "decided",
     "certified",
     "attested",
     "not_certified",
     "deferred",
     "undecided",
 )
-HIDDEN = ("decided",)
+HIDDEN: tuple[str, ...] = ()
 DOMAIN_COLUMNS = ("validated", "tested", "test_positive")
 DOMAIN_HIDDEN = ("not_validated", "test_negative")
 
@@ -110,7 +111,6 @@ def _build() -> Published:
         c["decided"] = c["certified"] + c["attested"] + c["not_certified"]
         for name in (*COLUMNS, *HIDDEN):
             table.values[(year, framework, name)] = c[name]
-        table.hidden.add((year, framework, "decided"))
 
         def k(name: str, year: int = year, framework: str = framework) -> tuple[int, str, str]:
             return (year, framework, name)
@@ -234,6 +234,7 @@ MAIN_HEADER = (
     "inscrits_formation_continue",
     "dossiers_deposes",
     "passages_epreuve",
+    "resultats_definitifs",
     "certifies",
     "attestations",
     "non_certifies_sans_document",

@@ -32,6 +32,7 @@ def blocks(data: Published, year: int | None, framework: str | None) -> list[Blo
             [_("… continuing education"), c("continuing")],
             [_("Portfolios submitted"), c("submitted")],
             [_("Knowledge-test sittings"), c("sat")],
+            [_("Final outcomes"), c("decided")],
             [_("Certified (certificate)"), c("certified")],
             [_("Not certified, attestation of validated domains"), c("attested")],
             [_("Not certified, no domain validated"), c("not_certified")],
@@ -43,7 +44,7 @@ def blocks(data: Published, year: int | None, framework: str | None) -> list[Blo
             ],
         ]
         block = Block("chiffres", _("Key figures"), [_("Figure"), _("Candidates")], rows)
-        outcome_rows = rows[5:10]
+        outcome_rows = rows[6:11]
         block.chart = charts.bars(
             block.chart_id,
             [r[0] for r in outcome_rows],
@@ -161,6 +162,14 @@ def dictionary() -> list[dict[str, Any]]:
                 ("inscrits_formation_continue", count, _("Enrolments of continuing-education learners.")),
                 ("dossiers_deposes", count, _("Enrolments with a submitted portfolio (DNC).")),
                 ("passages_epreuve", count, _("Enrolments with a knowledge-test sitting.")),
+                (
+                    "resultats_definitifs",
+                    count,
+                    _(
+                        "Final outcomes of published deliberations: "
+                        "certified, attestations, not certified without document."
+                    ),
+                ),
                 ("certifies", count, _("Certified by a published deliberation (certificate).")),
                 ("attestations", count, _("Not certified, with at least one validated domain (attestation).")),
                 ("non_certifies_sans_document", count, _("Not certified, no domain validated (no document).")),
