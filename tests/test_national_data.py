@@ -192,8 +192,13 @@ class TestNationalDataSet:
         assert candidate.get(reverse("enrolment:my_space")).status_code == 200
 
     def test_it_refuses_to_run_twice_with_a_clear_message(self, data_set) -> None:
+        # the same parameters: nothing to do (a benchmark keeps its data set)
+        said: list[str] = []
+        assert generate(PARAMS, out=said.append).reused
+        assert "rien à faire" in said[0]
+        # other parameters on a database that holds enrolments: refused, nothing written
         with pytest.raises(NationalDataError) as refused:
-            generate(PARAMS, out=lambda _line: None)
+            generate(Params(enrolments=300, years=2, seed=8), out=lambda _line: None)
         assert "--replace" in str(refused.value)
         assert "--enrolments 300 --years 2 --seed 7" in str(refused.value)
         with pytest.raises(CommandError, match="déjà des données de certification"):

@@ -208,6 +208,7 @@ class Summary:
     seconds: float = 0.0
     counts: Counter[str] = field(default_factory=Counter)
     timings: dict[str, float] = field(default_factory=dict)
+    reused: bool = False  # the data set of these parameters was there already
 
 
 # --- the marker -------------------------------------------------------------
@@ -1158,6 +1159,13 @@ def generate(params: Params, *, replace: bool = False, out: Callable[[str], None
     if params.enrolments < 1 or params.years < 1:
         raise NationalDataError("Il faut au moins une inscription (--enrolments) et une année (--years).")
     existing = existing_enrolments()
+    if existing and not replace and marker() == params:
+        # idempotent: a benchmark run reuses the data set generated with the same parameters
+        out(
+            f"Le jeu national --enrolments {params.enrolments} --years {params.years} --seed {params.seed} "
+            "est déjà dans la base : rien à faire."
+        )
+        return Summary(params, reused=True)
     if existing and not replace:
         current = marker()
         what = (

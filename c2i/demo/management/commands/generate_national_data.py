@@ -28,6 +28,8 @@ class Command(BaseCommand):
             summary = generate(params, replace=replace, out=self.stdout.write)
         except NationalDataError as error:
             raise CommandError(str(error)) from error
+        if summary.reused:
+            return
         for label, n in sorted(summary.counts.items()):
             self.stdout.write(f"  {label} : {n} lignes ({summary.timings.get(label, 0):.1f} s)")
         self.stdout.write(f"  écriture et validation : {summary.timings.get('(write and commit)', 0):.1f} s")
