@@ -10,12 +10,15 @@ the scope (403)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
@@ -55,9 +58,15 @@ def secret_a(demo, settings_fixture: Any) -> str:
 
 
 @pytest.fixture
-def settings_fixture(settings: Any) -> Any:
+def settings_fixture(settings: Any) -> Iterator[Any]:
+    """The WSGI handler in the test's transaction: schemathesis' host allowed, and
+    the connection kept open between requests, as Django's test client does."""
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
-    return settings
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield settings
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
