@@ -99,7 +99,7 @@ def _url(path: str, session_id: int) -> str:
 
 
 def _call(client: Client, method: str, url: str, secret: str | None) -> Any:
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"} if secret else {}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {secret}"} if secret else {}
     if method == "post":
         return client.post(url, {"rows": [{"nom": "X"}]}, content_type="application/json", **headers)
     return client.get(url, **headers)
