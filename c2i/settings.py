@@ -334,6 +334,7 @@ C2I_SAML_CONTACT_EMAIL = os.environ.get("C2I_SAML_CONTACT_EMAIL", "support@c2i.e
 C2I_SAML_XMLSEC_BINARY = os.environ.get("C2I_SAML_XMLSEC_BINARY", "/usr/bin/xmlsec1")
 C2I_SAML_METADATA_TIMEOUT = float(os.environ.get("C2I_SAML_METADATA_TIMEOUT", "30"))
 C2I_SAML_METADATA_MAX_BYTES = int(os.environ.get("C2I_SAML_METADATA_MAX_BYTES", str(200 * 1024 * 1024)))
+C2I_SAML_METADATA_SIGNING_CERT = os.environ.get("C2I_SAML_METADATA_SIGNING_CERT", "")  # the federation's, PEM
 # djangosaml2: the outstanding requests and the IdP session live in a cookie
 # of their own, Lax over plain http (development: an IdP on the same host),
 # None under HTTPS (above); AuthnRequests go by HTTP-Redirect.

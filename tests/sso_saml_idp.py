@@ -1,7 +1,9 @@
 """A real SAML 2 identity provider for the tests, run as its own process on
 127.0.0.1 (as pysaml2's example idp2 does, on `saml2.server.Server`).
 
-- `/idp.xml`: its metadata (entity id `http://127.0.0.1:<port>/idp.xml`).
+- `/idp.xml`: its metadata (entity id `http://127.0.0.1:<port>/idp.xml`);
+  `/federation.xml`, the same in an aggregate signed as a federation's is
+  (with the IdP's own key: `RunningIdP.certificate()`).
 - `/sso/redirect`: an AuthnRequest (HTTP-Redirect binding, its signature
   checked against the SP's metadata, read over HTTP) → a login form where
   the person types a username and a password → a signed Response posted
@@ -28,11 +30,13 @@ import datetime
 import hashlib
 import html
 import json
+import re
 import secrets
 import socket
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 import urllib.request
@@ -170,6 +174,14 @@ class IdP:
 
         return str(entity_descriptor(self.config(with_sp=False)))
 
+    def federation(self) -> str:
+        """Its metadata inside an EntitiesDescriptor signed with its key, as a
+        federation's aggregate is (signed by RENATER's key, there)."""
+        from saml2.metadata import create_metadata_string
+
+        signed = create_metadata_string(None, self.config(with_sp=False), valid="24", mid="federation-test", sign=True)
+        return signed.decode() if isinstance(signed, bytes) else str(signed)
+
     def server(self, reload: bool = False) -> Any:
         """The SP's metadata is read over HTTP when first needed (the SP may
         start after this IdP), and again when an unknown SP turns up."""
@@ -205,6 +217,8 @@ class IdP:
     def route(self, path: str, method: str, query: dict[str, str], form: dict[str, str], session: str) -> Any:
         if path == "/idp.xml":
             return "200 OK", [("Content-Type", "application/samlmetadata+xml")], self.metadata()
+        if path == "/federation.xml":
+            return "200 OK", [("Content-Type", "application/samlmetadata+xml")], self.federation()
         if path == "/log":
             return "200 OK", [("Content-Type", "application/json")], json.dumps(self.log)
         if path == "/sso/redirect":
@@ -413,6 +427,15 @@ class RunningIdP:
     @property
     def metadata_url(self) -> str:
         return f"{self.base}/idp.xml"
+
+    def certificate(self) -> str:
+        """Its signing certificate (PEM), as its metadata gives it."""
+        with urllib.request.urlopen(self.metadata_url, timeout=5) as answer:
+            text = answer.read().decode()
+        body = re.search(r"<(?:\w+:)?X509Certificate>([^<]+)<", text)
+        assert body, text
+        lines = textwrap.wrap("".join(body[1].split()), 64)
+        return "-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n"
 
     def log(self) -> list[dict[str, str]]:
         with urllib.request.urlopen(f"{self.base}/log", timeout=5) as answer:

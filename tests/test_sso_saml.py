@@ -235,6 +235,35 @@ def test_metadata_is_kept_and_a_failed_refresh_keeps_it(provider: IdentityProvid
     assert provider.saml_metadata_xml == kept
 
 
+def test_a_federation_aggregate_is_read_only_with_the_federation_signature(
+    provider: IdentityProvider, idp: RunningIdP, settings, tmp_path
+) -> None:
+    settings.C2I_SAML_METADATA_SIGNING_CERT = str(tmp_path / "federation.crt")
+    (tmp_path / "federation.crt").write_text(idp.certificate())
+    provider.saml_metadata_url = f"{idp.base}/federation.xml"
+    provider.saml_metadata_xml = ""
+    saml.refresh_metadata(provider)  # signed by the federation: its IdP kept
+    provider.refresh_from_db()
+    assert (
+        provider.saml_metadata_xml.lstrip().startswith("<") and "EntitiesDescriptor" not in provider.saml_metadata_xml
+    )
+    assert idp.entity_id in provider.saml_metadata_xml
+    provider.saml_metadata_url = idp.metadata_url  # the IdP's own document: not signed
+    with pytest.raises(saml.MetadataError, match="pas signées par la fédération"):
+        saml.refresh_metadata(provider)
+    (tmp_path / "federation.crt").write_text(_other_certificate(tmp_path))
+    provider.saml_metadata_url = f"{idp.base}/federation.xml"  # signed, by another key
+    with pytest.raises(saml.MetadataError, match="pas signées par la fédération"):
+        saml.refresh_metadata(provider)
+
+
+def _other_certificate(folder) -> str:
+    from tests.sso_saml_idp import generate_key_pair
+
+    (folder / "other").mkdir()
+    return generate_key_pair(folder / "other", "Une autre fédération")[1].read_text()
+
+
 def test_it_reads_one_idp_out_of_a_federation_aggregate(provider: IdentityProvider) -> None:
     entity = provider.saml_metadata_xml
     body = entity[entity.index("<", entity.index("?>") + 2 if "?>" in entity else 0) :]

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import datetime
 import logging
+import subprocess
+import tempfile
 import threading
 import urllib.request
 from pathlib import Path
@@ -37,6 +39,7 @@ from c2i.sso.models import IdentityProvider, Protocol
 logger = logging.getLogger(__name__)
 
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
+DS = "http://www.w3.org/2000/09/xmldsig#"
 
 # eduPerson and SupAnn attributes by their urn:oid names, as the federation's
 # IdPs release them (name format "uri"); the provider's attribute settings
@@ -303,7 +306,7 @@ def metadata_entity(xml: str, entity_id: str) -> tuple[str, str]:
             % {"count": len(idps)},
         )
     entity = idps[0]
-    if len(entities) == 1:
+    if entity is root:
         return str(entity.get("entityID")), xml
     ElementTree.register_namespace("md", MD)
     return str(entity.get("entityID")), ElementTree.tostring(entity, encoding="unicode")
@@ -348,9 +351,52 @@ def store_metadata(provider: IdentityProvider, xml: str) -> IdentityProvider:
     return provider
 
 
+def check_federation_signature(xml: str) -> None:
+    """With C2I_SAML_METADATA_SIGNING_CERT (the federation's signing
+    certificate, e.g. RENATER's), fetched metadata must carry a signature of
+    its root element by that certificate (xmlsec1 checks it)."""
+    cert = settings.C2I_SAML_METADATA_SIGNING_CERT
+    if not cert:
+        return
+    refused = MetadataError(
+        "metadata_signature", _("The metadata is not signed by the federation (C2I_SAML_METADATA_SIGNING_CERT).")
+    )
+    root = ElementTree.fromstring(xml.encode())  # noqa: S314 - read by metadata_entity before, no DTD
+    signature = root.find(f"{{{DS}}}Signature")
+    reference = signature.find(f"{{{DS}}}SignedInfo/{{{DS}}}Reference") if signature is not None else None
+    # The signature must cover the whole document (its root), not a part a
+    # forger could move around (signature wrapping).
+    if reference is None or reference.get("URI") not in {f"#{root.get('ID')}", ""}:
+        raise refused
+    with tempfile.NamedTemporaryFile("w", suffix=".xml", encoding="utf-8") as document:
+        document.write(xml)
+        document.flush()
+        checked = subprocess.run(  # noqa: S603 - fixed program and arguments
+            [
+                settings.C2I_SAML_XMLSEC_BINARY,
+                "--verify",
+                "--pubkey-cert-pem",
+                str(cert),
+                "--id-attr:ID",
+                f"{MD}:EntitiesDescriptor",
+                "--id-attr:ID",
+                f"{MD}:EntityDescriptor",
+                document.name,
+            ],
+            capture_output=True,
+            timeout=60,
+        )
+    if checked.returncode != 0:
+        raise refused
+
+
 def refresh_metadata(provider: IdentityProvider) -> IdentityProvider:
-    """Read the provider's metadata URL again and keep what it says. On
-    failure the metadata kept before stays in use."""
+    """Read the provider's metadata URL again and keep what it says (its
+    federation's signature checked first, when configured). On failure the
+    metadata kept before stays in use."""
     if not provider.saml_metadata_url:
         raise MetadataError("metadata_no_url", _("This provider has no metadata URL."))
-    return store_metadata(provider, fetch(provider.saml_metadata_url))
+    xml = fetch(provider.saml_metadata_url)
+    metadata_entity(xml, provider.saml_entity_id)  # XML, no DOCTYPE, the provider's IdP in it
+    check_federation_signature(xml)
+    return store_metadata(provider, xml)
