@@ -13,7 +13,9 @@ class TokenForm(Form):
     name = forms.CharField(
         label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. « Apogée » or « SI scolarité ».")
     )
-    institution: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Institution"), queryset=None, empty_label=None)
+    institution: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Institution"), queryset=None, empty_label=None
+    )
     scopes = forms.MultipleChoiceField(
         label=_("Scopes"),
         choices=Scope.choices,
