@@ -594,10 +594,15 @@ def lean_rows(session_key: str, now: dt.datetime, room_pk: int) -> list[tuple[An
     """Run `lean_list_sql`. On PostgreSQL on the answers' cursor, which binds
     on the server: the statement is prepared after a few runs on a connection
     (DATABASES' prepare_threshold; never behind a transaction-mode pooler),
-    so it is not planned again at every refresh."""
+    so it is not planned again at every refresh; its results come in binary
+    (Django's text loader of times runs in Python for each value)."""
     from c2i.assessment.answering import _answer_cursor
 
     with _answer_cursor(connection) as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg.pq import Format
+
+            cursor.cursor.format = Format.BINARY  # the results in binary: no text to parse back into times
         cursor.execute(lean_list_sql(connection.vendor), [session_key, now, room_pk])
         return list(cursor.fetchall())
 
