@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from c2i.accounts.models import AuditAction, audit
@@ -27,6 +27,7 @@ from c2i.deliberation.models import (
     CandidateOutcome,
     CompetencyDecision,
     DecisionValue,
+    Deliberation,
     DeliberationStatus,
     OutcomeStatus,
 )
@@ -227,11 +228,15 @@ def _competency_rows(keys: dict[int, Keys], scope: list[int] | None) -> list[Com
         )
     }
     decisions = (
+        # the current decision: the row no later one supersedes (an anti-join
+        # written as NOT EXISTS: the planner keeps it to an index probe)
         CompetencyDecision.objects.filter(
             _in_scope("institution_session_id", scope),
-            superseded_by__isnull=True,
-            enrolment__status=ACTIVE,
-            institution_session__deliberation__status=DeliberationStatus.PUBLISHED,
+            ~Exists(CompetencyDecision.objects.filter(supersedes_id=OuterRef("pk"))),
+            institution_session_id__in=Deliberation.objects.filter(status=DeliberationStatus.PUBLISHED).values(
+                "institution_session_id"
+            ),
+            enrolment_id__in=Enrolment.objects.filter(status=ACTIVE).values("pk"),
             value__in=[DecisionValue.VALIDATED, DecisionValue.NOT_VALIDATED],
         )
         .values_list("institution_session_id", "competency_code")
