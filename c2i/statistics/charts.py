@@ -45,7 +45,7 @@ def _nice_max(value: float) -> float:
     if value <= 0:
         return 1.0
     magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
+    for step in (1, 2, 4, 6, 8, 10):  # a quarter of each is a round tick
         if value <= step * magnitude:
             return step * magnitude
     return 10.0 * magnitude
