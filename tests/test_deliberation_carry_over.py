@@ -89,6 +89,31 @@ class TestCarryOver:
         space = demo.client("candidat-a1").get("/mon-espace/").content.decode()
         assert "D2" in space and a_c2i1.session.name in space
 
+    def test_a_closed_session_recomputed_ignores_domains_validated_later(self, demo) -> None:
+        """A rectification of an earlier session recomputes it with what was
+        kept when its jury closed: a domain the candidate validated at a later
+        session does not make the earlier one a success."""
+        a_c2i1 = demo.institution_session("a")
+        publish_session_tests(a_c2i1)
+        candidate = demo.candidate("candidat-a1")
+        first = candidate.enrolments.get(status=EnrolmentStatus.ACTIVE)
+        submit_all(first)
+        close_with(demo, a_c2i1, {first.pk: {c: ("NV" if c.startswith("D3") else "V") for c in codes("C2i1")}})
+        later = later_session(demo, "C2i1")
+        JuryMember.objects.create(institution_session=later, user=demo.user("jury-a"), is_chair=True)
+        second = Enrolment.objects.create(candidate=candidate, institution_session=later, status=EnrolmentStatus.ACTIVE)
+        publish_test_results([second])
+        submit_all(second)
+        close_with(demo, later, {second.pk: {c: "V" for c in codes("C2i1") if c.startswith("D3")}})
+        assert second.jury_outcome.status == "certified"
+        assert DomainCredit.objects.filter(enrolment=second, domain_code="D3").exists()
+        again = services.compute_outcomes(a_c2i1, [first.pk])[first.pk]
+        assert dict(again.carried_over) == {}
+        assert "D3" not in again.outcome.validated_domains
+        assert not again.outcome.certified
+        # the later session still sees the earlier one's domains
+        assert set(services.compute_outcomes(later, [second.pk])[second.pk].carried_over) == {"D1", "D2", "D4", "D5"}
+
     def test_the_demo_shows_one_carried_over_domain_in_a_jury(self, demo) -> None:
         credit = DomainCredit.objects.get()
         a_c2i1 = demo.institution_session("a")

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from c2i.deliberation import sources
-from c2i.deliberation.models import CompetencyDecision, DomainCredit
+from c2i.deliberation.models import CompetencyDecision, Deliberation, DomainCredit
 from c2i.deliberation.rules import CandidateFile, Decision, Outcome, deliberate
 from c2i.deliberation.services.outcome_store import BATCH, StoredOutcome, upsert_outcomes
 from c2i.deliberation.services.policy import policy_for
@@ -52,7 +52,10 @@ def carried_over_many(
     """R14: {enrolment id: {domain code: name of the session where it was
     validated}} from the ledger, for (enrolment id, identity key) pairs (all
     the active enrolments of `institution_session_id` when given). A credit
-    earned by the enrolment itself is not a carry-over."""
+    earned by the enrolment itself is not a carry-over, nor one whose session
+    closed after the enrolment's own did: a closed session is recomputed (a
+    rectification) with what was kept when its jury closed, never with what
+    the candidate validated later."""
     keys: Any = {key for _id, key in enrolments}
     if not keys:
         return {}
@@ -60,20 +63,42 @@ def carried_over_many(
         keys = Enrolment.objects.filter(
             institution_session_id=institution_session_id, status=EnrolmentStatus.ACTIVE
         ).values("identity_key")
-    credits: dict[str, list[tuple[int, str, str]]] = {}
+        closed = Deliberation.objects.filter(institution_session_id=institution_session_id).values_list(
+            "closed_at", flat=True
+        )
+        moment = next(iter(closed), None)
+        closings = {enrolment_id: moment for enrolment_id, _key in enrolments} if moment else {}
+    else:
+        closings = dict(
+            Enrolment.objects.filter(
+                pk__in=[enrolment_id for enrolment_id, _key in enrolments if enrolment_id],
+                institution_session__deliberation__closed_at__isnull=False,
+            ).values_list("pk", "institution_session__deliberation__closed_at")
+        )
+    credits: dict[str, list[tuple[int, str, str, Any]]] = {}
     rows = (
         DomainCredit.objects.filter(framework_id=framework_id, identity_key__in=keys, revoked_at__isnull=True)
         .order_by("created_at", "id")
-        .values_list("identity_key", "enrolment_id", "domain_code", "institution_session__session__name")
+        .values_list(
+            "identity_key",
+            "enrolment_id",
+            "domain_code",
+            "institution_session__session__name",
+            "institution_session__deliberation__closed_at",
+        )
     )
-    for key, enrolment_id, code, session_name in rows:
-        credits.setdefault(key, []).append((enrolment_id, code, session_name))
+    for key, enrolment_id, code, session_name, source_closed in rows:
+        credits.setdefault(key, []).append((enrolment_id, code, session_name, source_closed))
     result: dict[int, dict[str, str]] = {}
     for enrolment_id, key in enrolments:
         mine: dict[str, str] = {}
-        for source, code, session_name in credits.get(key, ()):
-            if source != enrolment_id:
-                mine.setdefault(code, session_name)
+        own_closing = closings.get(enrolment_id)
+        for source, code, session_name, source_closed in credits.get(key, ()):
+            if source == enrolment_id:
+                continue
+            if own_closing is not None and (source_closed is None or source_closed >= own_closing):
+                continue  # validated after this session's jury closed
+            mine.setdefault(code, session_name)
         if mine:
             result[enrolment_id] = mine
     return result
