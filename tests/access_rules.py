@@ -789,9 +789,10 @@ RULES: dict[str, Rule | tuple[Rule, ...]] = {
         one("/connexion/etablissement/saml/acs/"), NOT_ALLOWED, who(EVERYONE, ok="400", anonymous="400")
     ),
     "sso:saml_metadata": Rule(one("/connexion/etablissement/saml/metadonnees/"), PUBLIC, NOT_ALLOWED),
+    # the platform's log-out form, handed over by a 307 (c2i/sso/middleware.py): POST only
     "sso:saml_logout": Rule(
         one("/connexion/etablissement/saml/deconnexion/"),
-        who(EVERYONE, ok="302", anonymous="302"),
+        who(SIGNED_IN, ok=NOT_ALLOWED, anonymous="302"),  # signed out already: off to the home page
         who(EVERYONE, ok="302", anonymous="302"),
     ),
     "sso:saml_sls": Rule(

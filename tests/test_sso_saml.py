@@ -176,8 +176,10 @@ def test_single_logout_started_by_the_platform_reaches_the_idp(provider: Identit
     client = Client()
     assert sign_in(client, idp, "etudiant").status_code == 302
     start = client.post(reverse("accounts:logout"))
-    assert start["Location"] == reverse("sso:saml_logout")  # the platform's log-out hands over
-    onwards = client.get(start["Location"])
+    # the platform's log-out hands over, the same POST (its CSRF token with it)
+    assert start.status_code == 307 and start["Location"] == reverse("sso:saml_logout")
+    assert client.get(start["Location"]).status_code == 405  # a link of another site signs no one out
+    onwards = client.post(start["Location"])
     # a page of ours goes on to the IdP (CSP form-action 'self' forbids a redirection after the form)
     assert onwards.status_code == 200
     refresh = re.search(r'http-equiv="refresh" content="0;url=([^"]+)"', onwards.content.decode())
@@ -292,3 +294,28 @@ def test_attributes_are_read_by_oid_and_by_friendly_name() -> None:
     assert read["supannCodeINE"] == ["1234567890V"]
     assert read["supannEtuId"] == ["42"]
     assert read["urn:oid:1.3.6.1.4.1.5923.1.1.1.6"] == ["a@u.fr"]
+
+
+def test_the_administrator_s_save_reads_the_metadata_at_once(demo, idp: RunningIdP) -> None:
+    """A provider saved with its metadata URL can sign people in straight
+    away; an address that cannot be read is refused in French, nothing kept."""
+    from tests.test_sso_admin_pages import FORM
+
+    client = demo.client("admin")
+    form = {
+        **FORM,
+        "institution": demo.institution("b").pk,
+        "protocol": "saml",
+        "cas_server_url": "",
+        "saml_entity_id": idp.entity_id,
+    }
+    refused = client.post(reverse("sso:provider_create"), {**form, "saml_metadata_url": "http://127.0.0.1:9/md.xml"})
+    assert refused.status_code == 200
+    assert not IdentityProvider.objects.filter(institution=demo.institution("b")).exists()
+    assert "métadonnées" in refused.content.decode()
+    assert "fr-input-group--error" in refused.content.decode()
+    saved = client.post(reverse("sso:provider_create"), {**form, "saml_metadata_url": idp.metadata_url})
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    provider = IdentityProvider.objects.get(institution=demo.institution("b"))
+    assert provider.saml_entity_id == idp.entity_id and idp.entity_id in provider.saml_metadata_xml
+    assert provider.saml_metadata_fetched_at is not None

@@ -4,7 +4,8 @@ signs out at the institution too. The platform's own sign-out view
 browser goes on to the CAS server's /logout, which comes back to the home
 page (through sso:cas_logout, a page of ours: a form's redirection to
 another site is refused by the Content-Security-Policy). A SAML sign-in is
-handed to the SAML logout view (sso:saml_logout) before the session ends,
+handed to the SAML logout view (sso:saml_logout, the same POST through a
+307, so that its CSRF check applies) before the session ends,
 since that view needs the session's SAML subject; that view cannot
 redirect the browser to the IdP either (the chain started with a form's
 POST): `signin.signing_out` renders the page that moves on."""
@@ -33,7 +34,9 @@ class SingleLogout:
             provider = IdentityProvider.objects.filter(pk=marker["provider"]).select_related("institution").first()
         if provider is not None and provider.protocol == Protocol.SAML:
             try:
-                return HttpResponseRedirect(reverse("sso:saml_logout"))
+                # 307: the browser posts the log-out form again, CSRF token
+                # included, to the SAML view, which accepts nothing else.
+                return HttpResponseRedirect(reverse("sso:saml_logout"), status=307)
             except NoReverseMatch:  # pragma: no cover - SAML not installed
                 pass
         response = self.get_response(request)

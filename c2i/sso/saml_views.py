@@ -165,6 +165,9 @@ class Logout(djangosaml2_views.LogoutInitView):
     local logout."""
 
     config_loader_path = CONFIG_LOADER
+    # Only the log-out form's POST (handed over by a 307, CSRF-checked): a
+    # link or an image of another site cannot sign anyone out.
+    http_method_names = ["post"]
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         marker = request.session.get(SESSION_KEY)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from c2i.accounts.models import AuditAction, User, audit
 from c2i.lib.errors import DomainError
-from c2i.sso.models import IdentityProvider, SignInConflict
+from c2i.sso.models import IdentityProvider, Protocol, SignInConflict
 
 AUDITED_FIELDS = (
     "protocol",
@@ -33,6 +33,8 @@ def save_provider(actor: User, provider: IdentityProvider, before: dict[str, obj
     if before is not None and before.get("saml_metadata_xml") != provider.saml_metadata_xml:
         provider.saml_metadata_fetched_at = None
     provider.save()
+    if provider.protocol == Protocol.SAML:
+        _read_metadata(provider, before)
     after = {name: getattr(provider, name) for name in AUDITED_FIELDS}
     changes = {k: [before.get(k) if before else None, v] for k, v in after.items() if not before or before.get(k) != v}
     if before is None or before.get("saml_metadata_xml") != provider.saml_metadata_xml:
@@ -42,6 +44,23 @@ def save_provider(actor: User, provider: IdentityProvider, before: dict[str, obj
         ]
     audit(actor, AuditAction.SSO_PROVIDER_CHANGE, provider, institution=provider.institution_id, changes=changes)
     return provider
+
+
+def _read_metadata(provider: IdentityProvider, before: dict[str, object] | None) -> None:
+    """A SAML provider is usable once its metadata is kept (a sign-in never
+    reads the network): pasted metadata is checked and kept at once, a new
+    metadata URL is read at once. A refusal (saml.MetadataError, in French)
+    undoes the whole save."""
+    from c2i.sso import saml
+
+    pasted = provider.saml_metadata_xml.strip()
+    changed = before is None or before.get("saml_metadata_xml") != provider.saml_metadata_xml
+    if pasted and changed:
+        saml.store_metadata(provider, pasted)
+    elif provider.saml_metadata_url and (
+        not pasted or before is None or before.get("saml_metadata_url") != provider.saml_metadata_url
+    ):
+        saml.refresh_metadata(provider)
 
 
 def provider_values(provider: IdentityProvider) -> dict[str, object]:

@@ -153,9 +153,14 @@ def provider_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpR
     before = services.provider_values(provider) if provider else None
     form = ProviderForm(request.POST or None, instance=provider)
     if request.method == "POST" and form.is_valid():
-        saved = services.save_provider(request.user, form.instance, before)
-        messages.success(request, _("Sign-on of %(institution)s saved.") % {"institution": saved.institution.name})
-        return redirect("sso:providers")
+        try:
+            saved = services.save_provider(request.user, form.instance, before)
+        except DomainError as error:  # the metadata could not be read or kept: nothing saved
+            field = "saml_metadata_xml" if form.instance.saml_metadata_xml.strip() else "saml_metadata_url"
+            form.add_error(field, error.message)
+        else:
+            messages.success(request, _("Sign-on of %(institution)s saved.") % {"institution": saved.institution.name})
+            return redirect("sso:providers")
     title = (
         _("Sign-on of %(institution)s") % {"institution": provider.institution.name}
         if provider
