@@ -139,3 +139,12 @@ class TestConflictPages:
         assert "la note est obligatoire" in answer.content.decode()
         mine.refresh_from_db()
         assert mine.resolved_at is None
+
+
+def test_the_dashboards_lead_to_the_sign_on_pages(demo) -> None:
+    admin = demo.client("admin").get(reverse("accounts:dashboard")).content.decode()
+    assert reverse("sso:providers") in admin and reverse("sso:conflicts") in admin
+    correspondent = demo.client("correspondant-a").get(reverse("accounts:dashboard")).content.decode()
+    assert reverse("sso:conflicts") in correspondent and reverse("sso:providers") not in correspondent
+    student = demo.client("candidat-a1").get(reverse("accounts:dashboard")).content.decode()
+    assert reverse("sso:conflicts") not in student
