@@ -348,3 +348,36 @@ class TestRetention:
         assert entry.details == {} and entry.details_pruned_at is not None
         assert not AuditEntry.objects.exclude(details={}).exists()
         assert trail.verify().ok
+
+
+class TestInstitutionIdentities:
+    """What an institution's identity provider said of a person (issue 14) is
+    in their archive, and goes with the erasure."""
+
+    def test_the_archive_holds_them_and_the_erasure_removes_them(self, demo) -> None:
+        from c2i.sso.models import ExternalIdentity, IdentityProvider, SignInConflict
+
+        person = me(demo)
+        provider = IdentityProvider.objects.create(
+            institution=demo.institution("a"), protocol="cas", enabled=True, cas_server_url="https://cas.example.fr/"
+        )
+        ExternalIdentity.objects.create(
+            provider=provider, subject="adelorme@univ-lyon1.fr", user=person.user, student_id="p2200017", ine=ME["ine"]
+        )
+        SignInConflict.objects.create(
+            provider=provider,
+            subject="adelorme@univ-lyon1.fr",
+            attributes={"mail": ["agathe.delorme@example.fr"], "supannCodeINE": [ME["ine"]]},
+            reason="INE d’un autre compte",
+        )
+        data, _zf = archive_of(demo.client(person.user.username))
+        [identity] = data["account"]["institution_identities"]
+        assert identity["subject"] == "adelorme@univ-lyon1.fr" and identity["student_id"] == "p2200017"
+        assert identity["institution"] == demo.institution("a").name
+        [conflict] = data["account"]["institution_sign_in_conflicts"]
+        assert conflict["attributes"]["supannCodeINE"] == [ME["ine"]]
+        Enrolment.objects.filter(candidate=person).update(status=EnrolmentStatus.WITHDRAWN, withdrawn_at=timezone.now())
+        call_command("erase_personal_data", user=person.user.username, stdout=io.StringIO())
+        assert not ExternalIdentity.objects.exists()
+        kept = SignInConflict.objects.get()
+        assert kept.attributes == {} and "adelorme" not in kept.subject and kept.reason

@@ -92,7 +92,26 @@ def _account(user: User) -> dict[str, Any]:
     ]
     account["open_sessions"] = [{"expires": s.expire_date} for s in Session.objects.filter(user=user)]
     account["two_factor_devices"] = _devices(user)
+    account["institution_identities"], account["institution_sign_in_conflicts"] = _institution_identities(user)
     return account
+
+
+def _institution_identities(user: User) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """What institutions' identity providers said of the person (issue 14):
+    their identities, and the refused sign-ins made with them."""
+    from c2i.sso.models import ExternalIdentity, SignInConflict
+
+    identities = list(ExternalIdentity.objects.filter(user=user).select_related("provider__institution"))
+    subjects = {(i.provider_id, i.subject) for i in identities}
+    conflicts = [
+        c
+        for c in SignInConflict.objects.filter(subject__in={s for _p, s in subjects}).order_by("id")
+        if (c.provider_id, c.subject) in subjects
+    ]
+    return (
+        [{**record(i), "institution": i.provider.institution.name} for i in identities],
+        [record(c, exclude={"resolved_by"}) for c in conflicts],
+    )
 
 
 def _devices(user: User) -> list[dict[str, Any]]:

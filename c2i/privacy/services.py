@@ -290,6 +290,7 @@ def _erase_account(user: User, report: ErasureReport) -> None:
         for device in devices:
             device.delete()
         report.counts["two_factor_devices"] = len(devices)
+    _erase_institution_identities(user, report)
     user.username = f"efface-{user.pk}"
     user.email = f"efface-{user.pk}@invalid"
     user.first_name = ""
@@ -299,6 +300,22 @@ def _erase_account(user: User, report: ErasureReport) -> None:
     user.last_login = None
     user.set_unusable_password()
     user.save()  # ends every session of the account
+
+
+def _erase_institution_identities(user: User, report: ErasureReport) -> None:
+    """The identities institutions vouched for (their INE, student number)
+    go; the refused sign-ins made with them keep their reason and how they
+    were settled, not the attributes received."""
+    from c2i.sso.models import ExternalIdentity, SignInConflict
+
+    identities = list(ExternalIdentity.objects.filter(user=user).values_list("provider_id", "subject"))
+    conflicts = 0
+    for provider_id, subject in identities:
+        conflicts += SignInConflict.objects.filter(provider_id=provider_id, subject=subject).update(
+            subject=f"efface-{user.pk}", attributes={}
+        )
+    report.counts["institution_identities"] = ExternalIdentity.objects.filter(user=user).delete()[0]
+    report.counts["institution_sign_in_conflicts"] = conflicts
 
 
 def delete_files(names: list[str]) -> None:
