@@ -67,7 +67,7 @@ def carried_over_many(
             "closed_at", flat=True
         )
         moment = next(iter(closed), None)
-        closings = {enrolment_id: moment for enrolment_id, _key in enrolments} if moment else {}
+        closings: dict[int, Any] = {enrolment_id: moment for enrolment_id, _key in enrolments} if moment else {}
     else:
         closings = dict(
             Enrolment.objects.filter(
