@@ -307,23 +307,7 @@ def v1_enrolments(
     return result
 
 
-EXPORT_HEADER = [
-    "session",
-    "nom",
-    "prenoms",
-    "date_naissance",
-    "lieu_naissance",
-    "email",
-    "ine",
-    "statut",
-    "cursus_particulier",
-    "etat",
-    "depuis",
-    "temps_supplementaire",
-    "gros_caracteres",
-    "salle_separee",
-    "reference_amenagement",
-]
+EXPORT_HEADER = ["session", *roster.EXPORT_HEADER]  # the page's export, each line with its session
 
 
 def _export_media_type() -> str:
@@ -350,27 +334,7 @@ def v1_enrolments_export(
 ) -> HttpResponse:
     """The same lines as a CSV file (scope `read`); the same filters, no pagination."""
     token = token_of(request, Scope.READ)
-    yes_no = {True: "oui", False: "non"}
-    rows = [
-        [
-            i.session.name,
-            line.last_name,
-            line.first_names,
-            line.birth_date.strftime("%d/%m/%Y"),
-            line.birth_place,
-            line.email,
-            line.ine,
-            line.candidate_status,
-            yes_no[line.special_curriculum],
-            line.state,
-            line.since.isoformat(),
-            line.extra_time_percent,
-            yes_no[line.larger_text],
-            yes_no[line.separate_room],
-            line.adjustments_note,
-        ]
-        for i, line in _lines(token, session, statut, recherche)
-    ]
+    rows = [[i.session.name, *roster.export_row(line)] for i, line in _lines(token, session, statut, recherche)]
     return tabular.csv_response(f"inscriptions-{token.institution.uai}", EXPORT_HEADER, rows)
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from c2i.enrolment import adjustments
 from c2i.enrolment.models import (
@@ -158,3 +159,44 @@ def counts(institution_session: InstitutionSession) -> dict[str, int]:
         if state in named:
             result[named[state]] = n
     return result
+
+
+# The session's enrolments as a file, one format for the correspondent's page
+# and the API: the candidates' import's column names and values.
+EXPORT_HEADER = [
+    "nom",
+    "prenoms",
+    "date_naissance",
+    "lieu_naissance",
+    "email",
+    "ine",
+    "statut",
+    "cursus_particulier",
+    "inscription",
+    "date_inscription",
+    # the exam adjustments, under the import's column names
+    "temps_supplementaire",
+    "gros_caracteres",
+    "salle_separee",
+    "reference_amenagement",
+]
+
+
+def export_row(line: Line) -> list[object]:
+    yes_no = {True: "oui", False: "non"}
+    return [
+        line.last_name,
+        line.first_names,
+        line.birth_date.strftime("%d/%m/%Y"),
+        line.birth_place,
+        line.email,
+        line.ine,
+        "etudiant" if line.candidate_status == "student" else "formation_continue",
+        yes_no[line.special_curriculum],
+        line.state_display,
+        timezone.localtime(line.since).strftime("%d/%m/%Y %H:%M"),
+        line.extra_time_percent,
+        yes_no[line.larger_text],
+        yes_no[line.separate_room],
+        line.adjustments_note,
+    ]

@@ -258,45 +258,6 @@ def _filtered(institution_session: InstitutionSession, form: EnrolmentFilterForm
     )
 
 
-EXPORT_HEADER = [
-    "nom",
-    "prenoms",
-    "date_naissance",
-    "lieu_naissance",
-    "email",
-    "ine",
-    "statut",
-    "cursus_particulier",
-    "inscription",
-    "date_inscription",
-    # the exam adjustments, under the import's column names
-    "temps_supplementaire",
-    "gros_caracteres",
-    "salle_separee",
-    "reference_amenagement",
-]
-
-
-def _export_rows(lines: list[roster.Line]):  # type: ignore[no-untyped-def]
-    for line in lines:
-        yield [
-            line.last_name,
-            line.first_names,
-            line.birth_date.strftime("%d/%m/%Y"),
-            line.birth_place,
-            line.email,
-            line.ine,
-            "etudiant" if line.candidate_status == "student" else "formation_continue",
-            "oui" if line.special_curriculum else "non",
-            line.state_display,
-            timezone.localtime(line.since).strftime("%d/%m/%Y %H:%M"),
-            line.extra_time_percent,
-            "oui" if line.larger_text else "non",
-            "oui" if line.separate_room else "non",
-            line.adjustments_note,
-        ]
-
-
 @login_required
 def institution_session_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     institution_session = access.get_institution_session_for_staff(request.user, pk)
@@ -308,10 +269,10 @@ def institution_session_view(request: AuthenticatedRequest, pk: int) -> HttpResp
     lines = _filtered(institution_session, form)
     if export in ("csv", "xlsx"):
         name = f"inscriptions-{institution_session.institution.uai}-{institution_session.session_id}"
-        rows = _export_rows(lines)
+        rows = (roster.export_row(line) for line in lines)
         if export == "csv":
-            return csv_response(name, EXPORT_HEADER, rows)
-        return xlsx_response(name, EXPORT_HEADER, rows, _("Enrolments"))
+            return csv_response(name, roster.EXPORT_HEADER, rows)
+        return xlsx_response(name, roster.EXPORT_HEADER, rows, _("Enrolments"))
     crumbs = (
         [(reverse("enrolment:correspondent"), _("C2i correspondent"))]
         if manage
