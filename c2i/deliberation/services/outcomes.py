@@ -96,7 +96,7 @@ def carried_over_many(
         for source, code, session_name, source_closed in credits.get(key, ()):
             if source == enrolment_id:
                 continue
-            if own_closing is not None and (source_closed is None or source_closed >= own_closing):
+            if own_closing is not None and source_closed is not None and source_closed >= own_closing:
                 continue  # validated after this session's jury closed
             mine.setdefault(code, session_name)
         if mine:
