@@ -129,6 +129,9 @@ class TestMetrics:
         assert after[ping] == before.get(ping, 0) + 1
         assert after['c2i_request_seconds_count{route="ping"}'] >= 1
         assert after["c2i_answers_saved_total"] == before.get("c2i_answers_saved_total", 0) + 1
+        # the answer's fast path resolves no URL: it names its route itself
+        answered = 'c2i_requests_total{method="POST",route="assessment:answer",status="2xx"}'
+        assert after[answered] == before.get(answered, 0) + 1
         assert after["c2i_tasks_waiting"] == 1
         assert after["c2i_task_oldest_waiting_seconds"] >= 29
 

@@ -84,6 +84,7 @@ class AnswerFastPath:
             if match is not None:
                 response = self.save(request, int(match[1]), int(match[2]))
                 if response is not None:
+                    request.metrics_route = "assessment:answer"  # type: ignore[attr-defined] # never resolved
                     return response
         return self.get_response(request)
 
@@ -158,6 +159,7 @@ class InvigilationListFastPath:
             if match is not None:
                 response = self.serve(request, int(match[1]))
                 if response is not None:
+                    request.metrics_route = "assessment:invigilation_list"  # type: ignore[attr-defined]
                     return response
         return self.get_response(request)
 
