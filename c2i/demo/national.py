@@ -64,7 +64,9 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from c2i.accounts.models import Membership, Role, User
-from c2i.assessment.models import Attempt, DomainResult, Exam
+from c2i.assessment.models import Attempt, DomainResult, Exam, Label, Option, Question, QuestionKind, Review
+from c2i.assessment.services.questions import fractions_for
+from c2i.assessment.services.review import required_approvals
 from c2i.credentials.models import BatchState, DocumentBatch, DocumentKind, IssuedDocument
 from c2i.deliberation import grid
 from c2i.deliberation.models import (
@@ -78,7 +80,7 @@ from c2i.deliberation.models import (
 )
 from c2i.deliberation.rules import CandidateFile, Decision, Outcome, Policy, deliberate
 from c2i.enrolment.models import Candidate, CandidateStatus, Enrolment, EnrolmentStatus, InstitutionSession, Session
-from c2i.frameworks.models import Framework, FrameworkStatus
+from c2i.frameworks.models import Competency, Framework, FrameworkStatus
 from c2i.institutions.models import Accreditation, Commune, Institution
 from c2i.lib import codes
 from c2i.lib.identifiers import UAI_ALPHABET, identity_key
@@ -209,6 +211,7 @@ class Summary:
     counts: Counter[str] = field(default_factory=Counter)
     timings: dict[str, float] = field(default_factory=dict)
     reused: bool = False  # the data set of these parameters was there already
+    bank: BankSummary | None = None  # the question bank's step (`generate_bank`)
 
 
 # --- the marker -------------------------------------------------------------
@@ -1073,6 +1076,314 @@ class Generator:
 
 # --- entry points ---------------------------------------------------------------
 
+# --- the question bank ------------------------------------------------------------
+
+BANK_SIZE = 4000  # questions, by default (`generate_national_data --question-bank`)
+BANK_PREFIX = "nat-q-"  # the `idnumber` of every question the generator writes
+BANK_FRAMEWORKS = {"C2i1": 0.72, "C2i2ms": 0.28}  # the frameworks with a knowledge test
+BANK_STATES = [  # (status, share)
+    ("validated", 0.66),
+    ("in_review", 0.10),
+    ("draft", 0.09),
+    ("refused", 0.05),
+    ("retired", 0.10),
+]
+BANK_REVIEWERS = 15
+BANK_LABELS = _words(
+    "facile moyen difficile réseau droit bureautique sécurité tableur traitement-de-texte diaporama "
+    "recherche-documentaire messagerie identité-numérique données-personnelles santé image calcul "
+    "accessibilité sauvegarde formats-ouverts travail-collaboratif web nuage à-illustrer reprise-Moodle "
+    "à-reformuler session-2021 session-2022 session-2023 session-2024 session-2025"
+)
+BANK_TOPICS = [
+    "le format PDF",
+    "une feuille de calcul",
+    "la sauvegarde incrémentale",
+    "un mot de passe robuste",
+    "le droit d’auteur",
+    "une licence Creative Commons",
+    "le règlement général sur la protection des données",
+    "un moteur de recherche",
+    "les opérateurs booléens",
+    "un flux RSS",
+    "la messagerie électronique",
+    "le protocole HTTPS",
+    "un logiciel antivirus",
+    "l’hameçonnage",
+    "une adresse IP",
+    "le stockage en ligne",
+    "l’historique des versions d’un document",
+    "les styles d’un traitement de texte",
+    "une table des matières automatique",
+    "un diaporama",
+    "la compression d’une image",
+    "le format ouvert ODF",
+    "l’accessibilité numérique",
+    "l’identité numérique",
+    "les cookies d’un site web",
+    "un réseau social",
+    "la signature électronique",
+    "un tableau croisé dynamique",
+    "une référence bibliographique",
+    "un espace de travail collaboratif",
+    "la visioconférence",
+    "un nom de domaine",
+    "le publipostage",
+    "une formule de tableur",
+    "un graphique",
+    "les métadonnées d’un fichier",
+    "le dossier médical partagé",
+    "l’hébergement de données de santé",
+    "le secret professionnel",
+    "la télémédecine",
+    "une base de données bibliographique",
+    "la pseudonymisation",
+]
+BANK_STEMS = [
+    "Parmi les affirmations suivantes sur {topic}, lesquelles sont exactes ?",
+    "Que peut-on dire de {topic} ?",
+    "Dans le cadre de la compétence {code}, quelles propositions concernant {topic} sont vraies ?",
+    "Un étudiant utilise {topic}. Quelles affirmations sont correctes ?",
+    "À propos de {topic}, cochez les propositions exactes.",
+]
+BANK_CLAIMS = [
+    "il se conserve sans perte d’information",
+    "il dépend d’un logiciel propriétaire",
+    "il protège la confidentialité des échanges",
+    "il peut être partagé sans autorisation",
+    "il facilite le travail à plusieurs",
+    "il n’a aucune valeur juridique",
+    "il garde la trace des modifications",
+    "il est lisible par tout navigateur",
+    "il suppose l’accord de la personne concernée",
+    "il réduit la taille des fichiers",
+    "il s’applique aussi aux données professionnelles",
+    "il expose à un risque de vol de données",
+    "il se met à jour automatiquement",
+    "il est interdit dans un établissement public",
+    "il améliore l’accès des personnes handicapées",
+    "il cite ses sources",
+]
+BANK_REMARKS = [
+    "Deux propositions se recoupent : reformuler la troisième.",
+    "La bonne réponse dépend de la version du logiciel.",
+    "L’énoncé donne la réponse.",
+    "Question hors du référentiel.",
+    "Le vocabulaire est ambigu pour un étudiant de première année.",
+]
+
+
+@dataclass
+class BankSummary:
+    questions: int = 0
+    options: int = 0
+    reviews: int = 0
+    labels: int = 0
+    seconds: float = 0.0
+    reused: bool = False  # the generated bank was there already
+
+
+def bank_present() -> bool:
+    return Question.objects.filter(idnumber__startswith=BANK_PREFIX).exists()
+
+
+def generate_bank(count: int, *, seed: int = 1, out: Callable[[str], None] = print) -> BankSummary:
+    """A national question bank of about `count` questions over the domains
+    of C2i1 and C2i2ms, in the states a bank holds over the years (validated,
+    in review, draft, refused, retired), with their options, labels and the
+    reviewers' opinions; written in bulk, deterministic for a seed.
+
+    A step of its own: the enrolments are not touched, and a bank written
+    before (its questions' `idnumber` starts with BANK_PREFIX) is kept as it
+    is (nothing written)."""
+    if count <= 0:
+        return BankSummary()
+    if bank_present():
+        out("La banque de questions nationale est déjà dans la base : rien à faire.")
+        return BankSummary(reused=True)
+    started = time.monotonic()
+    rng = random.Random(f"question-bank-{seed}")  # its own draws: the enrolments' stay as they were
+    now = timezone.now()
+    tz = timezone.get_current_timezone()
+    sink = Sink(now)
+    ids = Ids()
+    frameworks = {
+        f.code: f for f in Framework.objects.filter(code__in=BANK_FRAMEWORKS, status=FrameworkStatus.COMPLETE)
+    }
+    if not frameworks:
+        raise NationalDataError("Ni C2i1 ni C2i2ms ne sont chargés : lancez manage.py load_frameworks.")
+    approvals = required_approvals()
+    password = "!national-data"  # noqa: S105 - an unusable password, as the generator's other accounts
+    with transaction.atomic():
+        # the reviewers (a national role), and the national administrator who oversees the bank
+        staff = [
+            User(
+                username=f"{USER_PREFIX}relecteur-{i + 1:02d}",
+                email=f"{USER_PREFIX}relecteur-{i + 1:02d}@national.example",
+                password=password,
+                first_name=rng.choice(FIRST_NAMES),
+                last_name=rng.choice(LAST_NAMES),
+            )
+            for i in range(BANK_REVIEWERS)
+        ]
+        admin = User(
+            username=f"{USER_PREFIX}admin",
+            email=f"{USER_PREFIX}admin@national.example",
+            password=password,
+            first_name="Administration",
+            last_name="nationale",
+        )
+        User.objects.bulk_create([*staff, admin])
+        staff = list(User.objects.filter(username__startswith=f"{USER_PREFIX}relecteur-").order_by("username"))
+        admin = User.objects.get(username=f"{USER_PREFIX}admin")
+        Membership.objects.bulk_create(
+            [Membership(user=u, role=Role.REVIEWER) for u in staff] + [Membership(user=admin, role=Role.NATIONAL_ADMIN)]
+        )
+        reviewers = [u.pk for u in staff]
+        # the authors: the institutions' correspondents, and the reviewers themselves
+        correspondents = list(
+            User.objects.filter(username__startswith=f"{USER_PREFIX}corr-").order_by("pk").values_list("pk", flat=True)
+        )
+        authors = correspondents + reviewers
+        existing = dict(Label.objects.filter(name__in=BANK_LABELS).values_list("name", "pk"))
+        Label.objects.bulk_create([Label(name=name) for name in BANK_LABELS if name not in existing])
+        label_ids = [pk for _n, pk in sorted(Label.objects.filter(name__in=BANK_LABELS).values_list("name", "pk"))]
+
+        questions: list[tuple[Any, ...]] = []
+        options: list[tuple[Any, ...]] = []
+        reviews: list[tuple[Any, ...]] = []
+        links: list[tuple[Any, ...]] = []
+        statuses = [s for s, _w in BANK_STATES]
+        weights = [w for _s, w in BANK_STATES]
+        first_id = ids.take(Question, count)
+        number = 0
+        this_year = timezone.localdate().year
+        for code, share in BANK_FRAMEWORKS.items():
+            framework = frameworks.get(code)
+            if framework is None:
+                continue
+            competencies = [
+                (c.pk, c.code)
+                for c in Competency.objects.filter(domain__framework=framework, retired=False).order_by(
+                    "domain__position", "position", "code"
+                )
+            ]
+            n_framework = round(count * share) if code != list(BANK_FRAMEWORKS)[-1] else count - number
+            for k in range(n_framework):
+                pk = first_id + number
+                number += 1
+                competency_id, competency_code = competencies[k % len(competencies)]
+                status = rng.choices(statuses, weights)[0]
+                truefalse = rng.random() < 0.04
+                if truefalse:
+                    n_options = 2
+                elif status == "draft" and rng.random() < 0.15:
+                    n_options = 6  # imported from Moodle as it was: never drawn (R18)
+                else:
+                    n_options = 4 if rng.random() < 0.6 else 5
+                topic = rng.choice(BANK_TOPICS)
+                stem = rng.choice(BANK_STEMS).format(topic=topic, code=competency_code)
+                year = this_year - rng.randint(0, 6)
+                created = dt.datetime(year, rng.randint(1, 12), rng.randint(1, 28), 10, tzinfo=tz)
+                review_round = 2 if status != "draft" and rng.random() < 0.15 else 1
+                note = ""
+                if status == "in_review" and rng.random() < 0.1:
+                    note = f"Neutralisée à l’épreuve de {code} de {created.year + 1} : taux de réussite anormal."
+                author = rng.choice(authors) if authors else None
+                questions.append(
+                    (
+                        pk,
+                        framework.pk,
+                        competency_id,
+                        QuestionKind.TRUEFALSE if truefalse else QuestionKind.MULTICHOICE,
+                        f"{competency_code} — {topic}"[:200],
+                        stem,
+                        "plain",
+                        False,
+                        "",
+                        f"{BANK_PREFIX}{pk}",
+                        n_options,
+                        status,
+                        review_round,
+                        note,
+                        author,
+                        created,
+                        created + dt.timedelta(days=rng.randint(0, 300)),
+                    )
+                )
+                if truefalse:
+                    truth = rng.random() < 0.5
+                    correct = [truth, not truth]
+                    texts = ["Vrai", "Faux"]
+                else:
+                    correct = [rng.random() < 0.4 for _i in range(n_options)]
+                    if not any(correct):
+                        correct[rng.randrange(n_options)] = True
+                    claims = rng.sample(BANK_CLAIMS, n_options)
+                    texts = [f"{topic[0].upper()}{topic[1:]} : {claim}." for claim in claims]
+                for position, (text, fraction) in enumerate(zip(texts, fractions_for(correct), strict=True)):
+                    options.append((pk, position, text, fraction, ""))
+                for label_id in rng.sample(label_ids, rng.choice((0, 1, 1, 2, 2, 3))):
+                    links.append((pk, label_id))
+                # the opinions: every round before the last ended with a refusal
+                pool = [r for r in reviewers if r != author]
+                for past in range(1, review_round):
+                    reviews.append((pk, rng.choice(pool), past, "refuse", rng.choice(BANK_REMARKS), created))
+                seen = created + dt.timedelta(days=30)
+                if status in ("validated", "retired"):
+                    given = [(r, "approve", "") for r in rng.sample(pool, approvals)]
+                elif status == "in_review":
+                    given = [(r, "approve", "") for r in rng.sample(pool, rng.randrange(approvals))]
+                elif status == "refused":
+                    who = rng.sample(pool, 1 + rng.randrange(approvals))
+                    given = [(r, "approve", "") for r in who[:-1]] + [(who[-1], "refuse", rng.choice(BANK_REMARKS))]
+                else:
+                    given = []
+                for i, (reviewer, verdict, remark) in enumerate(given):
+                    reviews.append((pk, reviewer, review_round, verdict, remark, seen + dt.timedelta(days=i)))
+        question_columns = [
+            "id",
+            "framework_id",
+            "competency_id",
+            "kind",
+            "name",
+            "stem",
+            "stem_format",
+            "single",
+            "feedback",
+            "idnumber",
+            "option_count",
+            "status",
+            "review_round",
+            "rereview_note",
+            "author_id",
+            "created_at",
+            "updated_at",
+        ]
+        sink.write(Question, question_columns, questions)
+        sink.write(Option, ["question_id", "position", "text", "fraction", "feedback"], options)
+        sink.write(Question.labels.through, ["question_id", "label_id"], links)
+        sink.write(Review, ["question_id", "reviewer_id", "round", "verdict", "remark", "created_at"], reviews)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                for sql in connection.ops.sequence_reset_sql(no_style(), [Question, Option, Review, Label]):
+                    cursor.execute(sql)
+                for model in (Question, Option, Review, Question.labels.through):
+                    cursor.execute(f"ANALYZE {model._meta.db_table}")
+    summary = BankSummary(len(questions), len(options), len(reviews), len(label_ids), time.monotonic() - started)
+    out(
+        f"Banque de questions nationale : {summary.questions} questions, {summary.options} propositions, "
+        f"{summary.reviews} avis, {summary.labels} étiquettes ({summary.seconds:.1f} s)."
+    )
+    return summary
+
+
+def _empty_bank() -> None:
+    """--replace: the generated bank goes with the generator's accounts (its
+    reviewers and authors); the other questions stay."""
+    Question.objects.filter(idnumber__startswith=BANK_PREFIX).delete()
+
+
 # Emptied by --replace, children first (PostgreSQL: one TRUNCATE … CASCADE).
 REPLACED: list[type[models.Model]] = [
     IssuedDocument,
@@ -1143,6 +1454,7 @@ def _empty() -> None:
         with connection.cursor() as cursor:
             for model in REPLACED:
                 cursor.execute(f"DELETE FROM {model._meta.db_table}")  # noqa: S608
+    _empty_bank()  # its authors and reviewers are the generator's accounts
     from c2i.accounts.models import Session as LoginSession
 
     ours = User.objects.filter(username__startswith=USER_PREFIX).values("pk")
@@ -1154,8 +1466,11 @@ def _empty() -> None:
         )
 
 
-def generate(params: Params, *, replace: bool = False, out: Callable[[str], None] = print) -> Summary:
-    """The national data set of `params` (see the module's docstring)."""
+def generate(params: Params, *, replace: bool = False, bank: int = 0, out: Callable[[str], None] = print) -> Summary:
+    """The national data set of `params` (see the module's docstring) and,
+    `bank` > 0, a national question bank of about that many questions
+    (`generate_bank`): a step of its own, added to a data set already there
+    when it misses it, without writing the enrolments again."""
     if params.enrolments < 1 or params.years < 1:
         raise NationalDataError("Il faut au moins une inscription (--enrolments) et une année (--years).")
     existing = existing_enrolments()
@@ -1165,7 +1480,7 @@ def generate(params: Params, *, replace: bool = False, out: Callable[[str], None
             f"Le jeu national --enrolments {params.enrolments} --years {params.years} --seed {params.seed} "
             "est déjà dans la base : rien à faire."
         )
-        return Summary(params, reused=True)
+        return Summary(params, reused=True, bank=generate_bank(bank, seed=params.seed, out=out))
     if existing and not replace:
         current = marker()
         what = (
@@ -1223,4 +1538,5 @@ def generate(params: Params, *, replace: bool = False, out: Callable[[str], None
             },
         )
     summary = Summary(params, time.monotonic() - started, generator.sink.counts, generator.sink.seconds)
+    summary.bank = generate_bank(bank, seed=params.seed, out=out)
     return summary

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from c2i.demo.national import NationalDataError, Params, generate
+from c2i.demo.national import BANK_SIZE, NationalDataError, Params, generate
 
 
 class Command(BaseCommand):
@@ -17,15 +17,26 @@ class Command(BaseCommand):
         parser.add_argument("--years", type=int, required=True, help="Number of years of sessions, before this one.")
         parser.add_argument("--seed", type=int, default=1, help="Seed of the draws: the same seed, the same data.")
         parser.add_argument(
+            "--question-bank",
+            type=int,
+            default=BANK_SIZE,
+            help=(
+                "Number of questions of the national question bank (C2i1 and C2i2ms), 0 for none. A step of its "
+                "own: on a data set of the same parameters without a bank, only the bank is written."
+            ),
+        )
+        parser.add_argument(
             "--replace",
             action="store_true",
             help="Empty the certification data first (sessions, enrolments, institutions, documents…).",
         )
 
-    def handle(self, *args: Any, enrolments: int, years: int, seed: int, replace: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, enrolments: int, years: int, seed: int, replace: bool, question_bank: int, **options: Any
+    ) -> None:
         params = Params(enrolments, years, seed)
         try:
-            summary = generate(params, replace=replace, out=self.stdout.write)
+            summary = generate(params, replace=replace, bank=question_bank, out=self.stdout.write)
         except NationalDataError as error:
             raise CommandError(str(error)) from error
         if summary.reused:
