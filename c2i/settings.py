@@ -197,7 +197,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded evidence never lives under the static root: it is served by a view
 # that checks access (see portfolio).
 MEDIA_ROOT = Path(os.environ.get("C2I_MEDIA_ROOT", BASE_DIR / "var" / "media"))
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -205,6 +205,36 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Several application servers share their files through an S3-compatible
+# object store (issue 16, docs/operations.md « Object storage »): C2I_STORAGE=s3.
+# Portfolio files, documents, question images and exports then live in the
+# bucket, under C2I_S3_PREFIX; nothing there is public (no ACL is set, the
+# bucket stays private): the access-checked views stream each file, and the
+# signed URLs the backend can make expire after C2I_S3_URL_SECONDS.
+C2I_STORAGE = os.environ.get("C2I_STORAGE", "local")
+if C2I_STORAGE == "s3":
+    if not os.environ.get("C2I_S3_BUCKET"):
+        raise RuntimeError("C2I_STORAGE=s3 needs C2I_S3_BUCKET, the name of the (private) bucket")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["C2I_S3_BUCKET"],
+            "location": os.environ.get("C2I_S3_PREFIX", ""),
+            # Empty: AWS itself; else the store's address (Ceph, MinIO, Garage, OVH, Scaleway...).
+            "endpoint_url": os.environ.get("C2I_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("C2I_S3_REGION") or None,
+            # Empty: boto3's own chain (AWS_* variables, instance role, ~/.aws).
+            "access_key": os.environ.get("C2I_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("C2I_S3_SECRET_KEY") or None,
+            "addressing_style": os.environ.get("C2I_S3_ADDRESSING_STYLE") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": int(os.environ.get("C2I_S3_URL_SECONDS", "60")),
+            "file_overwrite": False,
+        },
+    }
+elif C2I_STORAGE != "local":
+    raise RuntimeError(f"C2I_STORAGE={C2I_STORAGE!r}: « local » or « s3 » expected")
 
 TASKS = {
     "default": {
@@ -316,6 +346,12 @@ C2I_CLIENT_IP_HEADER = os.environ.get("C2I_CLIENT_IP_HEADER", "")
 # verification lookups allowed per client address and window (seconds); the
 # number of tasks a session's batch is split into (one per worker).
 C2I_KEYS_DIR = Path(os.environ.get("C2I_KEYS_DIR", BASE_DIR / "var" / "keys"))
+# Several nodes (issue 16, docs/credentials.md « The signing keys »): the keys
+# come from the operator's secret instead, the only source when set: a file
+# mounted on every node (re-read when it changes) or the same JSON document
+# in the environment; `manage.py export_signing_keys` makes it from the folder.
+C2I_SIGNING_KEYS_FILE = os.environ.get("C2I_SIGNING_KEYS_FILE", "")
+C2I_SIGNING_KEYS = os.environ.get("C2I_SIGNING_KEYS", "")
 C2I_VERIFY_LIMIT = int(os.environ.get("C2I_VERIFY_LIMIT", "30"))
 C2I_VERIFY_WINDOW = int(os.environ.get("C2I_VERIFY_WINDOW", "600"))
 C2I_DOCUMENT_TASKS = int(os.environ.get("C2I_DOCUMENT_TASKS", "2"))
