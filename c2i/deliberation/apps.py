@@ -14,7 +14,7 @@ class DeliberationConfig(AppConfig):
         from c2i.enrolment import freeze as session_freeze
 
         roles.register("deliberation.jury", jury_roles)
-        session_freeze.register("deliberation.closed", freeze.closed_at)
+        session_freeze.register("deliberation.closed", freeze.closed_at, freeze.closed_among)
         from c2i.assessment.signals import test_results_changed
         from c2i.deliberation.services.closing import on_test_results_changed
 

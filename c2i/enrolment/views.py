@@ -122,16 +122,22 @@ def enrol_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @role_required("is_candidate")
 def my_space(request: AuthenticatedRequest) -> HttpResponse:
+    from c2i.enrolment import freeze
+
     candidate = access.get_candidate(request.user)
-    enrolments = candidate.enrolments.select_related("institution_session__institution", "session__framework").order_by(
-        "-created_at"
+    enrolments = list(
+        candidate.enrolments.select_related("institution_session__institution", "session__framework").order_by(
+            "-created_at"
+        )
     )
-    invitations = (
+    invitations = list(
         Invitation.objects.addressed_to(request.user)
         .pending()
         .select_related("institution_session__institution", "institution_session__session")
         .order_by("-created_at")
     )
+    # whether each session's jury has deliberated: asked once for the page, not once per row
+    freeze.mark_deliberated([e.institution_session for e in enrolments] + [i.institution_session for i in invitations])
     return page(
         request,
         "enrolment/my_space.html",
