@@ -10,14 +10,16 @@ enrolment with).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import BigIntegerField, Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from c2i.enrolment import adjustments
 from c2i.enrolment.models import (
-    Candidate,
     CandidateStatus,
     Enrolment,
     EnrolmentStatus,
@@ -77,54 +79,37 @@ class Line:
         return adjustments.labels(self.extra_time_percent, self.larger_text, self.separate_room)
 
 
-def _of_enrolment(e: Enrolment) -> Line:
-    c: Candidate = e.candidate
-    return Line(
-        c.last_name,
-        c.first_names,
-        c.birth_date,
-        c.birth_place,
-        c.email,
-        c.ine,
-        c.status,
-        e.special_curriculum,
-        e.status,
-        e.confirmed_at or e.created_at,
-        e.pk,
-        e.extra_time_percent,
-        e.larger_text,
-        e.separate_room,
-        e.adjustments_note,
+# The columns of a line, in `Line`'s order, as both sides of the union name them;
+# then the sort keys (the page is sorted and cut by the database: a session of
+# 16,000 enrolments shows one page of them, never loads them all).
+_COLUMNS = [
+    "l_last_name",
+    "l_first_names",
+    "l_birth_date",
+    "l_birth_place",
+    "l_email",
+    "l_ine",
+    "l_candidate_status",
+    "l_special_curriculum",
+    "l_state",
+    "l_since",
+    "l_enrolment_id",
+    "l_extra_time_percent",
+    "l_larger_text",
+    "l_separate_room",
+    "l_adjustments_note",
+]
+_SORT = ["k_last_name", "k_first_names", "l_state"]
+
+
+def _sources(
+    institution_session: InstitutionSession, q: str, state: str, candidate_status: str
+) -> tuple[QuerySet[Enrolment], QuerySet[Invitation]]:
+    """The session's enrolments and unconfirmed invitations that the filters keep."""
+    enrolments = Enrolment.objects.filter(institution_session=institution_session)
+    invitations = Invitation.objects.filter(institution_session=institution_session).exclude(
+        state=InvitationStatus.CONFIRMED
     )
-
-
-def _of_invitation(i: Invitation) -> Line:
-    state = "invited" if i.state == InvitationStatus.PENDING else "declined"
-    return Line(
-        i.last_name,
-        i.first_names,
-        i.birth_date,
-        i.birth_place,
-        i.email,
-        i.ine,
-        i.status,
-        i.special_curriculum,
-        state,
-        i.answered_at or i.created_at,
-        None,
-        i.extra_time_percent,
-        i.larger_text,
-        i.separate_room,
-        i.adjustments_note,
-    )
-
-
-def roster(
-    institution_session: InstitutionSession, *, q: str = "", state: str = "", candidate_status: str = ""
-) -> list[Line]:
-    """The session's enrolments and unconfirmed invitations, filtered, by name."""
-    enrolments = institution_session.enrolments.select_related("candidate")
-    invitations = institution_session.invitations.exclude(state=InvitationStatus.CONFIRMED)
     if q:
         enrolments = enrolments.filter(
             Q(candidate__last_name__icontains=q)
@@ -144,15 +129,88 @@ def roster(
     if candidate_status:
         enrolments = enrolments.filter(candidate__status=candidate_status)
         invitations = invitations.filter(status=candidate_status)
-    lines = [_of_enrolment(e) for e in enrolments] + [_of_invitation(i) for i in invitations]
-    return sorted(lines, key=lambda line: (line.last_name.casefold(), line.first_names.casefold(), line.state))
+    return enrolments, invitations
+
+
+def lines(
+    institution_session: InstitutionSession, *, q: str = "", state: str = "", candidate_status: str = ""
+) -> QuerySet[Any]:
+    """The session's lines, filtered, by name, as one query (a union of the
+    enrolments and the invitations, rows of `_COLUMNS`): slice it, or page it,
+    then make `Line`s of the rows with `to_lines`."""
+    enrolments, invitations = _sources(institution_session, q, state, candidate_status)
+    of_enrolments = (
+        enrolments.order_by()
+        .annotate(
+            l_last_name=F("candidate__last_name"),
+            l_first_names=F("candidate__first_names"),
+            l_birth_date=F("candidate__birth_date"),
+            l_birth_place=F("candidate__birth_place"),
+            l_email=F("candidate__email"),
+            l_ine=F("candidate__ine"),
+            l_candidate_status=F("candidate__status"),
+            l_special_curriculum=F("special_curriculum"),
+            l_state=F("status"),
+            l_since=Coalesce("confirmed_at", "created_at"),
+            l_enrolment_id=F("pk"),
+            l_extra_time_percent=F("extra_time_percent"),
+            l_larger_text=F("larger_text"),
+            l_separate_room=F("separate_room"),
+            l_adjustments_note=F("adjustments_note"),
+            k_last_name=Lower("candidate__last_name"),
+            k_first_names=Lower("candidate__first_names"),
+        )
+        .values_list(*_COLUMNS, *_SORT[:2])
+    )
+    of_invitations = (
+        invitations.order_by()
+        .annotate(
+            l_last_name=F("last_name"),
+            l_first_names=F("first_names"),
+            l_birth_date=F("birth_date"),
+            l_birth_place=F("birth_place"),
+            l_email=F("email"),
+            l_ine=F("ine"),
+            l_candidate_status=F("status"),
+            l_special_curriculum=F("special_curriculum"),
+            l_state=Case(
+                When(state=InvitationStatus.PENDING, then=Value("invited")),
+                default=Value("declined"),
+                output_field=CharField(),
+            ),
+            l_since=Coalesce("answered_at", "created_at"),
+            l_enrolment_id=Value(None, output_field=BigIntegerField()),
+            l_extra_time_percent=F("extra_time_percent"),
+            l_larger_text=F("larger_text"),
+            l_separate_room=F("separate_room"),
+            l_adjustments_note=F("adjustments_note"),
+            k_last_name=Lower("last_name"),
+            k_first_names=Lower("first_names"),
+        )
+        .values_list(*_COLUMNS, *_SORT[:2])
+    )
+    return of_enrolments.union(of_invitations, all=True).order_by(*_SORT)
+
+
+def to_lines(rows: Iterable[Sequence[Any]]) -> list[Line]:
+    """The `Line`s of rows of `lines` (the sort keys dropped)."""
+    return [Line(*row[: len(_COLUMNS)]) for row in rows]
+
+
+def roster(
+    institution_session: InstitutionSession, *, q: str = "", state: str = "", candidate_status: str = ""
+) -> list[Line]:
+    """The session's enrolments and unconfirmed invitations, filtered, by name
+    (all of them: the exports and the API; the page shows one page of `lines`)."""
+    return to_lines(lines(institution_session, q=q, state=state, candidate_status=candidate_status))
 
 
 def counts(institution_session: InstitutionSession) -> dict[str, int]:
     """How many lines are in each state (the page's summary)."""
     result = {value: 0 for value, _label in STATES}
-    by_status = institution_session.enrolments.values_list("status").annotate(n=Count("id"))
-    by_state = institution_session.invitations.values_list("state").annotate(n=Count("id"))
+    # order_by(): no join of the candidates for Meta.ordering, the index (institution_session, status) answers
+    by_status = institution_session.enrolments.order_by().values_list("status").annotate(n=Count("id"))
+    by_state = institution_session.invitations.order_by().values_list("state").annotate(n=Count("id"))
     named: dict[str, str] = {state.value: value for value, state in INVITATION_STATES.items()}
     result.update(dict(by_status.values_list("status", "n")))
     for state, n in by_state.values_list("state", "n"):
@@ -200,3 +258,24 @@ def export_row(line: Line) -> list[object]:
         yes_no[line.separate_room],
         line.adjustments_note,
     ]
+
+
+class Lines:
+    """A session's lines for a `Paginator`: counted by two counts (no join of
+    the candidates unless a filter needs one), sliced by the database (one
+    query for the page, whatever the session's size)."""
+
+    def __init__(
+        self, institution_session: InstitutionSession, *, q: str = "", state: str = "", candidate_status: str = ""
+    ) -> None:
+        self._enrolments, self._invitations = _sources(institution_session, q, state, candidate_status)
+        self._rows = lines(institution_session, q=q, state=state, candidate_status=candidate_status)
+
+    def count(self) -> int:
+        return self._enrolments.order_by().count() + self._invitations.order_by().count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key: slice) -> list[Line]:
+        return to_lines(self._rows[key])

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from c2i.accounts.access import AuthenticatedRequest, role_required, roles
 from c2i.accounts.forms import RegistrationCodeForm
 from c2i.accounts.views import retry_after, safe_next
-from c2i.enrolment import access, adjustments, confirmations, importing, roster
+from c2i.enrolment import access, adjustments, confirmations, importing, listings, roster
 from c2i.enrolment.forms import (
     AdjustmentsForm,
     EnrolmentFilterForm,
@@ -25,7 +25,7 @@ from c2i.enrolment.forms import (
     InstitutionSessionForm,
     RegistrationForm,
 )
-from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession, Invitation, InvitationStatus, Session
+from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession, Invitation, Session
 from c2i.enrolment.registration import (
     REGISTRATION_CODE_SECONDS,
     REGISTRATION_CODE_TRIES,
@@ -44,7 +44,7 @@ from c2i.frameworks.models import Framework
 from c2i.lib import ratelimit
 from c2i.lib.confirm import CONFIRM_METHODS, confirmation_page
 from c2i.lib.errors import DomainError
-from c2i.lib.pages import page
+from c2i.lib.pages import page, paginate
 from c2i.lib.tabular import csv_response, xlsx_response
 
 # --- public and candidate ---------------------------------------------------
@@ -198,32 +198,28 @@ def decline_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 # --- correspondent ----------------------------------------------------------
 
 
+# The long lists of the correspondent's pages, a page at a time (a national
+# institution has hundreds of sessions over the years, a session thousands of
+# enrolments: docs/performance.md, « Pages on a nation's data »).
+SESSIONS_PAGE = 25
+ROSTER_PAGE = 50
+
+
 @role_required("is_correspondent", "is_admin")
 def correspondent_home(request: AuthenticatedRequest) -> HttpResponse:
     institutions = access.correspondent_institutions(request.user).order_by("name")
-    today = timezone.localdate()
-    opened = (
-        InstitutionSession.objects.filter(institution__in=institutions)
-        .select_related("session__framework", "institution")
-        .annotate(
-            active=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ACTIVE), distinct=True),
-            invited=Count("invitations", filter=Q(invitations__state=InvitationStatus.PENDING), distinct=True),
-        )
+    opened = InstitutionSession.objects.filter(institution__in=institutions).select_related(
+        "session__framework", "institution"
     )
-    openable = []
-    for institution in institutions[:20]:
-        done = {s.session_id for s in opened if s.institution_id == institution.pk}
-        for session in Session.objects.filter(end__gte=today).select_related("framework").exclude(pk__in=done):
-            openable.append(
-                (institution, session, institution.accreditation_for(session.framework_id, session.start, session.end))
-            )
+    current, querystring = paginate(request, listings.with_counts(opened, invited=True), SESSIONS_PAGE)
     return page(
         request,
         "enrolment/correspondent_home.html",
         _("C2i correspondent"),
         institutions=institutions,
-        opened=opened,
-        openable=openable,
+        opened=current,
+        querystring=querystring,
+        openable=listings.openable(list(institutions[:20]), timezone.localdate()),
     )
 
 
@@ -253,15 +249,14 @@ def open_session_view(request: AuthenticatedRequest, institution_pk: int, sessio
     )
 
 
-def _filtered(institution_session: InstitutionSession, form: EnrolmentFilterForm) -> list[roster.Line]:
+def _filters(form: EnrolmentFilterForm) -> dict[str, str]:
     if not form.is_valid():
-        return roster.roster(institution_session)
-    return roster.roster(
-        institution_session,
-        q=form.cleaned_data["q"].strip(),
-        state=form.cleaned_data["status"],
-        candidate_status=form.cleaned_data["candidate_status"],
-    )
+        return {}
+    return {
+        "q": form.cleaned_data["q"].strip(),
+        "state": form.cleaned_data["status"],
+        "candidate_status": form.cleaned_data["candidate_status"],
+    }
 
 
 @login_required
@@ -272,10 +267,10 @@ def institution_session_view(request: AuthenticatedRequest, pk: int) -> HttpResp
     export = request.GET.get("export")
     if export and not manage:
         raise PermissionDenied  # exports are the correspondents' (personal data of the whole session)
-    lines = _filtered(institution_session, form)
+    filters = _filters(form)
     if export in ("csv", "xlsx"):
         name = f"inscriptions-{institution_session.institution.uai}-{institution_session.session_id}"
-        rows = (roster.export_row(line) for line in lines)
+        rows = (roster.export_row(line) for line in roster.roster(institution_session, **filters))
         if export == "csv":
             return csv_response(name, roster.EXPORT_HEADER, rows)
         return xlsx_response(name, roster.EXPORT_HEADER, rows, _("Enrolments"))
@@ -284,18 +279,23 @@ def institution_session_view(request: AuthenticatedRequest, pk: int) -> HttpResp
         if manage
         else [(reverse("enrolment:staff_sessions"), _("My sessions"))]
     )
+    current, querystring = paginate(request, roster.Lines(institution_session, **filters), ROSTER_PAGE)
+    filters_query = request.GET.copy()
+    for key in ("page", "export"):
+        filters_query.pop(key, None)
     return page(
         request,
         "enrolment/institution_session.html",
         str(institution_session),
         crumbs,
         institution_session=institution_session,
-        lines=lines,
+        lines=current,
         form=form,
         manage=manage,
         counts=roster.counts(institution_session),
         import_form=ImportForm(),
-        querystring=request.GET.urlencode(),
+        querystring=filters_query.urlencode(),
+        page_querystring=querystring,
     )
 
 
@@ -396,14 +396,15 @@ def adjustments_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @role_required("is_assessor", "is_jury", "is_correspondent", "is_admin")
 def staff_sessions(request: AuthenticatedRequest) -> HttpResponse:
-    sessions = access.institution_sessions_for_staff(request.user).annotate(
-        active=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ACTIVE))
+    sessions, querystring = paginate(
+        request, listings.with_counts(access.institution_sessions_for_staff(request.user)), SESSIONS_PAGE
     )
     return page(
         request,
         "enrolment/staff_sessions.html",
         _("My sessions"),
         sessions=sessions,
+        querystring=querystring,
         jury_of=roles(request.user).jury_of,
     )
 
