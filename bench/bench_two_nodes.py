@@ -1,0 +1,563 @@
+"""Two nodes (issue 16): two application servers and two workers on one
+PostgreSQL, as several machines would run the platform, with nothing shared
+but the database, the file store, the secret key and the signing keys.
+
+`Nodes` starts them (tests/test_two_nodes.py uses it too): a fresh database
+next to DATABASE_URL (through the pooler when DATABASE_URL points at one,
+with C2I_DB_POOLER passed on), `migrate`, the frameworks and the demo, one
+signing key made once by the operator's command, then two gunicorn processes
+on two ports of 127.0.0.1 and two `manage.py db_worker` processes, all with
+the same environment. Files go to one shared folder (C2I_MEDIA_ROOT), or to
+an S3 server when `storage` says so.
+
+`run()` (called by bench/run) measures at a larger scale:
+
+1. answers: BENCH_TWO_NODES_CANDIDATES candidates (default 150, seated by
+   `bench_exam.py --prepare`) sign in on server A, then every request of each
+   one alternates between A and B: start, the test's page, 25 answers (the
+   JSON the exam page's script posts), the page again, the hand-in; all the
+   candidates at once. `two_nodes_answers_lost` = acknowledged − stored
+   (`bench_exam.py --verify`: the database holds each acknowledged answer or
+   a later one);
+2. documents: a published session of BENCH_TWO_NODES_DOCUMENTS outcomes
+   (default 500, `bench_documents._session`), queued by
+   `enqueue_session_documents` (the service the jury's publication calls) and
+   produced by the two workers; the counts are those of bench/faults
+   (`document_counts`) plus the files found in the storage: missing,
+   duplicated (a second document for an enrolment, or a file no document
+   names), wrong kind, file absent;
+3. CPU (user + system, from /proc) of each server (master and its workers)
+   and each worker process over each phase: per answer, per document, and
+   the share each one took.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.machinery
+import importlib.util
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CANDIDATES = int(os.environ.get("BENCH_TWO_NODES_CANDIDATES", "150"))
+QUESTIONS = int(os.environ.get("BENCH_TWO_NODES_QUESTIONS", "25"))
+DOCUMENTS = int(os.environ.get("BENCH_TWO_NODES_DOCUMENTS", "500"))
+
+
+def _module(name: str, path: Path) -> Any:
+    loader = importlib.machinery.SourceFileLoader(name, str(path))
+    spec = importlib.util.spec_from_loader(name, loader)
+    assert spec
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+exam = _module("bench_exam", HERE / "bench_exam.py")  # its client, --prepare, --verify, _cpu_ms
+faults = _module("bench_faults", HERE / "faults")  # its workers and its counting of documents
+
+
+# --- the database ------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def database(suffix: str) -> Iterator[str]:
+    """A fresh PostgreSQL database next to DATABASE_URL (the same server or
+    pooler), dropped afterwards; without a PostgreSQL DATABASE_URL, the
+    throw-away cluster of bench_exam.py."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        with exam._database() as throwaway:
+            yield throwaway
+        return
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    target = f"{name or 'c2i'}_{suffix}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{target}"')
+    try:
+        yield f"{base}/{target}"
+    finally:
+        with contextlib.suppress(Exception), psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+
+
+def query(url: str, sql: str, *params: object) -> list[tuple]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True, prepare_threshold=None) as conn:
+        cursor = conn.execute(sql, params)
+        return list(cursor.fetchall()) if cursor.description else []
+
+
+# --- the nodes -----------------------------------------------------------------------
+
+
+class Nodes:
+    """`servers` gunicorn processes and `workers` db_worker processes sharing
+    one database, one file store, one secret key and one set of signing keys."""
+
+    def __init__(
+        self,
+        database_url: str,
+        folder: Path,
+        *,
+        servers: int = 2,
+        workers: int = 2,
+        gunicorn_workers: int = 2,
+        threads: int = 4,
+        storage: dict[str, str] | None = None,
+    ) -> None:
+        self.folder = folder
+        self.logs = folder / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.ports = [faults._free_port() for _ in range(servers)]
+        self.urls = [f"http://127.0.0.1:{port}" for port in self.ports]
+        self.worker_ids = [f"node-{chr(ord('a') + n)}-worker" for n in range(workers)]
+        self.gunicorn_workers, self.threads = gunicorn_workers, threads
+        self.servers: list[subprocess.Popen] = []
+        self.workers: list[subprocess.Popen] = []
+        self.database_url = database_url
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "c2i.settings",
+            "PYTHONPATH": str(ROOT),
+            "C2I_DEBUG": "0",
+            "C2I_HTTPS": "0",  # plain http on 127.0.0.1, as `make run`: cookies without Secure
+            "C2I_SECRET_KEY": secrets.token_urlsafe(40),
+            "C2I_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "C2I_SITE_URL": self.urls[0],  # the address a load balancer would publish
+            "C2I_CONN_MAX_AGE": "600",
+            "C2I_TEST_FAST_HASHER": "1",  # logins are not what is measured
+            "C2I_STATIC_ROOT": str(folder / "static"),
+            "C2I_KEYS_DIR": str(folder / "keys"),
+            "C2I_MEDIA_ROOT": str(folder / "media"),
+            "C2I_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            "C2I_TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+            "C2I_CACHE_BACKEND": "django.core.cache.backends.db.DatabaseCache",  # one cache for every node
+        }
+        self.env.pop("C2I_STORAGE", None)
+        self.env.update(storage or {})
+
+    # set-up
+
+    def manage(self, *args: str) -> str:
+        return self.python(str(ROOT / "manage.py"), *args)
+
+    def python(self, *args: str) -> str:
+        done = subprocess.run([sys.executable, *args], env=self.env, cwd=ROOT, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"{' '.join(args[:2])} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+        return done.stdout
+
+    def prepare(self) -> None:
+        """The database and the static files, as an operator's deployment does once."""
+        static = subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput"],
+            env=self.env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=(self.logs / "collectstatic.log").open("w"),
+        )
+        for command in (["migrate", "--noinput"], ["createcachetable"], ["load_frameworks"], ["load_demo"]):
+            self.manage(*command)
+        self.manage("ensure_signing_key")  # made once, before any node signs
+        if static.wait() != 0:
+            raise RuntimeError(f"collectstatic failed: {(self.logs / 'collectstatic.log').read_text()[-2000:]}")
+
+    # processes
+
+    def start(self) -> None:
+        gunicorn = str(Path(sys.executable).parent / "gunicorn")
+        for n, port in enumerate(self.ports):
+            self.servers.append(
+                subprocess.Popen(
+                    [
+                        gunicorn,
+                        "c2i.wsgi:application",
+                        "--workers",
+                        str(self.gunicorn_workers),
+                        "--worker-class",
+                        "gthread",
+                        "--threads",
+                        str(self.threads),
+                        "--bind",
+                        f"127.0.0.1:{port}",
+                        "--keep-alive",
+                        "120",
+                        "--backlog",
+                        "2048",
+                    ],
+                    env=self.env,
+                    cwd=ROOT,
+                    stdout=subprocess.DEVNULL,
+                    stderr=(self.logs / f"server-{chr(ord('a') + n)}.log").open("w"),
+                    start_new_session=True,  # its own process group, killed as one
+                )
+            )
+        for worker_id in self.worker_ids:
+            self.workers.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        str(ROOT / "manage.py"),
+                        "db_worker",
+                        "--no-reload",
+                        "--no-startup-delay",
+                        "--interval",
+                        "0.2",
+                        "--worker-id",
+                        worker_id,
+                        "--verbosity",
+                        "2",
+                    ],
+                    env=self.env,
+                    cwd=ROOT,
+                    stdout=(self.logs / f"{worker_id}.log").open("w"),
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+        deadline = time.monotonic() + 60
+        for url in self.urls:
+            while True:
+                try:
+                    urllib.request.urlopen(f"{url}/ping/", timeout=1)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or any(s.poll() is not None for s in self.servers):
+                        raise RuntimeError(f"{url} did not start: see {self.logs}") from None
+                    time.sleep(0.1)
+        for worker_id, process in zip(self.worker_ids, self.workers, strict=True):
+            log = self.logs / f"{worker_id}.log"
+            while "Starting worker" not in log.read_text():
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"{worker_id} did not start: see {log}")
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        processes = self.servers + self.workers
+        for process in processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+
+    def cpu_ms(self) -> dict[str, float]:
+        """CPU time so far of each server (its master and workers) and each worker."""
+        names = [f"server-{chr(ord('a') + n)}" for n in range(len(self.servers))]
+        figures = {name: exam._cpu_ms(p.pid) for name, p in zip(names, self.servers, strict=True)}
+        figures.update({w: exam._cpu_ms(p.pid) for w, p in zip(self.worker_ids, self.workers, strict=True)})
+        return figures
+
+
+@contextlib.contextmanager
+def nodes(suffix: str, **options: Any) -> Iterator[Nodes]:
+    """A fresh database and the nodes on it, prepared and started; stopped at the end."""
+    folder = Path(tempfile.mkdtemp(prefix=f"c2i-{suffix}-"))
+    with database(suffix) as url:
+        running = Nodes(url, folder, **options)
+        try:
+            began = time.monotonic()
+            running.prepare()
+            prepared = time.monotonic()
+            running.start()
+            (running.logs / "timings.txt").write_text(
+                f"prepare {prepared - began:.1f} s, start {time.monotonic() - prepared:.1f} s\n"
+            )
+            yield running
+        finally:
+            running.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- documents: the session, the batch, the counts ------------------------------------------
+
+
+def prepare_documents(count: int, index: int) -> int:
+    """A published session of `count` final outcomes (bench_documents), held by
+    the demo's institution A, so that correspondant-a manages it."""
+    import django
+
+    django.setup()
+    from c2i.demo.enrolment import INSTITUTIONS
+    from c2i.enrolment.models import InstitutionSession
+    from c2i.institutions.models import Institution
+
+    documents = _module("bench_documents", HERE / "bench_documents.py")
+    institution_session = documents._session(index, count)
+    uai = next(i.uai for i in INSTITUTIONS if i.key == "a")
+    InstitutionSession.objects.filter(pk=institution_session.pk).update(institution=Institution.objects.get(uai=uai))
+    return int(institution_session.pk)
+
+
+def verify_documents(session: int) -> dict[str, Any]:
+    """bench/faults' counts of the session's documents, the files listed in
+    the storage (local folder or bucket), and what only storage can say: each
+    document's PDF present, and of the kind its outcome calls for."""
+    import django
+
+    django.setup()
+    from django.core.files.storage import default_storage
+    from django.db import connection
+
+    from c2i.credentials.models import DocumentBatch, IssuedDocument
+
+    batch = DocumentBatch.objects.filter(institution_session_id=session).order_by("-pk").first()
+    assert batch is not None
+    files: set[str] = set()
+    with contextlib.suppress(FileNotFoundError):  # the local folder before any document; a bucket lists nothing
+        files = set(default_storage.listdir("documents")[1])
+    url = os.environ["DATABASE_URL"]
+    counts = faults.document_counts(url, session, batch.pk, files)
+    absent = wrong_kind = 0
+    for document in IssuedDocument.objects.filter(enrolment__institution_session_id=session).select_related(
+        "enrolment__jury_outcome"
+    ):
+        if not default_storage.exists(document.pdf.name):
+            absent += 1
+        else:
+            with default_storage.open(document.pdf.name, "rb") as f:
+                absent += f.read(5) != b"%PDF-"
+        certified = document.enrolment.jury_outcome.status == "certified"
+        wrong_kind += document.kind != ("certificate" if certified else "attestation")
+    parts = query(
+        url,
+        """SELECT p.part, p.done, r.worker_ids FROM credentials_batchpart p
+           LEFT JOIN django_tasks_database_dbtaskresult r
+             ON (r.args_kwargs -> 'args' -> 0)::bigint = p.batch_id AND (r.args_kwargs -> 'args' -> 1)::int = p.part
+           WHERE p.batch_id = %s ORDER BY p.part""",
+        batch.pk,
+    )
+    connection.close()
+    return {
+        **counts,
+        "batch": batch.pk,
+        "state": batch.state,
+        "files_absent": absent,
+        "wrong_kind": wrong_kind,
+        "files_in_storage": len(files),
+        "parts": [{"part": p, "done": d, "workers": w or []} for p, d, w in parts],
+    }
+
+
+def wait_for_batch(url: str, session: int, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = query(
+            url,
+            "SELECT state FROM credentials_documentbatch WHERE institution_session_id = %s ORDER BY id DESC LIMIT 1",
+            session,
+        )
+        if rows and rows[0][0] in ("done", "failed"):
+            return str(rows[0][0])
+        if time.monotonic() > deadline:
+            return str(rows[0][0]) if rows else "absent"
+        time.sleep(0.2)
+
+
+# --- answers: candidates alternating between the servers (asyncio, no Django) -----------------
+
+
+class Alternating:
+    """One candidate's browser behind a load balancer that sends each request
+    to the next server: one keep-alive connection per server, one cookie jar."""
+
+    def __init__(self, ports: list[int]) -> None:
+        self.conns = [exam.Connection(port) for port in ports]
+        for conn in self.conns[1:]:
+            conn.cookies = self.conns[0].cookies
+        self.turn = 0
+        self.sent = [0] * len(ports)
+
+    def next(self) -> Any:
+        conn = self.conns[self.turn % len(self.conns)]
+        self.sent[self.turn % len(self.conns)] += 1
+        self.turn += 1
+        return conn
+
+    async def request(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, str], bytes]:
+        return await self.next().request(*args, **kwargs)
+
+    def close(self) -> None:
+        for conn in self.conns:
+            if conn.writer is not None:
+                conn.writer.close()
+
+
+CHECKED = re.compile(rb'value="(\d+)" id="q-(\d+)-o-\d+" checked')
+
+
+async def _sit(browser: Alternating, username: str, password: str, exam_pk: int, answers: Any, notes: dict) -> None:
+    first = browser.conns[0]  # signs in on server A
+    await first.request("GET", "/connexion/")
+    form = f"username={username}&password={password}&csrfmiddlewaretoken={first.csrf()}".encode()
+    status, _, _ = await first.request(
+        "POST", "/connexion/", form, "application/x-www-form-urlencoded", {"Referer": "/connexion/"}
+    )
+    assert status == 302, f"login {username}: {status}"
+    browser.turn = 1  # then B, A, B...
+    token = f"csrfmiddlewaretoken={first.csrf()}".encode()
+    status, headers, _ = await browser.request(
+        "POST", f"/mon-espace/epreuves/{exam_pk}/commencer/", token, "application/x-www-form-urlencoded"
+    )
+    location = headers.get("location", "")
+    assert status == 302 and "/passages/" in location, f"start {username}: {status} {location}"
+    attempt = int(location.rstrip("/").rsplit("/", 1)[1])
+    status, _, _ = await browser.request("GET", location)
+    assert status == 200, f"page {username}: {status}"
+    for position in range(1, QUESTIONS + 1):
+        for _ in range(20):  # as the page's script: sent again until acknowledged
+            try:
+                if await answers.send(browser.next(), attempt, position):
+                    break
+            except (ConnectionError, OSError, asyncio.IncompleteReadError):
+                notes["broken"] += 1
+                for conn in browser.conns:
+                    conn.writer = None
+            await asyncio.sleep(0.2)
+    status, _, page = await browser.request("GET", location)  # reloaded on the other server
+    assert status == 200, f"reload {username}: {status}"
+    notes["reloaded_answers"] += len({int(p) for _, p in CHECKED.findall(page)})
+    status, _, _ = await browser.request(
+        "POST", f"/mon-espace/epreuves/passages/{attempt}/terminer/", token, "application/x-www-form-urlencoded"
+    )
+    notes["handed_in"] += status == 302
+    browser.close()
+
+
+async def _answers(params: dict[str, Any]) -> dict[str, Any]:
+    answers = exam.Answers()
+    notes = {"broken": 0, "reloaded_answers": 0, "handed_in": 0}
+    browsers = [Alternating(params["ports"]) for _ in params["usernames"]]
+    gate = asyncio.Semaphore(int(params.get("at_once", 150)))
+
+    async def one(browser: Alternating, username: str) -> None:
+        async with gate:
+            await _sit(browser, username, params["password"], params["exam"], answers, notes)
+
+    started = time.monotonic()
+    await asyncio.gather(*(one(b, u) for b, u in zip(browsers, params["usernames"], strict=True)))
+    elapsed = time.monotonic() - started
+    Path(params["acks"]).write_text(json.dumps([[a, p, s, t] for (a, p), (s, t) in answers.acked.items()]))
+    sent = [sum(b.sent[n] for b in browsers) for n in range(len(params["ports"]))]
+    return {
+        "seconds": elapsed,
+        "requests_per_server": sent,
+        "refused": answers.errors,
+        **notes,
+    }
+
+
+# --- run() ----------------------------------------------------------------------------------
+
+
+def _share(values: list[float]) -> list[float]:
+    total = sum(values) or 1
+    return [round(v / total, 3) for v in values]
+
+
+def run() -> dict[str, object]:
+    with nodes("two_nodes", gunicorn_workers=2, threads=4) as cluster:
+        setup = json.loads(cluster.python(__file__, "--prepare-exam", str(CANDIDATES)).strip().splitlines()[-1])
+        session = int(cluster.python(__file__, "--prepare-documents", str(DOCUMENTS)).strip().splitlines()[-1])
+
+        # 1. answers, every request of every candidate alternating between the servers
+        acks = cluster.folder / "acks.json"
+        params = {**setup, "ports": cluster.ports, "acks": str(acks)}
+        before = cluster.cpu_ms()
+        load = json.loads(cluster.python(__file__, "--answers", json.dumps(params)).strip().splitlines()[-1])
+        after = cluster.cpu_ms()
+        checked = json.loads(
+            cluster.python(str(HERE / "bench_exam.py"), "--verify", str(acks)).strip().splitlines()[-1]
+        )
+        servers = [f"server-{chr(ord('a') + n)}" for n in range(len(cluster.servers))]
+        server_cpu = [after[s] - before[s] for s in servers]
+        acknowledged = checked["exam_answers_acknowledged"]
+
+        # 2. documents: the batch the publication queues, produced by both workers
+        before = cluster.cpu_ms()
+        started = time.monotonic()
+        out = cluster.manage("produce_documents", str(session))
+        state = wait_for_batch(cluster.database_url, session, timeout=600)
+        wall = time.monotonic() - started
+        after = cluster.cpu_ms()
+        counted = json.loads(cluster.python(__file__, "--verify-documents", str(session)).strip().splitlines()[-1])
+        worker_cpu = [after[w] - before[w] for w in cluster.worker_ids]
+        per_worker = {w: 0 for w in cluster.worker_ids}
+        for part in counted["parts"]:
+            if part["workers"]:
+                per_worker[part["workers"][-1]] = per_worker.get(part["workers"][-1], 0) + part["done"]
+    produced = max(counted["produced"], 1)
+    return {
+        "two_nodes_candidates": len(setup["usernames"]),
+        "two_nodes_questions_each": QUESTIONS,
+        "two_nodes_answers_acknowledged": acknowledged,
+        "two_nodes_answers_stored": checked["exam_answers_stored"],
+        "two_nodes_answers_lost": checked["exam_answers_lost"],
+        "two_nodes_answers_refused": load["refused"],
+        "two_nodes_answers_reloaded_seen": load["reloaded_answers"],
+        "two_nodes_handed_in": load["handed_in"],
+        "two_nodes_exam_wall_s": round(load["seconds"], 1),
+        "two_nodes_requests_share": _share([float(n) for n in load["requests_per_server"]]),
+        "two_nodes_server_cpu_ms_per_answer": round(sum(server_cpu) / max(acknowledged, 1), 3),
+        "two_nodes_server_cpu_share": _share(server_cpu),
+        "two_nodes_documents_expected": counted["expected"],
+        "two_nodes_documents_produced": counted["produced"],
+        "two_nodes_documents_missing": counted["missing"],
+        "two_nodes_documents_duplicated": counted["duplicated"],
+        "two_nodes_documents_wrong_kind": counted["wrong_kind"],
+        "two_nodes_documents_files_absent": counted["files_absent"],
+        "two_nodes_documents_state": state,
+        "two_nodes_documents_batch_output": out.strip(),
+        "two_nodes_documents_wall_s": round(wall, 1),
+        "two_nodes_worker_cpu_ms_per_document": round(sum(worker_cpu) / produced, 1),
+        "two_nodes_worker_cpu_share": _share(worker_cpu),
+        "two_nodes_worker_documents_share": _share([float(v) for v in per_worker.values()]),
+        "two_nodes_setup": (
+            f"2 gunicorn ({cluster.gunicorn_workers} gthread workers x {cluster.threads} threads each) and "
+            f"2 db_worker on one PostgreSQL{' through PgBouncer' if os.environ.get('C2I_DB_POOLER') else ''}, "
+            f"storage {'S3' if cluster.env.get('C2I_STORAGE') == 's3' else 'one shared folder'}; "
+            "load generator: 1 asyncio process"
+        ),
+    }
+
+
+def prepare_exam(count: int) -> dict[str, Any]:
+    """bench_exam's candidates, seated and let in, for the 25 answers of each."""
+    return dict(exam.prepare(count))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    if sys.argv[1] == "--prepare-exam":
+        print(json.dumps(prepare_exam(int(sys.argv[2]))))
+    elif sys.argv[1] == "--prepare-documents":
+        print(prepare_documents(int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 77))
+    elif sys.argv[1] == "--verify-documents":
+        print(json.dumps(verify_documents(int(sys.argv[2]))))
+    elif sys.argv[1] == "--answers":
+        print(json.dumps(asyncio.run(_answers(json.loads(sys.argv[2])))))
