@@ -262,7 +262,7 @@ class TestCompromisedKey:
         call_command("rotate_signing_key", stdout=open("/dev/null", "w"))  # noqa: SIM115
         out = io.StringIO()
         call_command("withdraw_signing_key", old.key_id, stdout=out)
-        assert "withdrawn" in out.getvalue()
+        assert f"{old.key_id} retirée" in out.getvalue()
         assert not (settings.C2I_KEYS_DIR / f"{old.key_id}.key").exists()
 
         profile = Client().get("/emetteur").json()

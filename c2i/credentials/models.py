@@ -207,3 +207,23 @@ class StatusList(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}"
+
+
+class SigningKeyRecord(models.Model):
+    """A signing key the platform has known, for the audit trail of its
+    creation, rotation and withdrawal (the keys themselves live in the key
+    store: a directory or the operator's secret, `keys.py`)."""
+
+    key_id = models.CharField(_("key id"), max_length=21, unique=True)
+    public_key = models.CharField(_("public key (Multikey)"), max_length=60)
+    store = models.CharField(_("key store"), max_length=10)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    rotated_at = models.DateTimeField(_("rotated out at"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signing key")
+        verbose_name_plural = _("signing keys")
+
+    def __str__(self) -> str:
+        return self.key_id

@@ -53,6 +53,7 @@ from c2i.credentials.models import (
     DocumentBatch,
     DocumentStatus,
     IssuedDocument,
+    SigningKeyRecord,
     StatusList,
 )
 from c2i.credentials.pdf import render_pdf
@@ -783,6 +784,125 @@ def public_fields(result: Lookup) -> dict[str, Any]:
     return answer
 
 
+# --- the signing keys ----------------------------------------------------------
+
+
+def key_store() -> keys.KeyStore:
+    """The store the settings choose: the operator's secret when one is set
+    (C2I_SIGNING_KEYS_FILE, a file mounted on every node, or C2I_SIGNING_KEYS,
+    the same document in the environment), the only source then; else the
+    folder C2I_KEYS_DIR of one machine."""
+    path = str(settings.C2I_SIGNING_KEYS_FILE or "")
+    text = str(settings.C2I_SIGNING_KEYS or "")
+    if path and text:
+        raise keys.KeyStoreError(
+            "C2I_SIGNING_KEYS_FILE et C2I_SIGNING_KEYS sont définis tous deux : gardez-en un seul."
+        )
+    if path:
+        return keys.SecretStore(path=path)
+    if text:
+        return keys.SecretStore(text=text)
+    return keys.DirectoryStore(settings.C2I_KEYS_DIR)
+
+
+def _key_record(key_id: str, public_key: Any, store: str, now: dt.datetime) -> SigningKeyRecord:
+    record, _created = SigningKeyRecord.objects.get_or_create(
+        key_id=key_id, defaults={"public_key": keys.multikey(public_key), "store": store, "created_at": now}
+    )
+    return record
+
+
+def signing_key() -> keys.SigningKey:
+    """The key that signs now. A folder makes its first key on first use
+    (recorded and audited); a secret never makes one (`KeyStoreError` when it
+    is missing or invalid: the operator deploys it)."""
+    store = key_store()
+    key, created = store.signing_key()
+    if created:
+        record = _key_record(key.key_id, key.public_key, store.kind, timezone.now())
+        audit(None, AuditAction.SIGNING_KEY_CREATE, record, key_id=key.key_id, store=store.kind)
+        log.warning("signing key %s created in %s", key.key_id, store.describe())
+    return key
+
+
+Deliver = Callable[[keys.Secret], None]
+
+
+def _secret_store() -> keys.SecretStore | None:
+    store = key_store()
+    return store if isinstance(store, keys.SecretStore) else None
+
+
+def rotate_signing_key(
+    actor: User | None, deliver: Deliver | None = None
+) -> tuple[keys.SigningKey, keys.Secret | None]:
+    """A new current key, audited; the old public keys stay. In the folder:
+    done. With a secret: the next secret document, handed to `deliver` (which
+    writes it for the operator to deploy on every node) and returned; nothing
+    changes until it is deployed. Returns (the new key, the document or None)."""
+    secret_store, now = _secret_store(), timezone.now()
+    previous: str | None
+    try:
+        if secret_store is not None:
+            if deliver is None:
+                raise CredentialError("key", _("With a secret key store, say where to write the new secret."))
+            old = secret_store.secret()
+            secret: keys.Secret | None = keys.rotated_secret(old, now)
+            assert secret is not None
+            key, previous, kind = secret.current, old.current_id, keys.SECRET
+        else:
+            store = keys.DirectoryStore(settings.C2I_KEYS_DIR)
+            previous = store.signing_key()[0].key_id if store.public_keys() else None
+            key, secret, kind = store.rotate(), None, keys.DIRECTORY
+    except keys.KeyStoreError as error:
+        raise CredentialError("key", str(error)) from None
+    with transaction.atomic():
+        if secret is not None and deliver is not None:
+            deliver(secret)
+        SigningKeyRecord.objects.filter(key_id=previous, rotated_at__isnull=True).update(rotated_at=now)
+        record = _key_record(key.key_id, key.public_key, kind, now)
+        audit(actor, AuditAction.SIGNING_KEY_ROTATE, record, key_id=key.key_id, store=kind, previous=previous)
+    return key, secret
+
+
+def withdrawal_secret(key_id: str, actor: User | None, deliver: Deliver) -> keys.Secret:
+    """With a secret store: the next secret document, `key_id` withdrawn (its
+    private key dropped), handed to `deliver` and audited. Once it is deployed
+    on every node, `withdraw_key` signs again what the key had signed."""
+    secret_store = _secret_store()
+    if secret_store is None:
+        raise CredentialError("key", _("The signing keys are in a folder: withdraw the key directly."))
+    try:
+        secret = keys.withdrawn_secret(secret_store.secret(), key_id, timezone.now())
+    except keys.KeyStoreError as error:
+        raise CredentialError("key", str(error)) from None
+    with transaction.atomic():
+        deliver(secret)
+        entry = secret.entry(key_id)
+        assert entry is not None
+        record = _key_record(key_id, entry.public_key, keys.SECRET, timezone.now())
+        audit(actor, AuditAction.SIGNING_KEY_WITHDRAW, record, key_id=key_id, store=keys.SECRET, step="secret_written")
+    return secret
+
+
+def export_signing_keys(actor: User | None, deliver: Deliver, new: bool = False) -> keys.Secret:
+    """The secret document every node will read: the keys of the folder
+    C2I_KEYS_DIR (the move from one machine to several), or with `new` a first
+    key made for a new platform (recorded and audited)."""
+    now = timezone.now()
+    try:
+        secret = keys.new_secret(now) if new else keys.secret_from_directory(settings.C2I_KEYS_DIR)
+    except keys.KeyStoreError as error:
+        raise CredentialError("key", str(error)) from None
+    with transaction.atomic():
+        deliver(secret)
+        if new:
+            key = secret.current
+            record = _key_record(key.key_id, key.public_key, keys.SECRET, now)
+            audit(actor, AuditAction.SIGNING_KEY_CREATE, record, key_id=key.key_id, store=keys.SECRET)
+    return secret
+
+
 # --- Open Badges 3.0 -----------------------------------------------------------
 
 
@@ -799,22 +919,21 @@ def issuer_profile() -> dict[str, Any]:
     of the signing keys (W3C Controlled Identifiers v1.0): every key, current
     and rotated out, as a Multikey whose `controller` is this document, listed
     in `assertionMethod` (keys.verification_methods)."""
+    store = key_store()
     return {
         "@context": [badges.VC_V2_CONTEXT, badges.OB_V3_CONTEXT, keys.CID_CONTEXT],
         "id": issuer_id(),
         "type": ["Profile"],
         "name": ISSUER_NAME,
         "url": settings.SITE_URL,
-        **keys.verification_methods(
-            settings.SITE_URL, keys.public_keys(settings.C2I_KEYS_DIR), keys.withdrawn(settings.C2I_KEYS_DIR)
-        ),
+        **keys.verification_methods(settings.SITE_URL, store.public_keys(), store.withdrawn()),
     }
 
 
 def _signed_text(document: IssuedDocument, data: DocumentData) -> str:
     """The document's OpenBadgeCredential, signed with the current key (made on
     first use), as the exact text every download returns."""
-    key = keys.ensure_key(settings.C2I_KEYS_DIR)
+    key = signing_key()
     credential = badges.build_credential(
         data,
         issuer_id=issuer_id(),
@@ -882,7 +1001,7 @@ def publish_status_list(number: int, actor: User | None) -> StatusList:
             valid_from=now,
             revoked_bits=[index - low for index in revoked if index is not None],
         )
-        key = keys.ensure_key(settings.C2I_KEYS_DIR)
+        key = signing_key()
         signed = badges.sign(credential, key.private_key, key.verification_method(settings.SITE_URL), now)
         row.credential = json.dumps(signed, ensure_ascii=False, indent=2)
         row.updated_at = now
@@ -903,10 +1022,15 @@ def withdraw_key(key_id: str, actor: User | None) -> tuple[int, int]:
     """Withdraw a compromised signing key (keys.withdraw: it verifies nothing
     any more), then sign again with the current key every stored credential
     and status list it had signed. The holders download their credential
-    anew (the one exception to "signed once"). Returns (documents, lists)."""
-    public_key = keys.public_keys(settings.C2I_KEYS_DIR).get(key_id)
+    anew (the one exception to "signed once"). Returns (documents, lists).
+
+    With a secret store, the deployed secret must say the key is withdrawn
+    already (`withdrawal_secret`, then the operator's deployment); running
+    it again signs again what is left (nothing, the second time)."""
     try:
-        keys.withdraw(settings.C2I_KEYS_DIR, key_id, timezone.now())
+        store = key_store()
+        public_key = store.public_keys().get(key_id)
+        moment = store.withdraw(key_id, timezone.now())
     except keys.KeyStoreError as error:
         raise CredentialError("key", str(error)) from None
     assert public_key is not None  # withdraw() refuses an unknown key
@@ -929,6 +1053,21 @@ def withdraw_key(key_id: str, actor: User | None) -> tuple[int, int]:
     for number in StatusList.objects.filter(signed_by_it).values_list("number", flat=True):
         publish_status_list(number, actor)
         lists += 1
+    record = _key_record(key_id, public_key, store.kind, timezone.now())
+    if record.withdrawn_at is None:
+        record.withdrawn_at = dt.datetime.strptime(moment, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+        record.save(update_fields=["withdrawn_at"])
+    audit(
+        actor,
+        AuditAction.SIGNING_KEY_WITHDRAW,
+        record,
+        key_id=key_id,
+        store=store.kind,
+        step="resigned",
+        withdrawn=moment,
+        documents=documents,
+        lists=lists,
+    )
     log.warning("signing key %s withdrawn: %s credentials and %s status lists signed again", key_id, documents, lists)
     return documents, lists
 
@@ -967,7 +1106,7 @@ class CredentialCheck:
 def verify_credential(credential: Any) -> CredentialCheck:
     """The signature (any key the platform ever used) and the status of the
     document the credential names."""
-    result = badges.verify(credential, keys.resolver(settings.C2I_KEYS_DIR, settings.SITE_URL))
+    result = badges.verify(credential, key_store().resolver(settings.SITE_URL))
     if not result.ok:
         return CredentialCheck(result, None)
     prefix = f"{settings.SITE_URL}/verifier/"

@@ -208,10 +208,11 @@ def issuer(request: HttpRequest) -> HttpResponse:
 
 def key_document(request: HttpRequest, key_id: str) -> HttpResponse:
     """The controller document of one key, for credentials signed before the issuer controlled the keys."""
-    public_key = keys.public_keys(settings.C2I_KEYS_DIR).get(key_id)
+    store = services.key_store()
+    public_key = store.public_keys().get(key_id)
     if public_key is None:
         raise Http404
-    revoked = keys.withdrawn(settings.C2I_KEYS_DIR).get(key_id)
+    revoked = store.withdrawn().get(key_id)
     return _public_json(
         keys.key_document(settings.SITE_URL, key_id, public_key, revoked), settings.C2I_PUBLIC_JSON_MAX_AGE
     )

@@ -3,17 +3,51 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
+from django.utils.translation import gettext as _
 
-from c2i.credentials import keys
+from c2i.credentials import keys, services
+from c2i.credentials.management.commands.export_signing_keys import deliver_to, tell
 
 
 class Command(BaseCommand):
     help = (
-        "Make a new current signing key in C2I_KEYS_DIR. Old public keys stay, so credentials "
-        "signed before the rotation still verify."
+        "Make a new current signing key. Old public keys stay, so credentials signed before the rotation "
+        "still verify. In C2I_KEYS_DIR: done at once. With the operator's secret (C2I_SIGNING_KEYS_FILE or "
+        "C2I_SIGNING_KEYS): writes the next secret into --output (mode 0600, else the standard output), to "
+        "deploy on every node."
     )
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--output", help="with a secret: the file to write the new secret into (mode 0600)")
+
     def handle(self, *args: Any, **options: Any) -> None:
-        key = keys.rotate(settings.C2I_KEYS_DIR)
-        self.stdout.write(f"{key.key_id} ({settings.C2I_KEYS_DIR})")
+        output = options["output"]
+        with translation.override(settings.LANGUAGE_CODE):
+            try:
+                store = services.key_store()
+                if store.kind == keys.DIRECTORY and output:
+                    raise CommandError(
+                        _("The signing keys are in the folder %(folder)s: --output is only for a secret.")
+                        % {"folder": store.describe()}
+                    )
+                deliver = deliver_to(self, output) if store.kind == keys.SECRET else None
+                key, secret = services.rotate_signing_key(None, deliver)
+            except keys.KeyStoreError as error:
+                raise CommandError(str(error)) from None
+            except services.CredentialError as error:
+                raise CommandError(error.message) from None
+            if secret is None:
+                self.stdout.write(f"{key.key_id} ({store.describe()})")
+                return
+            tell(
+                self,
+                output,
+                _(
+                    "New signing keys secret written (%(where)s): key %(key_id)s signs once it is deployed. Deploy "
+                    "it on every node (application servers and workers) at once, in place of %(store)s: the nodes "
+                    "read it again without a restart. Nothing changed until then."
+                )
+                % {"where": output or _("standard output"), "key_id": key.key_id, "store": store.describe()},
+            )
