@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from c2i.accounts import access as accounts_access
 from c2i.accounts.access import AuthenticatedRequest
 from c2i.deliberation import access, confirmations, services, sources
-from c2i.deliberation.forms import GridImportForm, JuryMemberForm, RectificationForm
+from c2i.deliberation.forms import CandidateFilterForm, GridImportForm, JuryMemberForm, RectificationForm
 from c2i.deliberation.grid import split_refusal
 from c2i.deliberation.minutes import render_minutes
 from c2i.deliberation.models import CandidateOutcome, CompetencyDecision, DecisionValue, JuryMember
@@ -29,6 +29,7 @@ from c2i.lib.tabular import csv_response
 
 JURY_ROLES = ("is_jury", "is_admin")
 GRID_PAGE = 50
+SESSION_PAGE = 50
 
 
 def help_view(request: HttpRequest) -> HttpResponse:
@@ -131,13 +132,17 @@ def _crumbs(institution_session: InstitutionSession | None = None) -> list[tuple
 
 @accounts_access.role_required(*JURY_ROLES)
 def session_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The session's candidates, a page at a time (a national session has
+    thousands), narrowed by name and state; each page reads its own rows only."""
     institution_session = access.get_session_for_jury(request.user, pk)
     deliberation = services.get_deliberation(institution_session)
-    enrolments = list(
-        services.active_enrolments(institution_session)
-        .select_related("candidate")
-        .order_by("candidate__last_name", "candidate__first_names")
-    )
+    counts = services.list_counts(institution_session)
+    form = CandidateFilterForm(request.GET or None, counts=counts)
+    name, state = "", ""
+    if form.is_bound and form.is_valid():
+        name, state = form.cleaned_data["q"], form.cleaned_data["state"]
+    page_obj, querystring = paginate(request, services.candidate_list(institution_session, name, state), SESSION_PAGE)
+    enrolments = services.enrolments_in_order(page_obj.object_list)
     ids = [e.pk for e in enrolments]
     outcomes = {o.enrolment_id: o for o in CandidateOutcome.objects.filter(enrolment_id__in=ids)}
     submitted = sources.submissions(ids)
@@ -165,6 +170,11 @@ def session_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         institution_session=institution_session,
         deliberation=deliberation,
         rows=rows,
+        counts=counts,
+        filter_form=form,
+        filtered=bool(name or state),
+        page_obj=page_obj,
+        querystring=querystring,
         members=JuryMember.objects.filter(institution_session=institution_session).select_related("user"),
         is_juror=access.is_juror(request.user, institution_session),
         is_chair=access.is_chair(request.user, institution_session),
@@ -303,7 +313,8 @@ def defer_view(request: AuthenticatedRequest, pk: int, enrolment_pk: int) -> Htt
         _error(request, error)
     else:
         messages.success(request, _("Candidate deferred.") if deferred else _("Deferral withdrawn."))
-    return redirect("deliberation:session", pk=pk)
+    back = reverse("deliberation:session", args=[pk])
+    return redirect(f"{back}?{request.GET.urlencode()}" if request.GET else back)  # the page and filters it came from
 
 
 def _grid_cells(request: AuthenticatedRequest, names: dict[int, str]) -> list[services.Cell]:
@@ -342,19 +353,15 @@ def grid_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     institution_session = access.get_session_for_jury(request.user, pk)
     policy = services.policy_for(institution_session.session.framework)
     codes = [c for d in policy.domains for c in d.competencies]
-    enrolments = (
-        services.active_enrolments(institution_session)
-        .select_related("candidate")
-        .order_by("candidate__last_name", "candidate__first_names", "pk")
-    )
-    page_obj, querystring = paginate(request, enrolments, GRID_PAGE)
+    page_obj, querystring = paginate(request, services.candidate_list(institution_session), GRID_PAGE)
+    enrolments = services.enrolments_in_order(page_obj.object_list)
     status = 200
     kept: dict[tuple[int, str], services.Cell] = {}  # the juror's changes, shown again after a refusal
     refused: dict[tuple[int, str], tuple[str, str]] = {}  # the cells that refused them: (line, why)
     refusal_lines: list[str] = []  # the refusal, line by line, as the alert lists it
     if request.method == "POST":
         access.require_juror(request.user, institution_session)
-        cells = _grid_cells(request, {e.pk: e.candidate.full_name for e in page_obj})
+        cells = _grid_cells(request, {e.pk: e.candidate.full_name for e in enrolments})
         try:
             written = services.record_cells(institution_session, cells, request.user, "grid page")
         except DomainError as error:
@@ -366,8 +373,9 @@ def grid_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("%(n)s decision(s) recorded.") % {"n": written})
             return redirect(f"{request.path}?page={page_obj.number}")
-    current = services.current_decision_rows([e.pk for e in page_obj])
-    outcomes = {o.enrolment_id: o for o in CandidateOutcome.objects.filter(enrolment_id__in=[e.pk for e in page_obj])}
+    ids = [e.pk for e in enrolments]
+    current = services.current_decision_rows(ids)
+    outcomes = {o.enrolment_id: o for o in CandidateOutcome.objects.filter(enrolment_id__in=ids)}
     rows = [
         {
             "enrolment": e,
@@ -377,7 +385,7 @@ def grid_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 for c in codes
             ],
         }
-        for e in page_obj
+        for e in enrolments
     ]
     line_cells = {line: f"cell-{key[0]}-{key[1]}" for key, (line, _why) in refused.items()}
     return page(

@@ -40,21 +40,27 @@ from c2i.deliberation.services.errors import DeliberationError
 from c2i.deliberation.services.guards import get_deliberation
 from c2i.deliberation.services.jury import add_jury_member, command_actor, remove_jury_member
 from c2i.deliberation.services.outcomes import (
+    LIST_FILTERS,
     Computed,
     active_enrolments,
+    candidate_list,
     carried_over_for,
     carried_over_many,
     compute_outcomes,
     current_decision_rows,
+    enrolments_in_order,
+    list_counts,
 )
 from c2i.deliberation.services.policy import policy_for
 
 __all__ = [
+    "LIST_FILTERS",
     "Cell",
     "Computed",
     "DeliberationError",
     "active_enrolments",
     "add_jury_member",
+    "candidate_list",
     "carried_over_for",
     "carried_over_many",
     "close_blockers",
@@ -62,9 +68,11 @@ __all__ = [
     "command_actor",
     "compute_outcomes",
     "current_decision_rows",
+    "enrolments_in_order",
     "export_grid",
     "get_deliberation",
     "import_grid",
+    "list_counts",
     "policy_for",
     "publish_deliberation",
     "record_cells",
