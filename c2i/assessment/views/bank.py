@@ -50,11 +50,18 @@ def bank(request: AuthenticatedRequest) -> HttpResponse:
         if text := data["q"].strip():
             qs = qs.filter(Q(name__icontains=text) | Q(stem__icontains=text) | Q(competency__code__iexact=text))
         if label := clean_label(data["label"]):
-            qs = qs.filter(labels__name__iexact=label).distinct()
+            # a subquery, not a join: no question twice, and no DISTINCT over the sorted rows
+            labelled = Question.labels.through.objects.filter(question=OuterRef("pk"), label__name__iexact=label)
+            qs = qs.filter(Exists(labelled))
         if data["to_review"]:
             mine = Review.objects.filter(question=OuterRef("pk"), reviewer=request.user, round=OuterRef("review_round"))
             qs = qs.filter(status=QuestionStatus.IN_REVIEW).exclude(author=request.user).exclude(Exists(mine))
-    current, querystring = paginate(request, qs.prefetch_related("labels"), 50)
+    # A national bank holds thousands of questions: the page's 50 are chosen by
+    # sorting their ids only (narrow rows), then read with what the rows show.
+    current, querystring = paginate(request, qs.values_list("pk", flat=True), 50)
+    ids = list(current.object_list)
+    rows = access.questions_for_user(request.user).filter(pk__in=ids).prefetch_related("labels").in_bulk()
+    current.object_list = [rows[pk] for pk in ids]
     return page(
         request,
         "assessment/bank.html",
