@@ -8,6 +8,7 @@ set's own generator (`c2i/demo/national.py`), at a small size."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from c2i.credentials.models import IssuedDocument
 from c2i.demo import national
 from c2i.demo.national import Params, generate, generate_bank
 from c2i.enrolment.models import Enrolment, InstitutionSession, Invitation
+from c2i.frameworks.models import Domain
 
 PARAMS = Params(enrolments=300, years=2, seed=11)
 
@@ -67,13 +69,16 @@ def bank_of(size: int) -> None:
 
 @pytest.mark.django_db
 class TestQuestionBank:
-    URLS = ("", "?page=1", "?status=validated", "?framework=C2i1", "?q=tableur", "?to_review=on", "?label=facile")
+    URLS = ("", "?page=2", "?status=validated", "?framework=C2i1", "?q=tableur", "?to_review=on", "?label=facile")
+
+    def domain(self) -> str:
+        return str(Domain.objects.get(framework__code="C2i1", code="D1").pk)
 
     def counts(self) -> dict[tuple[str, str], int]:
         found = {}
         for who in ("admin", "relecteur-01"):
             client = signed_in(User.objects.get(username=f"{national.USER_PREFIX}{who}"))
-            for query in self.URLS:
+            for query in (*self.URLS, f"?domain={self.domain()}"):
                 found[who, query] = queries(client, reverse("assessment:bank") + query)
         return found
 
@@ -95,6 +100,28 @@ class TestQuestionBank:
         tagged = ours.filter(labels__name=label)
         for question in tagged:
             assert reverse("assessment:question", args=[question.pk]) in content
+
+    def test_the_domain_filter_and_the_approvals_of_questions_in_review(self, data_set: None) -> None:
+        bank_of(40)
+        client = signed_in(User.objects.get(username=f"{national.USER_PREFIX}relecteur-01"))
+        ours = Question.objects.filter(idnumber__startswith=national.BANK_PREFIX)
+        d1 = Domain.objects.get(framework__code="C2i1", code="D1")
+        content = client.get(reverse("assessment:bank"), {"domain": d1.pk}).content.decode()
+        shown = set(map(int, re.findall(r'href="/banque/questions/(\d+)/"', content)))
+        assert shown
+        assert all(Question.objects.get(pk=pk).competency.domain_id == d1.pk for pk in shown)
+        waiting = ours.filter(status="in_review").first()
+        assert waiting is not None
+        waiting.reviews.filter(round=waiting.review_round).delete()
+        Review.objects.create(
+            question=waiting,
+            reviewer=User.objects.get(username="nat-relecteur-02"),
+            round=waiting.review_round,
+            verdict="approve",
+        )
+        content = client.get(reverse("assessment:bank"), {"status": "in_review"}).content.decode()
+        row = content.split(f'href="/banque/questions/{waiting.pk}/"', 1)[1].split("</tr>", 1)[0]
+        assert "1 approval of 3" in row or "1 avis favorable sur 3" in row
 
 
 def test_the_bank_step_adds_a_bank_once_without_touching_the_enrolments(data_set: None, db: None) -> None:

@@ -175,10 +175,16 @@ class ExportForm(Form):
         self.fields["framework"].queryset = certification_frameworks()
 
 
+class BankDomainField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Domain) -> str:
+        return f"{obj.framework.code} · {obj.code} — {obj.title}"[:90]
+
+
 class BankFilterForm(Form):
     framework = forms.ModelChoiceField(
         label=_("Framework"), queryset=Framework.objects.none(), to_field_name="code", required=False
     )
+    domain = BankDomainField(label=_("Domain"), queryset=Domain.objects.none(), required=False)
     status = forms.ChoiceField(label=_("Status"), choices=[("", _("All")), *QuestionStatus.choices], required=False)
     q = forms.CharField(label=_("Text or competency"), required=False, max_length=100)
     label = forms.CharField(label=_("Label"), required=False, max_length=100)
@@ -187,6 +193,11 @@ class BankFilterForm(Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["framework"].queryset = certification_frameworks()
+        self.fields["domain"].queryset = (
+            Domain.objects.filter(framework__in=certification_frameworks())
+            .select_related("framework")
+            .order_by("framework__level", "framework__code", "position", "code")
+        )
 
 
 class DomainsField(forms.ModelMultipleChoiceField):

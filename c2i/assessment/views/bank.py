@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -21,7 +21,7 @@ from c2i.assessment import access, confirmations, services
 from c2i.assessment.formats.model import Rejected
 from c2i.assessment.forms import BankFilterForm, ExportForm, ImportForm, QuestionForm, ReviewForm
 from c2i.assessment.interchange import ImportReport, export_questions, import_questions
-from c2i.assessment.models import Attempt, Question, QuestionStatus, Review
+from c2i.assessment.models import Attempt, Question, QuestionStatus, Review, ReviewVerdict
 from c2i.assessment.services.questions import QuestionDraft, clean_label
 from c2i.assessment.text import fragment_to_plain, plain_to_fragment, render_fragment, render_stem
 from c2i.assessment.views.common import image_response, posted, posted_files
@@ -45,6 +45,8 @@ def bank(request: AuthenticatedRequest) -> HttpResponse:
         data = form.cleaned_data
         if data["framework"]:
             qs = qs.filter(framework=data["framework"])
+        if data["domain"]:
+            qs = qs.filter(competency__domain=data["domain"])
         if data["status"]:
             qs = qs.filter(status=data["status"])
         if text := data["q"].strip():
@@ -60,7 +62,14 @@ def bank(request: AuthenticatedRequest) -> HttpResponse:
     # sorting their ids only (narrow rows), then read with what the rows show.
     current, querystring = paginate(request, qs.values_list("pk", flat=True), 50)
     ids = list(current.object_list)
-    rows = access.questions_for_user(request.user).filter(pk__in=ids).prefetch_related("labels").in_bulk()
+    approvals = Count("reviews", filter=Q(reviews__round=F("review_round"), reviews__verdict=ReviewVerdict.APPROVE))
+    rows = (
+        access.questions_for_user(request.user)
+        .filter(pk__in=ids)
+        .annotate(approvals=approvals)
+        .prefetch_related("labels")
+        .in_bulk()
+    )
     current.object_list = [rows[pk] for pk in ids]
     return page(
         request,
@@ -71,6 +80,7 @@ def bank(request: AuthenticatedRequest) -> HttpResponse:
         querystring=querystring,
         can_review=access.can_review(request.user),
         whole_bank=access.sees_whole_bank(request.user),
+        required=services.required_approvals(),
     )
 
 
