@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -30,6 +31,7 @@ from c2i.lib.tabular import csv_response
 JURY_ROLES = ("is_jury", "is_admin")
 GRID_PAGE = 50
 SESSION_PAGE = 50
+HOME_PAGE = 50
 
 
 def help_view(request: HttpRequest) -> HttpResponse:
@@ -113,11 +115,20 @@ def jury_home(request: AuthenticatedRequest) -> HttpResponse:
     void = list(access.void_seats(request.user))
     if not (r.is_jury or r.is_admin or void):
         raise PermissionDenied
+    seated = JuryMember.objects.filter(institution_session_id=OuterRef("pk"))
+    sessions = (
+        access.sessions_for_jury(request.user)
+        .filter(Exists(seated))
+        .order_by("-session__start", "institution__name", "pk")
+    )
+    page_obj, querystring = paginate(request, sessions, HOME_PAGE)  # the administrator sees every jury
     return page(
         request,
         "deliberation/jury_home.html",
         _("Jury"),
-        sessions=access.sessions_for_jury(request.user).filter(jury_members__isnull=False).distinct(),
+        sessions=page_obj,
+        page_obj=page_obj,
+        querystring=querystring,
         chair_of=r.chair_of,
         void_seats=void,
     )

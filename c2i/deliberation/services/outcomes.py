@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from c2i.deliberation import sources
@@ -84,24 +84,19 @@ def enrolments_in_order(ids: Iterable[int]) -> list[Enrolment]:
 
 def list_counts(institution_session: InstitutionSession) -> dict[str, int]:
     """How many active enrolments of the session each filter of
-    `candidate_list` keeps, and "all": counted by the database (the outcome
-    rows of the session by their index, an enrolment's status looked up by
-    its key), never by reading every candidate."""
+    `candidate_list` keeps, and "all": counted by the database, never by
+    reading every candidate. The outcomes of the session by their index,
+    less those of its withdrawn enrolments (a few, looked up by their key)."""
     total = active_enrolments(institution_session).count()
     counts = dict.fromkeys(LIST_FILTERS, 0)
-    rows = (
-        CandidateOutcome.objects.filter(institution_session_id=institution_session.pk)
-        .annotate(_active=_scalar(Enrolment.objects.all(), "status", "enrolment_id"))
-        .filter(_active=EnrolmentStatus.ACTIVE)
-        .values_list("status", "deferred")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for status, deferred, n in rows:
-        if status in counts:
-            counts[status] += n
-        if deferred:
-            counts["deferred"] += n
+    outcomes = CandidateOutcome.objects.filter(institution_session_id=institution_session.pk)
+    withdrawn = institution_session.enrolments.exclude(status=EnrolmentStatus.ACTIVE).values("pk")
+    for rows, sign in ((outcomes, 1), (outcomes.filter(enrolment__in=withdrawn), -1)):
+        for status, deferred, n in rows.values_list("status", "deferred").annotate(n=Count("pk")).order_by():
+            if status in counts:
+                counts[status] += sign * n
+            if deferred:
+                counts["deferred"] += sign * n
     counts["undecided"] = total - counts["certified"] - counts["not_certified"]
     counts["all"] = total
     return counts
@@ -109,7 +104,11 @@ def list_counts(institution_session: InstitutionSession) -> dict[str, int]:
 
 def current_decision_rows(enrolment_ids: Iterable[int]) -> dict[tuple[int, str], CompetencyDecision]:
     """The current row (superseded by none) per (enrolment, competency)."""
-    rows = CompetencyDecision.objects.filter(enrolment_id__in=list(enrolment_ids), superseded_by__isnull=True)
+    # NOT EXISTS, not the reverse join's IS NULL: PostgreSQL runs it as an
+    # anti-join on the `supersedes` key, where the join made it plan parallel
+    # workers for a page of 50 candidates (60 ms instead of 1 on a busy host)
+    later = CompetencyDecision.objects.filter(supersedes_id=OuterRef("pk"))
+    rows = CompetencyDecision.objects.filter(enrolment_id__in=list(enrolment_ids)).filter(~Exists(later))
     return {(r.enrolment_id, r.competency_code): r for r in rows}
 
 
