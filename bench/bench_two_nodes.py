@@ -95,8 +95,20 @@ def database(suffix: str) -> Iterator[str]:
     try:
         yield f"{base}/{target}"
     finally:
-        with contextlib.suppress(Exception), psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+        # dropped in the background: DROP DATABASE waits for a checkpoint of
+        # the whole server (tens of seconds on a busy one); the next run drops
+        # it first anyway
+        drop = (
+            "import psycopg, sys\n"
+            "with psycopg.connect(sys.argv[1], autocommit=True) as conn:\n"
+            "    conn.execute(sys.argv[2])\n"
+        )
+        subprocess.Popen(
+            [sys.executable, "-c", drop, f"{base}/postgres", f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
 
 def query(url: str, sql: str, *params: object) -> list[tuple]:
@@ -124,8 +136,12 @@ class Nodes:
         gunicorn_workers: int = 2,
         threads: int = 4,
         storage: dict[str, str] | None = None,
+        documents: int = 0,
+        debug: bool = False,
     ) -> None:
         self.folder = folder
+        self.documents = documents
+        self.documents_session = 0  # the published session of `documents` outcomes, once prepared
         self.logs = folder / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.ports = [faults._free_port() for _ in range(servers)]
@@ -140,7 +156,8 @@ class Nodes:
             "DATABASE_URL": database_url,
             "DJANGO_SETTINGS_MODULE": "c2i.settings",
             "PYTHONPATH": str(ROOT),
-            "C2I_DEBUG": "0",
+            # debug on: no collectstatic (thousands of files to write and remove, for a test)
+            "C2I_DEBUG": "1" if debug else "0",
             "C2I_HTTPS": "0",  # plain http on 127.0.0.1, as `make run`: cookies without Secure
             "C2I_SECRET_KEY": secrets.token_urlsafe(40),
             "C2I_ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -171,15 +188,16 @@ class Nodes:
     def prepare(self) -> None:
         """The database and the static files, as an operator's deployment does once."""
         static = subprocess.Popen(
-            [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput"],
+            [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput"]
+            if self.env["C2I_DEBUG"] == "0"
+            else ["true"],
             env=self.env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=(self.logs / "collectstatic.log").open("w"),
         )
-        for command in (["migrate", "--noinput"], ["createcachetable"], ["load_frameworks"], ["load_demo"]):
-            self.manage(*command)
-        self.manage("ensure_signing_key")  # made once, before any node signs
+        out = self.python(__file__, "--prepare-database", str(self.documents))
+        self.documents_session = int(out.strip().splitlines()[-1])
         if static.wait() != 0:
             raise RuntimeError(f"collectstatic failed: {(self.logs / 'collectstatic.log').read_text()[-2000:]}")
 
@@ -205,6 +223,8 @@ class Nodes:
                         "120",
                         "--backlog",
                         "2048",
+                        "--graceful-timeout",
+                        "5",
                     ],
                     env=self.env,
                     cwd=ROOT,
@@ -481,9 +501,9 @@ def _share(values: list[float]) -> list[float]:
 
 
 def run() -> dict[str, object]:
-    with nodes("two_nodes", gunicorn_workers=2, threads=4) as cluster:
+    with nodes("two_nodes", gunicorn_workers=2, threads=4, documents=DOCUMENTS) as cluster:
         setup = json.loads(cluster.python(__file__, "--prepare-exam", str(CANDIDATES)).strip().splitlines()[-1])
-        session = int(cluster.python(__file__, "--prepare-documents", str(DOCUMENTS)).strip().splitlines()[-1])
+        session = cluster.documents_session
 
         # 1. answers, every request of every candidate alternating between the servers
         acks = cluster.folder / "acks.json"
@@ -546,6 +566,24 @@ def run() -> dict[str, object]:
     }
 
 
+def prepare_database(documents: int) -> int:
+    """`migrate`, the cache table, the frameworks, the demo and the signing key
+    (made once by the operator's command, before any node signs), in one
+    process: the commands an operator runs once, whichever node runs them;
+    then, with `documents`, a published session of that many outcomes (its id)."""
+    import io
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    for command in (["migrate", "--noinput"], ["createcachetable"], ["load_frameworks"], ["load_demo"]):
+        call_command(*command, verbosity=0, stdout=io.StringIO())
+    call_command("ensure_signing_key", verbosity=0, stdout=io.StringIO())
+    return prepare_documents(documents, 77) if documents else 0
+
+
 def prepare_exam(count: int) -> dict[str, Any]:
     """bench_exam's candidates, seated and let in, for the 25 answers of each."""
     return dict(exam.prepare(count))
@@ -553,7 +591,9 @@ def prepare_exam(count: int) -> dict[str, Any]:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
-    if sys.argv[1] == "--prepare-exam":
+    if sys.argv[1] == "--prepare-database":
+        print(prepare_database(int(sys.argv[2])))
+    elif sys.argv[1] == "--prepare-exam":
         print(json.dumps(prepare_exam(int(sys.argv[2]))))
     elif sys.argv[1] == "--prepare-documents":
         print(prepare_documents(int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 77))
