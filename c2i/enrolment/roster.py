@@ -14,12 +14,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import BigIntegerField, Case, CharField, Count, F, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import BigIntegerField, Case, CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce, Concat, Lower
 from django.utils import timezone
 
 from c2i.enrolment import adjustments
 from c2i.enrolment.models import (
+    Candidate,
     CandidateStatus,
     Enrolment,
     EnrolmentStatus,
@@ -79,9 +80,8 @@ class Line:
         return adjustments.labels(self.extra_time_percent, self.larger_text, self.separate_room)
 
 
-# The columns of a line, in `Line`'s order, as both sides of the union name them;
-# then the sort keys (the page is sorted and cut by the database: a session of
-# 16,000 enrolments shows one page of them, never loads them all).
+# The columns of a line, in `Line`'s order, as both sides of the union name them,
+# then the sort keys.
 _COLUMNS = [
     "l_last_name",
     "l_first_names",
@@ -101,24 +101,42 @@ _COLUMNS = [
 ]
 _SORT = ["k_last_name", "k_first_names", "l_state"]
 
+# A session of 16,000 enrolments among a million candidates: the page is
+# sorted and cut by the database on keys read per enrolment (a correlated
+# subquery: an index lookup each, whatever the planner's cost settings), and
+# only the page's rows are joined to their candidates (docs/performance.md,
+# « Pages on a nation's data »). A join would make PostgreSQL's default costs
+# read the whole candidate table for each page, or each search.
+_SEPARATOR = "\t"  # between the last name and the first names of a key: sorts before any letter
+
+
+def _candidate() -> QuerySet[Candidate]:
+    return Candidate.objects.filter(pk=OuterRef("candidate_id")).order_by()
+
 
 def _sources(
     institution_session: InstitutionSession, q: str, state: str, candidate_status: str
 ) -> tuple[QuerySet[Enrolment], QuerySet[Invitation]]:
-    """The session's enrolments and unconfirmed invitations that the filters keep."""
+    """The session's enrolments and unconfirmed invitations that the filters
+    keep (an enrolment's candidate tested by a correlated subquery, not a join)."""
     enrolments = Enrolment.objects.filter(institution_session=institution_session)
     invitations = Invitation.objects.filter(institution_session=institution_session).exclude(
         state=InvitationStatus.CONFIRMED
     )
     if q:
-        enrolments = enrolments.filter(
-            Q(candidate__last_name__icontains=q)
-            | Q(candidate__first_names__icontains=q)
-            | Q(candidate__email__icontains=q)
-            | Q(candidate__ine__iexact=q)
-        )
         invitations = invitations.filter(
             Q(last_name__icontains=q) | Q(first_names__icontains=q) | Q(email__icontains=q) | Q(ine__iexact=q)
+        )
+    if candidate_status:
+        invitations = invitations.filter(status=candidate_status)
+    if q or candidate_status:
+        match = Q()
+        if q:
+            match &= Q(last_name__icontains=q) | Q(first_names__icontains=q) | Q(email__icontains=q) | Q(ine__iexact=q)
+        if candidate_status:
+            match &= Q(status=candidate_status)
+        enrolments = enrolments.alias(l_match=Subquery(_candidate().filter(match).values("pk")[:1])).filter(
+            l_match__isnull=False
         )
     if state in INVITATION_STATES:
         enrolments = enrolments.none()
@@ -126,19 +144,19 @@ def _sources(
     elif state:
         enrolments = enrolments.filter(status=state)
         invitations = invitations.none()
-    if candidate_status:
-        enrolments = enrolments.filter(candidate__status=candidate_status)
-        invitations = invitations.filter(status=candidate_status)
     return enrolments, invitations
 
 
-def lines(
-    institution_session: InstitutionSession, *, q: str = "", state: str = "", candidate_status: str = ""
-) -> QuerySet[Any]:
-    """The session's lines, filtered, by name, as one query (a union of the
-    enrolments and the invitations, rows of `_COLUMNS`): slice it, or page it,
-    then make `Line`s of the rows with `to_lines`."""
-    enrolments, invitations = _sources(institution_session, q, state, candidate_status)
+def _invitation_state() -> Case:
+    return Case(
+        When(state=InvitationStatus.PENDING, then=Value("invited")), default=Value("declined"), output_field=CharField()
+    )
+
+
+def _rows(enrolments: QuerySet[Enrolment], invitations: QuerySet[Invitation]) -> QuerySet[Any]:
+    """The lines of these enrolments and invitations, as rows of `_COLUMNS`,
+    the sort keys, and the kind ("e" or "i") and id of their object, in one
+    query (a union, not ordered)."""
     of_enrolments = (
         enrolments.order_by()
         .annotate(
@@ -159,8 +177,10 @@ def lines(
             l_adjustments_note=F("adjustments_note"),
             k_last_name=Lower("candidate__last_name"),
             k_first_names=Lower("candidate__first_names"),
+            r_kind=Value("e"),
+            r_id=F("pk"),
         )
-        .values_list(*_COLUMNS, *_SORT[:2])
+        .values_list(*_COLUMNS, *_SORT[:2], "r_kind", "r_id")
     )
     of_invitations = (
         invitations.order_by()
@@ -173,11 +193,7 @@ def lines(
             l_ine=F("ine"),
             l_candidate_status=F("status"),
             l_special_curriculum=F("special_curriculum"),
-            l_state=Case(
-                When(state=InvitationStatus.PENDING, then=Value("invited")),
-                default=Value("declined"),
-                output_field=CharField(),
-            ),
+            l_state=_invitation_state(),
             l_since=Coalesce("answered_at", "created_at"),
             l_enrolment_id=Value(None, output_field=BigIntegerField()),
             l_extra_time_percent=F("extra_time_percent"),
@@ -186,14 +202,24 @@ def lines(
             l_adjustments_note=F("adjustments_note"),
             k_last_name=Lower("last_name"),
             k_first_names=Lower("first_names"),
+            r_kind=Value("i"),
+            r_id=F("pk"),
         )
-        .values_list(*_COLUMNS, *_SORT[:2])
+        .values_list(*_COLUMNS, *_SORT[:2], "r_kind", "r_id")
     )
-    return of_enrolments.union(of_invitations, all=True).order_by(*_SORT)
+    return of_enrolments.union(of_invitations, all=True)
+
+
+def lines(
+    institution_session: InstitutionSession, *, q: str = "", state: str = "", candidate_status: str = ""
+) -> QuerySet[Any]:
+    """All the session's lines, filtered, by name, as one query (rows of
+    `_COLUMNS`, for `to_lines`): the exports, which read them all."""
+    return _rows(*_sources(institution_session, q, state, candidate_status)).order_by(*_SORT)
 
 
 def to_lines(rows: Iterable[Sequence[Any]]) -> list[Line]:
-    """The `Line`s of rows of `lines` (the sort keys dropped)."""
+    """The `Line`s of rows of `lines` (the sort keys and ids dropped)."""
     return [Line(*row[: len(_COLUMNS)]) for row in rows]
 
 
@@ -201,7 +227,7 @@ def roster(
     institution_session: InstitutionSession, *, q: str = "", state: str = "", candidate_status: str = ""
 ) -> list[Line]:
     """The session's enrolments and unconfirmed invitations, filtered, by name
-    (all of them: the exports and the API; the page shows one page of `lines`)."""
+    (all of them: the exports and the API; the page shows a page of `Lines`)."""
     return to_lines(lines(institution_session, q=q, state=state, candidate_status=candidate_status))
 
 
@@ -261,21 +287,51 @@ def export_row(line: Line) -> list[object]:
 
 
 class Lines:
-    """A session's lines for a `Paginator`: counted by two counts (no join of
-    the candidates unless a filter needs one), sliced by the database (one
-    query for the page, whatever the session's size)."""
+    """A session's lines for a `Paginator`, one page at a time: counted by
+    two counts, the page's keys sorted and cut by the database, then only the
+    page's rows read (four queries, two for a search, whatever the session's size)."""
 
     def __init__(
         self, institution_session: InstitutionSession, *, q: str = "", state: str = "", candidate_status: str = ""
     ) -> None:
         self._enrolments, self._invitations = _sources(institution_session, q, state, candidate_status)
-        self._rows = lines(institution_session, q=q, state=state, candidate_status=candidate_status)
+        # a search tests each enrolment's candidate: it is done once, for the
+        # count and the page (all the keys read, a few bytes a line)
+        self._all: list[Any] | None = None
+        self._searched = bool(q or candidate_status)
 
     def count(self) -> int:
+        if self._searched:
+            self._all = list(self._keys())
+            return len(self._all)
         return self._enrolments.order_by().count() + self._invitations.order_by().count()
 
     def __len__(self) -> int:
         return self.count()
 
+    def _keys(self) -> QuerySet[Any]:
+        key = Concat(Lower("last_name"), Value(_SEPARATOR), Lower("first_names"), output_field=CharField())
+        of_enrolments = (
+            self._enrolments.order_by()
+            .annotate(
+                l_kind=Value("e"),
+                l_id=F("pk"),
+                l_key=Subquery(_candidate().annotate(k=key).values("k")[:1], output_field=CharField()),
+                l_state=F("status"),
+            )
+            .values_list("l_kind", "l_id", "l_key", "l_state")
+        )
+        of_invitations = (
+            self._invitations.order_by()
+            .annotate(l_kind=Value("i"), l_id=F("pk"), l_key=key, l_state=_invitation_state())
+            .values_list("l_kind", "l_id", "l_key", "l_state")
+        )
+        return of_enrolments.union(of_invitations, all=True).order_by("l_key", "l_state", "l_id")
+
     def __getitem__(self, key: slice) -> list[Line]:
-        return to_lines(self._rows[key])
+        keys = self._all[key] if self._all is not None else list(self._keys()[key])
+        wanted = {kind: [pk for k, pk, _key, _state in keys if k == kind] for kind in ("e", "i")}
+        rows = _rows(Enrolment.objects.filter(pk__in=wanted["e"]), Invitation.objects.filter(pk__in=wanted["i"]))
+        by_key = {(row[-2], row[-1]): row for row in rows}
+        ordered = [by_key[kind, pk] for kind, pk, _key, _state in keys]
+        return to_lines(ordered)
