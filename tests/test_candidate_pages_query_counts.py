@@ -143,10 +143,11 @@ def test_the_bank_step_adds_a_bank_once_without_touching_the_enrolments(data_set
 
 
 def candidate_with(n: int) -> Enrolment:
-    """A candidate of the data set given `n` enrolments of distinct sessions,
-    each with its outcome and document: his latest enrolment."""
+    """A candidate of the data set given `n` enrolments of distinct C2i1
+    sessions, each with its outcome and document: his latest enrolment."""
+    c2i1 = Enrolment.objects.filter(session__framework__code="C2i1", status="active")
     first = (
-        Enrolment.objects.filter(jury_outcome__isnull=False, documents__isnull=False, candidate__user__isnull=False)
+        c2i1.filter(jury_outcome__isnull=False, documents__isnull=False, candidate__user__isnull=False)
         .annotate(n=Count("candidate__enrolments"))
         .filter(n=1)
         .order_by("pk")
@@ -154,7 +155,7 @@ def candidate_with(n: int) -> Enrolment:
     )
     assert first is not None
     others = list(
-        Enrolment.objects.filter(jury_outcome__isnull=False, documents__isnull=False)
+        c2i1.filter(jury_outcome__isnull=False, documents__isnull=False)
         .exclude(candidate=first.candidate)
         .exclude(session=first.session)
         .order_by("session_id", "pk")
@@ -198,6 +199,7 @@ def candidate_pages(enrolment: Enrolment) -> dict[str, int]:
     counts = {
         "space": queries(client, reverse("enrolment:my_space")),
         "documents": queries(client, reverse("credentials:mine")),
+        "portfolio": queries(client, reverse("portfolio:mine", args=["C2i1"])),
     }
     # every result page of his asks as often as the others
     results = {

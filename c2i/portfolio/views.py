@@ -59,8 +59,11 @@ def _uploads(files: list[Any]) -> list[services.Upload]:
 
 @role_required(*CANDIDATE)
 def mine(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    from c2i.enrolment import freeze
+
     portfolio = access.get_own_portfolio(request.user, code)
     enrolments = list(services.active_enrolments(portfolio))
+    freeze.mark_deliberated(e.institution_session for e in enrolments)  # once, not once per enrolment
     submissions = list(
         portfolio.submissions.select_related("institution_session__session", "institution_session__institution")
     )
