@@ -215,6 +215,8 @@ C2I_STORAGE = os.environ.get("C2I_STORAGE", "local")
 if C2I_STORAGE == "s3":
     if not os.environ.get("C2I_S3_BUCKET"):
         raise RuntimeError("C2I_STORAGE=s3 needs C2I_S3_BUCKET, the name of the (private) bucket")
+    from botocore.config import Config as S3ClientConfig
+
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -227,6 +229,16 @@ if C2I_STORAGE == "s3":
             "access_key": os.environ.get("C2I_S3_ACCESS_KEY") or None,
             "secret_key": os.environ.get("C2I_S3_SECRET_KEY") or None,
             "addressing_style": os.environ.get("C2I_S3_ADDRESSING_STYLE") or None,
+            # A store that does not answer fails a request in seconds, not minutes
+            # (the /sante/ probe reports it): short connect timeout, few retries.
+            "client_config": S3ClientConfig(
+                s3={"addressing_style": os.environ.get("C2I_S3_ADDRESSING_STYLE") or None},
+                connect_timeout=5,
+                read_timeout=60,
+                retries={"mode": "standard", "max_attempts": 3},
+            ),
+            # Files read whole (exports, PDFs) spill to a temporary file beyond 2 MiB.
+            "max_memory_size": 2 * 1024 * 1024,
             "default_acl": None,
             "querystring_auth": True,
             "querystring_expire": int(os.environ.get("C2I_S3_URL_SECONDS", "60")),
@@ -235,6 +247,10 @@ if C2I_STORAGE == "s3":
     }
 elif C2I_STORAGE != "local":
     raise RuntimeError(f"C2I_STORAGE={C2I_STORAGE!r}: « local » or « s3 » expected")
+# C2I_S3_SIGNED_URLS=1: the portfolio file downloads, once access is checked,
+# redirect to a signed URL of the object (valid C2I_S3_URL_SECONDS) instead of
+# streaming it through the application server.
+C2I_S3_SIGNED_URLS = C2I_STORAGE == "s3" and os.environ.get("C2I_S3_SIGNED_URLS", "") == "1"
 
 TASKS = {
     "default": {

@@ -45,6 +45,7 @@ class S3Server:
     region: str = REGION
     url_seconds: int = 60
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    _client: Any = field(default=None, repr=False)
 
     def env(self, **extra: str) -> dict[str, str]:
         """The environment variables that put a process of the platform on this store."""
@@ -63,6 +64,8 @@ class S3Server:
 
     def storage_options(self, **options: Any) -> dict[str, Any]:
         """The S3Storage OPTIONS c2i/settings.py builds from env() (keep in step)."""
+        from botocore.config import Config
+
         return {
             "bucket_name": self.bucket,
             "location": self.prefix,
@@ -71,6 +74,13 @@ class S3Server:
             "access_key": self.access_key,
             "secret_key": self.secret_key,
             "addressing_style": "path",
+            "client_config": Config(
+                s3={"addressing_style": "path"},
+                connect_timeout=5,
+                read_timeout=60,
+                retries={"mode": "standard", "max_attempts": 3},
+            ),
+            "max_memory_size": 2 * 1024 * 1024,
             "default_acl": None,
             "querystring_auth": True,
             "querystring_expire": self.url_seconds,
@@ -92,15 +102,19 @@ class S3Server:
         }
 
     def client(self) -> Any:
+        """A boto3 S3 client with the store's keys (made once)."""
+        if self._client is not None:
+            return self._client
         import boto3
 
-        return boto3.client(
+        self._client = boto3.client(
             "s3",
             endpoint_url=self.endpoint_url,
             region_name=self.region,
             aws_access_key_id=self.access_key,
             aws_secret_access_key=self.secret_key,
         )
+        return self._client
 
     def keys(self) -> list[str]:
         """The names of the objects under the prefix, sorted (full keys, prefix included)."""

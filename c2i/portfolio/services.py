@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any, cast
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -117,6 +117,39 @@ def max_portfolio_bytes() -> int:
 
 def storage():  # type: ignore[no-untyped-def]
     return storages["default"]
+
+
+def open_stored(name: str) -> IO[bytes]:
+    """The stored file `name`, to read from its start as it is sent (a
+    download, a ZIP being written): on the local disk the file itself; in
+    object storage the object's body as it arrives from the store, where
+    django-storages' own file would first copy the whole object."""
+    opened = storage().open(name, "rb")
+    s3_object = getattr(opened, "obj", None)  # django-storages' S3File: its boto3 object
+    if s3_object is None:
+        return cast(IO[bytes], opened)
+    opened.close()
+    return cast(IO[bytes], s3_object.get()["Body"])
+
+
+def signed_url(name: str, disposition: str, content_type: str) -> str | None:
+    """With C2I_S3_SIGNED_URLS, a signed URL of the object `name`, valid
+    C2I_S3_URL_SECONDS, that has the store answer with the download's
+    Content-Disposition and type; None otherwise (the file is then streamed). Access is checked
+    before, by the caller."""
+    store = storage()
+    if not settings.C2I_S3_SIGNED_URLS or not hasattr(store, "bucket"):
+        return None
+    return str(
+        store.url(
+            name,
+            parameters={
+                "ResponseContentDisposition": disposition,
+                "ResponseContentType": content_type,
+                "ResponseCacheControl": "private, no-store",
+            },
+        )
+    )
 
 
 @dataclass(frozen=True)

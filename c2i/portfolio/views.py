@@ -325,23 +325,34 @@ def _ascii_fallback(name: str) -> str:
     return " ".join(plain.split()) or "fichier"
 
 
-def _attachment(response: HttpResponseBase, name: str) -> None:
-    """`Content-Disposition: attachment` with the sanitised name, in ASCII and
-    in RFC 5987 form for the accents; no sniffing, no scripts."""
+def _disposition(name: str) -> str:
+    """`attachment` with the sanitised name, in ASCII and in RFC 5987 form for the accents."""
     name = filetypes.sanitise_name(name)
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"{_ascii_fallback(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
-    )
+    return f"attachment; filename=\"{_ascii_fallback(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def _attachment(response: HttpResponseBase, name: str) -> None:
+    """`Content-Disposition: attachment` (`_disposition`); no sniffing, no scripts."""
+    response["Content-Disposition"] = _disposition(name)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
 
 
 def _file_response(blob: StoredFile, name: str) -> HttpResponse:
-    storage = services.storage()
-    if not storage.exists(blob.storage_name):
+    """A file whose access was checked: streamed from the storage (local disk
+    or object store) as it is read, or, with C2I_S3_SIGNED_URLS, a redirection
+    to a signed URL of the object that expires in C2I_S3_URL_SECONDS."""
+    if not services.storage().exists(blob.storage_name):
         raise Http404
-    response = FileResponse(storage.open(blob.storage_name, "rb"), content_type=blob.type.content_type)
+    url = services.signed_url(blob.storage_name, _disposition(name), blob.type.content_type)
+    if url is not None:
+        redirection = redirect(url)
+        redirection["Cache-Control"] = "private, no-store"
+        return redirection
+    response = FileResponse(services.open_stored(blob.storage_name), content_type=blob.type.content_type)
+    if "Content-Length" not in response:  # an object's body does not tell its size
+        response["Content-Length"] = str(blob.size)
     _attachment(response, name)
     return cast(HttpResponse, response)  # streamed; the view decorators expect an HttpResponse
 

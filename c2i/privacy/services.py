@@ -23,6 +23,7 @@ and during the appeal period after publication (C2I_RETENTION_APPEAL_DAYS).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -319,7 +320,13 @@ def _erase_institution_identities(user: User, report: ErasureReport) -> None:
 
 
 def delete_files(names: list[str]) -> None:
+    """Once the erasure is committed: its files, from the disk or the bucket.
+    A file the store refuses to delete is logged (its name, no personal data)
+    and the others are still deleted."""
     from django.core.files.storage import storages
 
     for name in names:
-        storages["default"].delete(name)
+        try:
+            storages["default"].delete(name)
+        except Exception:  # any backend's failure: the next files still go
+            logging.getLogger(__name__).exception("erased file %s could not be deleted from the storage", name)
