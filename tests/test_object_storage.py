@@ -31,6 +31,7 @@ from c2i.credentials import services as credentials
 from c2i.deliberation.models import Deliberation, OutcomeStatus
 from c2i.enrolment.models import CandidateStatus, EnrolmentStatus
 from c2i.frameworks.models import Competency
+from c2i.portfolio import services
 from c2i.portfolio.models import EvidenceFile, StoredFile
 from c2i.privacy import services as privacy
 from tests.credentials_support import ALL, enrolment_of, publish, set_outcome
@@ -125,6 +126,23 @@ class TestPortfolioFiles:
         # the same refusals as on the local disk: another candidate, another institution
         assert demo.client("candidat-b1").get(f"/dossiers/fichiers/{stored.pk}/").status_code == 404
         assert demo.client("correspondant-b").get(f"/dossiers/fichiers/{stored.pk}/").status_code == 404
+
+    def test_a_large_file_is_streamed_from_the_store_and_zipped_in_the_copy(self, demo, bucket) -> None:
+        data = pdf_bytes("Gros rapport") + b"\n%" + bytes(range(256)) * (3 * 1024 * 4)  # over 3 MB
+        item = new_item(portfolio_of(demo), link=LINK)
+        (stored,) = services.add_files(item, [services.Upload.from_bytes("gros.pdf", data)], None)
+        with services.open_stored(stored.blob.storage_name) as body:  # the object's body, not a local copy
+            assert not body.seekable()
+        client = demo.client("candidat-a1")
+        download = client.get(f"/dossiers/fichiers/{stored.pk}/")
+        assert download["Content-Length"] == str(len(data))
+        chunks = list(download.streaming_content)
+        assert len(chunks) > 1 and b"".join(chunks) == data
+        # the candidate's own copy of the portfolio reads the bucket too
+        copy = client.get("/mon-espace/dossier/C2i1/export/")
+        assert copy.status_code == 200
+        with zipfile.ZipFile(io.BytesIO(b"".join(copy.streaming_content))) as zf:
+            assert data in [zf.read(name) for name in zf.namelist() if name.endswith("gros.pdf")]
 
     def test_the_object_is_not_public(self, demo, bucket) -> None:
         stored = uploaded_file(demo, pdf_bytes())
