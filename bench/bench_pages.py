@@ -6,13 +6,15 @@ process (the whole view: queries, template, rendering):
 
 - the correspondent of the biggest institution session's institution: the
   session list (`/gestion/sessions/`), that session's page (its enrolments,
-  one page of them), the correspondent's home (`/correspondant/`);
+  one page of them) and a search in it (`?q=mar`), the correspondent's home
+  (`/correspondant/`);
 - that session's jury chair: the deliberation page and the grid;
 - a question reviewer: the question bank (`/banque/questions/`);
 - a candidate of that session: `/mon-espace/certification/` and his result;
 - an anonymous employer: `/verifier/<code>` of an issued document.
 
-Each page: one warm-up request, then 20; `pages_<name>_p95_ms` its p95,
+Each page: one warm-up request, then 20; `pages_<name>_p95_ms` its p95
+(and `_p50_ms` its median),
 `pages_<name>_queries` its number of queries (one request, counted after the
 others), and `pages_p95_ms_max` the slowest page's p95 (target ≤ 300 ms).
 A page that does not answer 200 is named in `pages_failed` and left out of
@@ -29,6 +31,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -126,6 +129,7 @@ def _child() -> None:
         pages += [
             ("correspondent_sessions", correspondent.user, "/gestion/sessions/"),
             ("correspondent_session", correspondent.user, f"/gestion/sessions/{target.pk}/"),
+            ("correspondent_search", correspondent.user, f"/gestion/sessions/{target.pk}/?q=mar"),
             ("correspondent_home", correspondent.user, "/correspondant/"),
         ]
     if chair:
@@ -162,6 +166,7 @@ def _child() -> None:
             client.get(path, REMOTE_ADDR=next(addresses))
         print(f"{name}: p95 {_p95(samples):.0f} ms, {len(ctx.captured_queries)} queries, {status}", file=sys.stderr)
         figures[f"pages_{name}_p95_ms"] = round(_p95(samples), 1)
+        figures[f"pages_{name}_p50_ms"] = round(statistics.median(samples), 1)
         figures[f"pages_{name}_queries"] = len(ctx.captured_queries)
         figures[f"pages_{name}_path"] = path
         if status == 200:
