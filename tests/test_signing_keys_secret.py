@@ -319,6 +319,16 @@ def test_a_node_never_makes_a_key_of_its_own(secret_file: Path, settings: Any) -
         call_command("ensure_signing_key", stdout=io.StringIO())
     with pytest.raises(keys.KeyStoreError):
         services.signing_key()
+    settings.C2I_SIGNING_KEYS_FILE = ""
+    settings.C2I_SIGNING_KEYS = json.dumps({**_valid(), "current": ""})
+    with pytest.raises(keys.KeyStoreError, match=r"^C2I_SIGNING_KEYS, champ « current »"):
+        services.signing_key()
+    with pytest.raises(CommandError, match="Clé inconnue : 20200101-000000000000"):
+        settings.C2I_SIGNING_KEYS = keys.new_secret().document()
+        call_command("withdraw_signing_key", "20200101-000000000000", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="--output ne sert qu’avec un secret"):
+        settings.C2I_SIGNING_KEYS = ""
+        call_command("rotate_signing_key", "--output", str(secret_file), stdout=io.StringIO())
     assert not settings.C2I_KEYS_DIR.exists() and not SigningKeyRecord.objects.exists()
 
 
