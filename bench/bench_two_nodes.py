@@ -357,10 +357,11 @@ def verify_documents(session: int) -> dict[str, Any]:
     for document in IssuedDocument.objects.filter(enrolment__institution_session_id=session).select_related(
         "enrolment__jury_outcome"
     ):
-        if not default_storage.exists(document.pdf.name):
+        name = document.pdf.name or ""
+        if not name or not default_storage.exists(name):
             absent += 1
         else:
-            with default_storage.open(document.pdf.name, "rb") as f:
+            with default_storage.open(name, "rb") as f:
                 absent += f.read(5) != b"%PDF-"
         certified = document.enrolment.jury_outcome.status == "certified"
         wrong_kind += document.kind != ("certificate" if certified else "attestation")
@@ -377,6 +378,9 @@ def verify_documents(session: int) -> dict[str, Any]:
         **counts,
         "batch": batch.pk,
         "state": batch.state,
+        "seconds": (batch.finished_at - batch.started_at).total_seconds()
+        if batch.finished_at and batch.started_at
+        else None,
         "files_absent": absent,
         "wrong_kind": wrong_kind,
         "files_in_storage": len(files),
@@ -431,24 +435,28 @@ class Alternating:
 CHECKED = re.compile(rb'value="(\d+)" id="q-(\d+)-o-\d+" checked')
 
 
-async def _sit(browser: Alternating, username: str, password: str, exam_pk: int, answers: Any, notes: dict) -> None:
-    first = browser.conns[0]  # signs in on server A
+async def _begin(browser: Alternating, username: str, password: str, exam_pk: int) -> tuple[int, str, bytes]:
+    """Signs in on server A, then B, A, B...: starts the test and loads its page."""
+    first = browser.conns[0]
     await first.request("GET", "/connexion/")
     form = f"username={username}&password={password}&csrfmiddlewaretoken={first.csrf()}".encode()
     status, _, _ = await first.request(
         "POST", "/connexion/", form, "application/x-www-form-urlencoded", {"Referer": "/connexion/"}
     )
     assert status == 302, f"login {username}: {status}"
-    browser.turn = 1  # then B, A, B...
+    browser.turn = 1
     token = f"csrfmiddlewaretoken={first.csrf()}".encode()
     status, headers, _ = await browser.request(
         "POST", f"/mon-espace/epreuves/{exam_pk}/commencer/", token, "application/x-www-form-urlencoded"
     )
     location = headers.get("location", "")
     assert status == 302 and "/passages/" in location, f"start {username}: {status} {location}"
-    attempt = int(location.rstrip("/").rsplit("/", 1)[1])
     status, _, _ = await browser.request("GET", location)
     assert status == 200, f"page {username}: {status}"
+    return int(location.rstrip("/").rsplit("/", 1)[1]), location, token
+
+
+async def _answer_all(browser: Alternating, attempt: int, answers: Any, notes: dict) -> None:
     for position in range(1, QUESTIONS + 1):
         for _ in range(20):  # as the page's script: sent again until acknowledged
             try:
@@ -459,8 +467,11 @@ async def _sit(browser: Alternating, username: str, password: str, exam_pk: int,
                 for conn in browser.conns:
                     conn.writer = None
             await asyncio.sleep(0.2)
-    status, _, page = await browser.request("GET", location)  # reloaded on the other server
-    assert status == 200, f"reload {username}: {status}"
+
+
+async def _end(browser: Alternating, attempt: int, location: str, token: bytes, notes: dict) -> None:
+    status, _, page = await browser.request("GET", location)  # the page again, on the next server
+    assert status == 200, f"reload {attempt}: {status}"
     notes["reloaded_answers"] += len({int(p) for _, p in CHECKED.findall(page)})
     status, _, _ = await browser.request(
         "POST", f"/mon-espace/epreuves/passages/{attempt}/terminer/", token, "application/x-www-form-urlencoded"
@@ -470,23 +481,33 @@ async def _sit(browser: Alternating, username: str, password: str, exam_pk: int,
 
 
 async def _answers(params: dict[str, Any]) -> dict[str, Any]:
+    """Every candidate at once: signed in and started (16 at a time), then
+    the answers of all (CPU and requests counted over this phase only), then
+    the page again and the hand-in."""
     answers = exam.Answers()
     notes = {"broken": 0, "reloaded_answers": 0, "handed_in": 0}
     browsers = [Alternating(params["ports"]) for _ in params["usernames"]]
-    gate = asyncio.Semaphore(int(params.get("at_once", 150)))
+    gate = asyncio.Semaphore(16)
+    sittings: list[tuple[int, str, bytes]] = [(0, "", b"")] * len(browsers)
 
-    async def one(browser: Alternating, username: str) -> None:
+    async def begin(i: int) -> None:
         async with gate:
-            await _sit(browser, username, params["password"], params["exam"], answers, notes)
+            sittings[i] = await _begin(browsers[i], params["usernames"][i], params["password"], params["exam"])
 
+    await asyncio.gather(*(begin(i) for i in range(len(browsers))))
+    before = [b.sent[:] for b in browsers]
+    cpu = [exam._cpu_ms(pid) for pid in params["server_pids"]]
     started = time.monotonic()
-    await asyncio.gather(*(one(b, u) for b, u in zip(browsers, params["usernames"], strict=True)))
+    await asyncio.gather(*(_answer_all(b, s[0], answers, notes) for b, s in zip(browsers, sittings, strict=True)))
     elapsed = time.monotonic() - started
+    cpu = [exam._cpu_ms(pid) - c for pid, c in zip(params["server_pids"], cpu, strict=True)]
+    sent = [sum(b.sent[n] - s[n] for b, s in zip(browsers, before, strict=True)) for n in range(len(params["ports"]))]
+    await asyncio.gather(*(_end(b, s[0], s[1], s[2], notes) for b, s in zip(browsers, sittings, strict=True)))
     Path(params["acks"]).write_text(json.dumps([[a, p, s, t] for (a, p), (s, t) in answers.acked.items()]))
-    sent = [sum(b.sent[n] for b in browsers) for n in range(len(params["ports"]))]
     return {
         "seconds": elapsed,
-        "requests_per_server": sent,
+        "answers_per_server": sent,
+        "server_cpu_ms": cpu,
         "refused": answers.errors,
         **notes,
     }
@@ -501,21 +522,20 @@ def _share(values: list[float]) -> list[float]:
 
 
 def run() -> dict[str, object]:
-    with nodes("two_nodes", gunicorn_workers=2, threads=4, documents=DOCUMENTS) as cluster:
+    with nodes("two_nodes", gunicorn_workers=2, threads=4) as cluster:
         setup = json.loads(cluster.python(__file__, "--prepare-exam", str(CANDIDATES)).strip().splitlines()[-1])
-        session = cluster.documents_session
+        # after the exam's candidates (bench_exam finds A's one C2i1 session)
+        session = int(cluster.python(__file__, "--prepare-documents", str(DOCUMENTS)).strip().splitlines()[-1])
 
         # 1. answers, every request of every candidate alternating between the servers
         acks = cluster.folder / "acks.json"
-        params = {**setup, "ports": cluster.ports, "acks": str(acks)}
-        before = cluster.cpu_ms()
+        pids = [s.pid for s in cluster.servers]
+        params = {**setup, "ports": cluster.ports, "server_pids": pids, "acks": str(acks)}
         load = json.loads(cluster.python(__file__, "--answers", json.dumps(params)).strip().splitlines()[-1])
-        after = cluster.cpu_ms()
         checked = json.loads(
             cluster.python(str(HERE / "bench_exam.py"), "--verify", str(acks)).strip().splitlines()[-1]
         )
-        servers = [f"server-{chr(ord('a') + n)}" for n in range(len(cluster.servers))]
-        server_cpu = [after[s] - before[s] for s in servers]
+        server_cpu = load["server_cpu_ms"]
         acknowledged = checked["exam_answers_acknowledged"]
 
         # 2. documents: the batch the publication queues, produced by both workers
@@ -541,9 +561,9 @@ def run() -> dict[str, object]:
         "two_nodes_answers_refused": load["refused"],
         "two_nodes_answers_reloaded_seen": load["reloaded_answers"],
         "two_nodes_handed_in": load["handed_in"],
-        "two_nodes_exam_wall_s": round(load["seconds"], 1),
-        "two_nodes_requests_share": _share([float(n) for n in load["requests_per_server"]]),
-        "two_nodes_server_cpu_ms_per_answer": round(sum(server_cpu) / max(acknowledged, 1), 3),
+        "two_nodes_answers_per_s": round(sum(load["answers_per_server"]) / load["seconds"], 1),
+        "two_nodes_answers_share": _share([float(n) for n in load["answers_per_server"]]),
+        "two_nodes_server_cpu_ms_per_answer": round(sum(server_cpu) / max(sum(load["answers_per_server"]), 1), 3),
         "two_nodes_server_cpu_share": _share(server_cpu),
         "two_nodes_documents_expected": counted["expected"],
         "two_nodes_documents_produced": counted["produced"],
@@ -554,6 +574,7 @@ def run() -> dict[str, object]:
         "two_nodes_documents_state": state,
         "two_nodes_documents_batch_output": out.strip(),
         "two_nodes_documents_wall_s": round(wall, 1),
+        "two_nodes_documents_per_s": round(counted["produced"] / counted["seconds"], 1) if counted["seconds"] else None,
         "two_nodes_worker_cpu_ms_per_document": round(sum(worker_cpu) / produced, 1),
         "two_nodes_worker_cpu_share": _share(worker_cpu),
         "two_nodes_worker_documents_share": _share([float(v) for v in per_worker.values()]),
