@@ -578,6 +578,7 @@ def run() -> dict[str, object]:
         "two_nodes_worker_cpu_ms_per_document": round(sum(worker_cpu) / produced, 1),
         "two_nodes_worker_cpu_share": _share(worker_cpu),
         "two_nodes_worker_documents_share": _share([float(v) for v in per_worker.values()]),
+        "two_nodes_machine_load_1min": round(os.getloadavg()[0], 1),
         "two_nodes_setup": (
             f"2 gunicorn ({cluster.gunicorn_workers} gthread workers x {cluster.threads} threads each) and "
             f"2 db_worker on one PostgreSQL{' through PgBouncer' if os.environ.get('C2I_DB_POOLER') else ''}, "
