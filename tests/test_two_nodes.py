@@ -24,10 +24,13 @@ import pytest
 
 from tests.conftest import ARTIFACTS
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="two nodes share one PostgreSQL server: DATABASE_URL is not a PostgreSQL URL (SQLite serves one machine)",
-)
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        reason="two nodes share one PostgreSQL server: DATABASE_URL is not a PostgreSQL URL (SQLite: one machine)",
+    ),
+]
 
 DOCUMENTS = 40
 FORM = re.compile(r'<form method="post" action="(/mon-espace/epreuves/passages/\d+/reponses/(\d+)/)"(.*?)</form>', re.S)
