@@ -30,7 +30,10 @@ for a given seed:
   later session of the same framework with their validated domains carried
   over, and most of them succeed;
 - the documents issued (certificate or attestation rows, R15) and each
-  session's finished document batch.
+  session's finished document batch;
+- with `bank` > 0, a national question bank (`generate_bank`): questions of
+  C2i1 and C2i2ms in every state, their options, labels and reviews; a step
+  of its own, added to a data set of the same parameters that lacks it.
 
 What is synthetic, and not what a real published session holds: the living
 portfolio items (`Evidence`) and files are not written (the submitted
@@ -1441,8 +1444,9 @@ def existing_enrolments() -> int:
 
 def _empty() -> None:
     """--replace: the certification data goes (sessions, enrolments, portfolios,
-    tests, juries, documents, institutions) and the generator's accounts; the
-    frameworks, the question bank and the other accounts stay."""
+    tests, juries, documents, institutions), the generated question bank and
+    the generator's accounts; the frameworks, the other questions and the
+    other accounts stay."""
     if connection.vendor == "postgresql":
         tables = ", ".join(m._meta.db_table for m in REPLACED)
         with connection.cursor() as cursor:
