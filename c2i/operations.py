@@ -15,6 +15,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from c2i.credentials import keys
+from c2i.credentials.services import key_store
 from c2i.lib import metrics
 
 STORAGE_PROBE = "sante/probe"
@@ -51,16 +53,31 @@ def _storage() -> dict[str, object]:
     return {"ok": True}
 
 
+def _signing_keys() -> dict[str, object]:
+    """The Open Badges signing keys this node would sign with: the operator's
+    secret read and valid (cached per process until the file changes), or
+    the folder readable. Never makes a key. A node without them still serves
+    exams and pages, so a failure says « degraded », not « down »."""
+    try:
+        store = key_store()
+        keys_known = store.public_keys()
+        current = store.secret().current.key_id if isinstance(store, keys.SecretStore) else None
+    except (keys.KeyStoreError, OSError) as error:
+        return {"ok": False, "error": type(error).__name__}
+    return {"ok": True, "store": store.kind, "keys": len(keys_known), **({"current": current} if current else {})}
+
+
 @never_cache
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
     """200 while this node can serve (database and storage reachable), 503
     otherwise: the load balancer takes it out. A queue of tasks older than
     C2I_HEALTH_MAX_TASK_AGE says « degraded » but stays 200: the queue is
-    shared by every node, and taking them all out would not empty it."""
+    shared by every node, and taking them all out would not empty it; so
+    do signing keys that cannot be read (documents wait, the rest serves)."""
     database = _database()
     storage = _storage()
-    checks: dict[str, dict[str, object]] = {"database": database, "storage": storage}
+    checks: dict[str, dict[str, object]] = {"database": database, "storage": storage, "signing_keys": _signing_keys()}
     if database["ok"]:
         waiting, oldest = task_queue()
         checks["tasks"] = {
@@ -69,7 +86,11 @@ def health(request: HttpRequest) -> JsonResponse:
             "oldest_waiting_seconds": round(oldest, 1),
         }
     serving = database["ok"] and storage["ok"]
-    status = "ok" if serving and checks["tasks"]["ok"] else ("degraded" if serving else "down")
+    status = (
+        "ok"
+        if serving and checks["tasks"]["ok"] and checks["signing_keys"]["ok"]
+        else ("degraded" if serving else "down")
+    )
     return JsonResponse({"status": status, "checks": checks}, status=200 if serving else 503)
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from c2i.credentials import keys
 from c2i.lib.observability import JsonFormatter, RequestIdFilter
 from tests.assessment_support import items, page_answer, right_answer, start
 from tests.test_database_down import database_down
@@ -46,7 +48,35 @@ class TestHealth:
         assert body["checks"]["database"] == {"ok": True}
         assert body["checks"]["storage"] == {"ok": True}
         assert body["checks"]["tasks"] == {"ok": True, "waiting": 0, "oldest_waiting_seconds": 0.0}
+        assert body["checks"]["signing_keys"]["ok"] is True
         assert "no-cache" in response["Cache-Control"]
+
+    def test_the_signing_keys_secret_is_checked_and_never_made(
+        self, client: Client, settings: Any, tmp_path: Path
+    ) -> None:
+        """Several nodes sign with the operator's secret (C2I_SIGNING_KEYS_FILE):
+        a node reports the current key it read; a broken or missing secret says
+        « degraded » (exams go on, documents wait) and no key is made."""
+        secret = keys.new_secret()
+        path = tmp_path / "c2i-signing-keys.json"
+        path.write_text(secret.document(), encoding="utf-8")
+        settings.C2I_SIGNING_KEYS_FILE, settings.C2I_SIGNING_KEYS = str(path), ""
+        body = client.get("/sante/").json()
+        assert body["status"] == "ok"
+        assert body["checks"]["signing_keys"] == {
+            "ok": True,
+            "store": "secret",
+            "keys": 1,
+            "current": secret.current.key_id,
+        }
+        path.write_text('{"format": "c2i-signing-keys/1", "current": "x"', encoding="utf-8")
+        response = client.get("/sante/")
+        assert response.status_code == 200
+        assert response.json()["status"] == "degraded"
+        assert response.json()["checks"]["signing_keys"] == {"ok": False, "error": "KeyStoreError"}
+        path.unlink()
+        assert client.get("/sante/").json()["checks"]["signing_keys"]["ok"] is False
+        assert list(tmp_path.iterdir()) == []
 
     def test_an_old_waiting_task_is_degraded_but_still_served(self, client: Client, settings: Any) -> None:
         settings.C2I_HEALTH_MAX_TASK_AGE = 300
