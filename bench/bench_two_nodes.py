@@ -4,11 +4,13 @@ but the database, the file store, the secret key and the signing keys.
 
 `Nodes` starts them (tests/test_two_nodes.py uses it too): a fresh database
 next to DATABASE_URL (through the pooler when DATABASE_URL points at one,
-with C2I_DB_POOLER passed on), `migrate`, the frameworks and the demo, one
-signing key made once by the operator's command, then two gunicorn processes
+with C2I_DB_POOLER passed on), `migrate`, the frameworks and the demo, the
+signing keys' secret made once by the operator's command, then two gunicorn processes
 on two ports of 127.0.0.1 and two `manage.py db_worker` processes, all with
 the same environment. Files go to one shared folder (C2I_MEDIA_ROOT), or to
-an S3 server when `storage` says so.
+an S3 server when `storage` says so (the test and run() start moto's,
+tests/s3_server.py); the signing keys come from one secret
+(C2I_SIGNING_KEYS_FILE, made by `export_signing_keys --new`).
 
 `run()` (called by bench/run) measures at a larger scale:
 
@@ -196,8 +198,12 @@ class Nodes:
             stdout=subprocess.DEVNULL,
             stderr=(self.logs / "collectstatic.log").open("w"),
         )
-        out = self.python(__file__, "--prepare-database", str(self.documents))
+        secret = self.folder / "signing-keys.json"
+        out = self.python(__file__, "--prepare-database", str(self.documents), str(secret))
         self.documents_session = int(out.strip().splitlines()[-1])
+        # every node reads the operator's secret (docs/operations.md), none has a key folder of its own
+        self.env["C2I_SIGNING_KEYS_FILE"] = str(secret)
+        self.env.pop("C2I_SIGNING_KEYS", None)
         if static.wait() != 0:
             raise RuntimeError(f"collectstatic failed: {(self.logs / 'collectstatic.log').read_text()[-2000:]}")
 
@@ -522,7 +528,12 @@ def _share(values: list[float]) -> list[float]:
 
 
 def run() -> dict[str, object]:
-    with nodes("two_nodes", gunicorn_workers=2, threads=4) as cluster:
+    from tests.s3_server import start_s3_server
+
+    with (
+        start_s3_server(bucket="c2i-two-nodes") as s3,
+        nodes("two_nodes", gunicorn_workers=2, threads=4, storage=s3.env()) as cluster,
+    ):
         setup = json.loads(cluster.python(__file__, "--prepare-exam", str(CANDIDATES)).strip().splitlines()[-1])
         # after the exam's candidates (bench_exam finds A's one C2i1 session)
         session = int(cluster.python(__file__, "--prepare-documents", str(DOCUMENTS)).strip().splitlines()[-1])
@@ -582,17 +593,19 @@ def run() -> dict[str, object]:
         "two_nodes_setup": (
             f"2 gunicorn ({cluster.gunicorn_workers} gthread workers x {cluster.threads} threads each) and "
             f"2 db_worker on one PostgreSQL{' through PgBouncer' if os.environ.get('C2I_DB_POOLER') else ''}, "
-            f"storage {'S3' if cluster.env.get('C2I_STORAGE') == 's3' else 'one shared folder'}; "
+            f"storage {'S3 (moto on 127.0.0.1)' if cluster.env.get('C2I_STORAGE') == 's3' else 'one shared folder'}, "
+            "signing keys from one secret file; "
             "load generator: 1 asyncio process"
         ),
     }
 
 
-def prepare_database(documents: int) -> int:
-    """`migrate`, the cache table, the frameworks, the demo and the signing key
-    (made once by the operator's command, before any node signs), in one
-    process: the commands an operator runs once, whichever node runs them;
-    then, with `documents`, a published session of that many outcomes (its id)."""
+def prepare_database(documents: int, secret: str) -> int:
+    """`migrate`, the cache table, the frameworks, the demo and the signing
+    keys' secret (`export_signing_keys --new`, into the file `secret` that
+    every node then reads), in one process: the commands an operator runs
+    once; then, with `documents`, a published session of that many outcomes
+    (its id)."""
     import io
 
     import django
@@ -602,7 +615,7 @@ def prepare_database(documents: int) -> int:
 
     for command in (["migrate", "--noinput"], ["createcachetable"], ["load_frameworks"], ["load_demo"]):
         call_command(*command, verbosity=0, stdout=io.StringIO())
-    call_command("ensure_signing_key", verbosity=0, stdout=io.StringIO())
+    call_command("export_signing_keys", new=True, output=secret, stdout=io.StringIO())
     return prepare_documents(documents, 77) if documents else 0
 
 
@@ -614,7 +627,7 @@ def prepare_exam(count: int) -> dict[str, Any]:
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
     if sys.argv[1] == "--prepare-database":
-        print(prepare_database(int(sys.argv[2])))
+        print(prepare_database(int(sys.argv[2]), sys.argv[3]))
     elif sys.argv[1] == "--prepare-exam":
         print(json.dumps(prepare_exam(int(sys.argv[2]))))
     elif sys.argv[1] == "--prepare-documents":

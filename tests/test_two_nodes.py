@@ -1,8 +1,10 @@
 """Several nodes (issue 16): two application servers (two gunicorn processes
 on two ports) and two workers (`manage.py db_worker`) on one PostgreSQL, with
-the same settings, the same file store and the same signing key, started by
-bench/bench_two_nodes.py's `nodes()` on a fresh database. Through the pooler
-when DATABASE_URL points at one (C2I_DB_POOLER is passed on to every node).
+the same settings, started by bench/bench_two_nodes.py's `nodes()` on a
+fresh database: one S3 bucket for their files (moto's server,
+tests/s3_server.py), one secret for the signing keys (C2I_SIGNING_KEYS_FILE),
+one C2I_SECRET_KEY. Through the pooler when DATABASE_URL points at one
+(C2I_DB_POOLER is passed on to every node).
 
 A candidate whose every request goes to the other server sits a whole test;
 a person signed in on one server is signed in on the other, and signed out on
@@ -23,6 +25,7 @@ import httpx
 import pytest
 
 from tests.conftest import ARTIFACTS
+from tests.s3_server import start_s3_server
 
 pytestmark = [
     pytest.mark.postgres,
@@ -51,8 +54,13 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Any]:
     spec.loader.exec_module(bench)
     failed_before = request.session.testsfailed
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    with bench.nodes(f"two_nodes_{worker}", gunicorn_workers=1, threads=4, documents=DOCUMENTS, debug=True) as nodes:
-        nodes.bench = bench
+    with (
+        start_s3_server(bucket="c2i-two-nodes") as s3,  # the files of both nodes in one bucket
+        bench.nodes(
+            f"two_nodes_{worker}", gunicorn_workers=1, threads=4, documents=DOCUMENTS, debug=True, storage=s3.env()
+        ) as nodes,
+    ):
+        nodes.bench, nodes.s3 = bench, s3
         yield nodes
         if request.session.testsfailed > failed_before:  # the nodes' logs, for the one who reads the failure
             target = ARTIFACTS / "two-nodes"
@@ -190,6 +198,10 @@ def test_both_workers_produce_a_sessions_documents_once_each(cluster: Any) -> No
     assert (counted["produced"], counted["missing"], counted["duplicated"]) == (DOCUMENTS, 0, 0), counted
     assert (counted["files_absent"], counted["wrong_kind"]) == (0, 0), counted
     assert counted["files_in_storage"] == DOCUMENTS
+    objects = cluster.s3.keys()  # the bucket, read with boto3
+    pdfs = [key for key in objects if key.startswith("media/documents/")]
+    assert len(pdfs) == DOCUMENTS, "in the bucket both nodes share"
+    assert not (cluster.folder / "media").exists() and not (cluster.folder / "keys").exists(), "no node's own disk"
     workers = {worker for part in counted["parts"] for worker in part["workers"]}
     assert workers == set(cluster.worker_ids), counted["parts"]  # both workers took part
     assert browser.on(0, "GET", page).status_code == 200  # and the page on A says so
