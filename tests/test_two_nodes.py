@@ -8,7 +8,8 @@ one C2I_SECRET_KEY. Through the pooler when DATABASE_URL points at one
 
 A candidate whose every request goes to the other server sits a whole test;
 a person signed in on one server is signed in on the other, and signed out on
-both; a session's documents are produced by both workers, each once."""
+both; a session's documents are produced by both workers, each once; each
+node's /sante/ reports the same current signing key."""
 
 from __future__ import annotations
 
@@ -205,3 +206,12 @@ def test_both_workers_produce_a_sessions_documents_once_each(cluster: Any) -> No
     workers = {worker for part in counted["parts"] for worker in part["workers"]}
     assert workers == set(cluster.worker_ids), counted["parts"]  # both workers took part
     assert browser.on(0, "GET", page).status_code == 200  # and the page on A says so
+
+
+def test_each_node_tells_the_load_balancer_it_serves_with_the_shared_key(cluster: Any) -> None:
+    reports = [httpx.get(f"{url}/sante/", timeout=20) for url in cluster.urls]
+    assert [r.status_code for r in reports] == [200, 200]
+    checks = [r.json()["checks"] for r in reports]
+    assert all(c["database"]["ok"] and c["storage"]["ok"] and c["signing_keys"]["ok"] for c in checks), checks
+    assert checks[0]["signing_keys"] == checks[1]["signing_keys"], "one secret, one current key on both nodes"
+    assert checks[0]["signing_keys"].get("current"), checks[0]
