@@ -58,7 +58,13 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Any]:
     with (
         start_s3_server(bucket="c2i-two-nodes") as s3,  # the files of both nodes in one bucket
         bench.nodes(
-            f"two_nodes_{worker}", gunicorn_workers=1, threads=4, documents=DOCUMENTS, debug=True, storage=s3.env()
+            f"two_nodes_{worker}",
+            gunicorn_workers=1,
+            threads=4,
+            documents=DOCUMENTS,
+            debug=True,
+            # four parts of ten: the two workers poll every 0.2 s, so both take some of them
+            storage={**s3.env(), "C2I_DOCUMENT_TASKS": "4"},
         ) as nodes,
     ):
         nodes.bench, nodes.s3 = bench, s3
