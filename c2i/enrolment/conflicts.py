@@ -44,6 +44,22 @@ def person(user: User | None, email: str = "", prefix: str = "") -> Q:
     return q
 
 
+def records(user: User) -> list[int]:
+    """The ids of the person's candidate records (`person`), each way looked
+    up by its own index: one OR of the three made PostgreSQL read the whole
+    candidate table (950,000 rows on a nation's data, 200 ms on every page of
+    a juror) instead of three index lookups."""
+    address = user.email.strip()
+    by_account = Candidate.objects.filter(user_id=user.pk) if user.pk is not None else Candidate.objects.none()
+    found = set(by_account.values_list("pk", flat=True))
+    found |= set(
+        Candidate.objects.filter(identity_key__in=by_account.values("identity_key")).values_list("pk", flat=True)
+    )
+    if address:
+        found |= set(Candidate.objects.filter(email__iexact=address).values_list("pk", flat=True))
+    return sorted(found)
+
+
 def _invitations(user: User | None, email: str = "") -> Q:
     address = (user.email if user is not None else email).strip()
     q = _keys(user)
@@ -73,11 +89,9 @@ def sessions_held(user: User, institution_session_ids: Iterable[int]) -> set[int
     ids = list(institution_session_ids)
     if not ids:
         return set()
-    enrolled = (
-        Enrolment.objects.filter(institution_session_id__in=ids, status=EnrolmentStatus.ACTIVE)
-        .filter(person(user, prefix="candidate__"))
-        .values_list("institution_session_id", flat=True)
-    )
+    enrolled = Enrolment.objects.filter(
+        institution_session_id__in=ids, status=EnrolmentStatus.ACTIVE, candidate_id__in=records(user)
+    ).values_list("institution_session_id", flat=True)
     invited = (
         Invitation.objects.filter(institution_session_id__in=ids, state=InvitationStatus.PENDING)
         .filter(_invitations(user))

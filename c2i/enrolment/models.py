@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -129,6 +130,9 @@ class Candidate(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ine"], condition=~models.Q(ine=""), name="candidate_ine_unique"),
         ]
+        # a person's records by address (`conflicts.person`, email__iexact): read
+        # on every page of a juror, among a nation's 950,000 candidates
+        indexes = [models.Index(Upper("email"), name="candidate_email_upper_idx")]
 
     def __str__(self) -> str:
         return self.full_name
