@@ -12,10 +12,9 @@ import re
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from c2i.accounts.models import User
@@ -25,6 +24,7 @@ from c2i.demo import national
 from c2i.demo.national import Params, generate, generate_bank
 from c2i.enrolment.models import Enrolment, InstitutionSession, Invitation
 from c2i.frameworks.models import Domain
+from tests.query_support import queries
 
 PARAMS = Params(enrolments=300, years=2, seed=11)
 
@@ -36,14 +36,6 @@ def data_set(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def
         generate(PARAMS, replace=True, out=lambda _line: None)
         yield
         transaction.set_rollback(True)
-
-
-def queries(client: Client, url: str, expected: int = 200) -> int:
-    client.get(url)  # warm: the first request of a client may fill caches
-    with CaptureQueriesContext(connection) as context:
-        response = client.get(url)
-    assert response.status_code == expected, url
-    return len(context.captured_queries)
 
 
 def signed_in(user: User) -> Client:

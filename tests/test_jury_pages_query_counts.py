@@ -15,9 +15,6 @@ import datetime as dt
 import itertools
 
 import pytest
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from c2i.accounts.models import User
@@ -28,20 +25,11 @@ from c2i.enrolment.models import Enrolment, EnrolmentStatus, InstitutionSession,
 from c2i.frameworks.models import Framework
 from tests.deliberation_support import codes, publish_test_results, submit_all
 from tests.persona_support import new_candidate
+from tests.query_support import queries
 
 pytestmark = pytest.mark.django_db
 
 _serial = itertools.count()
-
-
-def queries(client: Client, url: str) -> int:
-    """How many queries one GET of `url` makes (after a first GET, so that
-    nothing cached once per process is counted)."""
-    assert client.get(url).status_code == 200
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
 
 
 def add_candidates(institution_session: InstitutionSession, n: int, last_name: str = "Nom") -> list[Enrolment]:

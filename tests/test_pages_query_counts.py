@@ -13,29 +13,17 @@ import itertools
 import re
 
 import pytest
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from c2i.enrolment.models import InstitutionSession, Session
 from c2i.enrolment.views import ROSTER_PAGE, SESSIONS_PAGE
 from c2i.frameworks.models import Framework
 from tests.persona_support import invite, new_candidate
+from tests.query_support import queries
 
 pytestmark = pytest.mark.django_db
 
 _serial = itertools.count()
-
-
-def queries(client: Client, url: str) -> int:
-    """How many queries one GET of `url` makes (after a first GET, so that
-    nothing cached once per process is counted)."""
-    assert client.get(url).status_code == 200
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
 
 
 def add_lines(institution_session: InstitutionSession, n: int) -> None:
