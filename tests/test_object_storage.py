@@ -30,7 +30,6 @@ from c2i.assessment.models import Question
 from c2i.credentials import services as credentials
 from c2i.deliberation.models import Deliberation, OutcomeStatus
 from c2i.enrolment.models import CandidateStatus, EnrolmentStatus
-from c2i.frameworks.models import Competency
 from c2i.portfolio import services
 from c2i.portfolio.models import EvidenceFile, StoredFile
 from c2i.privacy import services as privacy
@@ -38,6 +37,7 @@ from tests.credentials_support import ALL, enrolment_of, publish, set_outcome
 from tests.persona_support import new_candidate, submitted_portfolio
 from tests.portfolio_support import HTML, LINK, new_item, pdf_bytes, portfolio_of, upload
 from tests.s3_server import S3Server, start_s3_server
+from tests.test_assessment_bank import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -46,23 +46,6 @@ def png_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), (0, 0, 145)).save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def question_form(**extra: object) -> dict[str, object]:
-    """A new question of the bank, as its page posts it (C2i1’s D1.2)."""
-    return {
-        "competency": Competency.objects.get(domain__framework__code="C2i1", code="D1.2").pk,
-        "name": "Mise à jour",
-        "stem": "Pourquoi installer les mises à jour de sécurité ?",
-        "option_1": "Pour corriger des failles connues",
-        "option_2": "Pour changer le fond d'écran",
-        "option_3": "Pour réduire la protection",
-        "option_4": "Pour boucher des portes d'entrée des logiciels malveillants",
-        "correct_1": "on",
-        "correct_4": "on",
-        "feedback": "Les mises à jour corrigent des failles.",
-        **extra,
-    }
 
 
 @pytest.fixture(scope="module")
@@ -233,7 +216,7 @@ class TestDocumentsAndImages:
     def test_a_question_image_is_in_the_bucket_and_served_by_its_view(self, demo, bucket) -> None:
         client = demo.client("correspondant-a")
         picture = SimpleUploadedFile("schema.png", png_bytes(), content_type="image/png")
-        assert client.post("/banque/questions/nouvelle/", question_form(image=picture)).status_code == 302
+        assert client.post("/banque/questions/nouvelle/", form_data(image=picture)).status_code == 302
         question = Question.objects.latest("id")
         object_key = key(bucket, question.image.name)
         assert bucket.keys() == [object_key] and bucket.read(object_key) == png_bytes()
