@@ -371,6 +371,13 @@ C2I_SIGNING_KEYS = os.environ.get("C2I_SIGNING_KEYS", "")
 C2I_VERIFY_LIMIT = int(os.environ.get("C2I_VERIFY_LIMIT", "30"))
 C2I_VERIFY_WINDOW = int(os.environ.get("C2I_VERIFY_WINDOW", "600"))
 C2I_DOCUMENT_TASKS = int(os.environ.get("C2I_DOCUMENT_TASKS", "2"))
+# How often the sitting's page asks its status (exam.js: the invigilator's
+# notices, a pause, extra time, the end): most of the servers' work on a test
+# day (docs/capacity.md). 5 to 20 seconds: a page silent for a minute is a lost
+# connection (assessment.services.presence.LOST_AFTER), so three polls at least.
+C2I_EXAM_POLL_SECONDS = int(os.environ.get("C2I_EXAM_POLL_SECONDS", "10"))
+if not 5 <= C2I_EXAM_POLL_SECONDS <= 20:
+    raise RuntimeError(f"C2I_EXAM_POLL_SECONDS={C2I_EXAM_POLL_SECONDS}: between 5 and 20 seconds expected")
 # How long verifiers may cache the W3C status lists (a revocation shows after at
 # most this many seconds) and the issuer's profile and key documents.
 C2I_STATUS_LIST_MAX_AGE = int(os.environ.get("C2I_STATUS_LIST_MAX_AGE", "300"))

@@ -161,6 +161,17 @@ class TestTouch:
         assert timezone.now() - attempt.last_seen_at < dt.timedelta(seconds=5)
         assert f'data-status-url="{status_url(attempt)}"' in html and "c2i/exam.js" in html  # and it polls
 
+    def test_the_pages_poll_as_often_as_the_setting_says(self, demo, settings) -> None:
+        """C2I_EXAM_POLL_SECONDS (docs/capacity.md: the status polls are most of
+        a test day's work): both pages of a sitting hand it to exam.js."""
+        attempt = sitting(demo)
+        client = demo.client("candidat-a1")
+        pages = [attempt.get_absolute_url(), f"{attempt.get_absolute_url()}terminer/"]
+        assert all('data-poll-ms="10000"' in client.get(url).content.decode() for url in pages)
+        settings.C2I_EXAM_POLL_SECONDS = 20
+        assert all('data-poll-ms="20000"' in client.get(url).content.decode() for url in pages)
+        assert presence.LOST_AFTER.total_seconds() >= 20 * 3, "three polls at least before a sitting is lost"
+
 
 class TestAnswersWhilePaused:
     def paused(self, demo: Any) -> Attempt:

@@ -22,7 +22,7 @@
   var answered = document.getElementById("c2i-answered");
   var over = false;
   var paused = msg.paused === "1";
-  var POLL_MS = 10000;
+  var POLL_MS = parseInt(msg.pollMs, 10) || 10000;  // C2I_EXAM_POLL_SECONDS
 
   function ticked(form) {
     var values = [];
@@ -322,7 +322,7 @@
       if (data && data.state === "over") { window.location.assign(box.dataset.examUrl); }
     }).catch(function () { return null; });
   };
-  window.setInterval(ask, 10000);
+  window.setInterval(ask, parseInt(box.dataset.pollMs, 10) || 10000);  // C2I_EXAM_POLL_SECONDS
   window.addEventListener("online", ask);
 })();
 

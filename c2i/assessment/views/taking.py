@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -239,6 +240,7 @@ def attempt_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         paused=attempt.paused_at is not None,
         larger_text=attempt.enrolment.larger_text,
         notice_after=presence.last_notice_id(attempt),
+        poll_ms=settings.C2I_EXAM_POLL_SECONDS * 1000,
     )
 
 
@@ -360,6 +362,7 @@ def _confirm_finish(request: AuthenticatedRequest, attempt: Attempt) -> HttpResp
         _("Hand in your test?"),
         [*_my_crumbs(), (attempt.get_absolute_url(), attempt.exam.title)],
         attempt=attempt,
+        poll_ms=settings.C2I_EXAM_POLL_SECONDS * 1000,
         total=total,
         unanswered=unanswered,
         unanswered_positions=unanswered_positions,
