@@ -30,7 +30,18 @@ tests/s3_server.py); the signing keys come from one secret
    names), wrong kind, file absent;
 3. CPU (user + system, from /proc) of each server (master and its workers)
    and each worker process over each phase: per answer, per document, and
-   the share each one took.
+   the share each one took; for docs/capacity.md, the CPU of both servers
+   and of the database's backends (those pg_stat_activity lists for the
+   bench's database: the pooler's server connections) over phases of one
+   kind of request each: the test's page, the status poll as exam.js sends
+   it (STATUS_POLLS per candidate), the answers, the hand-in; and the growth
+   of the database (pg_database_size, and the tables that grew most) per
+   sitting;
+4. sign-ins with the real hasher (PBKDF2, 1,000,000 iterations): a second
+   pair of servers on the same database started without
+   C2I_TEST_FAST_HASHER, BENCH_TWO_NODES_SIGN_INS (default 40) candidates
+   whose password it hashed, each one the form then the POST, on the next
+   server; its CPU per sign-in.
 """
 
 from __future__ import annotations
@@ -59,6 +70,8 @@ ROOT = HERE.parent
 CANDIDATES = int(os.environ.get("BENCH_TWO_NODES_CANDIDATES", "150"))
 QUESTIONS = int(os.environ.get("BENCH_TWO_NODES_QUESTIONS", "25"))
 DOCUMENTS = int(os.environ.get("BENCH_TWO_NODES_DOCUMENTS", "500"))
+SIGN_INS = int(os.environ.get("BENCH_TWO_NODES_SIGN_INS", "40"))
+STATUS_POLLS = 4  # each candidate's status polls in their phase (exam.js: one every 10 s)
 
 
 def _module(name: str, path: Path) -> Any:
@@ -475,10 +488,13 @@ async def _answer_all(browser: Alternating, attempt: int, answers: Any, notes: d
             await asyncio.sleep(0.2)
 
 
-async def _end(browser: Alternating, attempt: int, location: str, token: bytes, notes: dict) -> None:
+async def _reload(browser: Alternating, location: str, notes: dict) -> None:
     status, _, page = await browser.request("GET", location)  # the page again, on the next server
-    assert status == 200, f"reload {attempt}: {status}"
+    assert status == 200, f"reload {location}: {status}"
     notes["reloaded_answers"] += len({int(p) for _, p in CHECKED.findall(page)})
+
+
+async def _hand_in(browser: Alternating, attempt: int, token: bytes, notes: dict) -> None:
     status, _, _ = await browser.request(
         "POST", f"/mon-espace/epreuves/passages/{attempt}/terminer/", token, "application/x-www-form-urlencoded"
     )
@@ -486,37 +502,156 @@ async def _end(browser: Alternating, attempt: int, location: str, token: bytes, 
     browser.close()
 
 
+async def _page(browser: Alternating, location: str) -> None:
+    status, _, _ = await browser.request("GET", location)
+    assert status == 200, f"page {location}: {status}"
+
+
+async def _status(browser: Alternating, attempt: int, polls: int) -> None:
+    """The sitting's status, as exam.js asks it every POLL_MS while the page is open."""
+    for _ in range(polls):
+        status, _, data = await browser.request(
+            "GET", f"/mon-espace/epreuves/passages/{attempt}/etat/?after=0", headers={"Accept": "application/json"}
+        )
+        assert status == 200 and data.startswith(b"{"), f"status {attempt}: {status}"
+
+
+def _db_ticks(url: str) -> dict[int, float]:
+    """CPU so far (ms, /proc) of each PostgreSQL backend serving this database
+    (the pooler's server connections), but the one asking."""
+    rows = query(url, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    ticks: dict[int, float] = {}
+    for (pid,) in rows:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone, or PostgreSQL on another machine: nothing to read
+            continue
+        ticks[int(pid)] = (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    return ticks
+
+
+class Phase:
+    """CPU of the servers (both gunicorns, masters and workers) and of the
+    database's backends over one phase of a single kind of request."""
+
+    def __init__(self, server_pids: list[int], url: str) -> None:
+        self.server_pids, self.url = server_pids, url
+
+    def __enter__(self) -> Phase:
+        self.db = _db_ticks(self.url)
+        self.cpu = [exam._cpu_ms(pid) for pid in self.server_pids]
+        self.started = time.monotonic()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.monotonic() - self.started
+        self.server_cpu = [exam._cpu_ms(pid) - c for pid, c in zip(self.server_pids, self.cpu, strict=True)]
+        after = _db_ticks(self.url)
+        # a backend gone during the phase keeps its last reading; a new one counts from 0
+        self.db_cpu = sum(after.get(pid, self.db.get(pid, 0.0)) for pid in {*self.db, *after}) - sum(self.db.values())
+
+    def per(self, count: int) -> dict[str, float]:
+        return {
+            "server_cpu_ms": round(sum(self.server_cpu) / max(count, 1), 3),
+            "db_cpu_ms": round(self.db_cpu / max(count, 1), 3),
+            "count": count,
+            "seconds": round(self.seconds, 2),
+        }
+
+
 async def _answers(params: dict[str, Any]) -> dict[str, Any]:
-    """Every candidate at once: signed in and started (16 at a time), then
-    the answers of all (CPU and requests counted over this phase only), then
-    the page again and the hand-in."""
+    """Every candidate at once: signed in and started (16 at a time), then,
+    each phase one kind of request with its CPU counted alone: the test's
+    page, STATUS_POLLS status polls each, the answers of all, the page again
+    (it shows every answer), the hand-in."""
     answers = exam.Answers()
     notes = {"broken": 0, "reloaded_answers": 0, "handed_in": 0}
     browsers = [Alternating(params["ports"]) for _ in params["usernames"]]
     gate = asyncio.Semaphore(16)
     sittings: list[tuple[int, str, bytes]] = [(0, "", b"")] * len(browsers)
+    pids, url = params["server_pids"], os.environ["DATABASE_URL"]
 
     async def begin(i: int) -> None:
         async with gate:
             sittings[i] = await _begin(browsers[i], params["usernames"][i], params["password"], params["exam"])
 
     await asyncio.gather(*(begin(i) for i in range(len(browsers))))
+    pairs = list(zip(browsers, sittings, strict=True))
+    with Phase(pids, url) as page:
+        await asyncio.gather(*(_page(b, s[1]) for b, s in pairs))
+    with Phase(pids, url) as polls:
+        await asyncio.gather(*(_status(b, s[0], STATUS_POLLS) for b, s in pairs))
     before = [b.sent[:] for b in browsers]
-    cpu = [exam._cpu_ms(pid) for pid in params["server_pids"]]
-    started = time.monotonic()
-    await asyncio.gather(*(_answer_all(b, s[0], answers, notes) for b, s in zip(browsers, sittings, strict=True)))
-    elapsed = time.monotonic() - started
-    cpu = [exam._cpu_ms(pid) - c for pid, c in zip(params["server_pids"], cpu, strict=True)]
+    with Phase(pids, url) as answering:
+        await asyncio.gather(*(_answer_all(b, s[0], answers, notes) for b, s in pairs))
     sent = [sum(b.sent[n] - s[n] for b, s in zip(browsers, before, strict=True)) for n in range(len(params["ports"]))]
-    await asyncio.gather(*(_end(b, s[0], s[1], s[2], notes) for b, s in zip(browsers, sittings, strict=True)))
+    await asyncio.gather(*(_reload(b, s[1], notes) for b, s in pairs))
+    with Phase(pids, url) as hand_in:
+        await asyncio.gather(*(_hand_in(b, s[0], s[2], notes) for b, s in pairs))
     Path(params["acks"]).write_text(json.dumps([[a, p, s, t] for (a, p), (s, t) in answers.acked.items()]))
     return {
-        "seconds": elapsed,
+        "seconds": answering.seconds,
         "answers_per_server": sent,
-        "server_cpu_ms": cpu,
+        "server_cpu_ms": answering.server_cpu,
+        "answer": answering.per(sum(sent)),
+        "exam_page": page.per(len(pairs)),
+        "status": polls.per(len(pairs) * STATUS_POLLS),
+        "hand_in": hand_in.per(len(pairs)),
         "refused": answers.errors,
         **notes,
     }
+
+
+async def _sign_ins(params: dict[str, Any]) -> dict[str, Any]:
+    """Sign-ins with the real password hasher: the form, then the POST, each
+    person on the next server, 8 at a time."""
+    ports, gate = params["ports"], asyncio.Semaphore(8)
+
+    async def sign_in(i: int, username: str) -> None:
+        async with gate:
+            conn = exam.Connection(ports[i % len(ports)])
+            await conn.request("GET", "/connexion/")
+            form = f"username={username}&password={params['password']}&csrfmiddlewaretoken={conn.csrf()}".encode()
+            status, _, _ = await conn.request(
+                "POST", "/connexion/", form, "application/x-www-form-urlencoded", {"Referer": "/connexion/"}
+            )
+            assert status == 302, f"login {username}: {status}"
+            if conn.writer is not None:
+                conn.writer.close()
+
+    with Phase(params["server_pids"], os.environ["DATABASE_URL"]) as phase:
+        await asyncio.gather(*(sign_in(i, u) for i, u in enumerate(params["usernames"])))
+    return phase.per(len(params["usernames"]))
+
+
+def rehash(usernames: list[str], password: str) -> None:
+    """These candidates' password hashed by the real hasher (PBKDF2, run
+    without C2I_TEST_FAST_HASHER): once, the same hash for each (one salt:
+    a benchmark's accounts)."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection
+
+    hashed = make_password(password)
+    assert hashed.startswith("pbkdf2_"), hashed[:20]
+    get_user_model().objects.filter(username__in=usernames).update(password=hashed)
+    connection.close()
+
+
+DB_SIZE = """SELECT pg_database_size(current_database()),
+    coalesce(json_object_agg(relname, pg_total_relation_size(relid)), '{}')
+    FROM pg_stat_user_tables"""
+
+
+def _db_growth(before: tuple, after: tuple, sittings: int) -> tuple[int, dict[str, int]]:
+    """Bytes per sitting: the database's size, and the five tables that grew most."""
+    grown = {t: after[1].get(t, 0) - before[1].get(t, 0) for t in after[1]}
+    top = sorted(grown.items(), key=lambda kv: -kv[1])[:5]
+    per = max(sittings, 1)
+    return round((after[0] - before[0]) / per), {t: round(b / per) for t, b in top if b > 0}
 
 
 # --- run() ----------------------------------------------------------------------------------
@@ -542,7 +677,9 @@ def run() -> dict[str, object]:
         acks = cluster.folder / "acks.json"
         pids = [s.pid for s in cluster.servers]
         params = {**setup, "ports": cluster.ports, "server_pids": pids, "acks": str(acks)}
+        size_before = query(cluster.database_url, DB_SIZE)[0]
         load = json.loads(cluster.python(__file__, "--answers", json.dumps(params)).strip().splitlines()[-1])
+        size_after = query(cluster.database_url, DB_SIZE)[0]
         checked = json.loads(
             cluster.python(str(HERE / "bench_exam.py"), "--verify", str(acks)).strip().splitlines()[-1]
         )
@@ -562,7 +699,36 @@ def run() -> dict[str, object]:
         for part in counted["parts"]:
             if part["workers"]:
                 per_worker[part["workers"][-1]] = per_worker.get(part["workers"][-1], 0) + part["done"]
+
+        # 4. sign-ins with the real hasher (PBKDF2): a pair of servers on the same database started
+        # without C2I_TEST_FAST_HASHER, for SIGN_INS of the candidates, their password hashed by it
+        signing = Nodes(cluster.database_url, cluster.folder / "sign-in", workers=0)
+        signing.env = {k: v for k, v in cluster.env.items() if k != "C2I_TEST_FAST_HASHER"}
+        signing.env["C2I_SITE_URL"] = signing.urls[0]
+        usernames = setup["usernames"][:SIGN_INS]
+        signing.python(__file__, "--rehash", json.dumps(usernames), setup["password"])
+        try:
+            signing.start()
+            sign_in = json.loads(
+                signing.python(
+                    __file__,
+                    "--sign-ins",
+                    json.dumps(
+                        {
+                            "ports": signing.ports,
+                            "server_pids": [s.pid for s in signing.servers],
+                            "usernames": usernames,
+                            "password": setup["password"],
+                        }
+                    ),
+                )
+                .strip()
+                .splitlines()[-1]
+            )
+        finally:
+            signing.stop()
     produced = max(counted["produced"], 1)
+    bytes_per_sitting, tables_per_sitting = _db_growth(size_before, size_after, load["handed_in"])
     return {
         "two_nodes_candidates": len(setup["usernames"]),
         "two_nodes_questions_each": QUESTIONS,
@@ -576,6 +742,19 @@ def run() -> dict[str, object]:
         "two_nodes_answers_share": _share([float(n) for n in load["answers_per_server"]]),
         "two_nodes_server_cpu_ms_per_answer": round(sum(server_cpu) / max(sum(load["answers_per_server"]), 1), 3),
         "two_nodes_server_cpu_share": _share(server_cpu),
+        "two_nodes_db_cpu_ms_per_answer": load["answer"]["db_cpu_ms"],
+        "two_nodes_server_cpu_ms_per_exam_page": load["exam_page"]["server_cpu_ms"],
+        "two_nodes_db_cpu_ms_per_exam_page": load["exam_page"]["db_cpu_ms"],
+        "two_nodes_server_cpu_ms_per_status": load["status"]["server_cpu_ms"],
+        "two_nodes_db_cpu_ms_per_status": load["status"]["db_cpu_ms"],
+        "two_nodes_server_cpu_ms_per_hand_in": load["hand_in"]["server_cpu_ms"],
+        "two_nodes_db_cpu_ms_per_hand_in": load["hand_in"]["db_cpu_ms"],
+        "two_nodes_server_cpu_ms_per_sign_in": sign_in["server_cpu_ms"],
+        "two_nodes_db_cpu_ms_per_sign_in": sign_in["db_cpu_ms"],
+        "two_nodes_sign_ins": sign_in["count"],
+        "two_nodes_status_polls": load["status"]["count"],
+        "two_nodes_db_bytes_per_sitting": bytes_per_sitting,
+        "two_nodes_db_tables_bytes_per_sitting": tables_per_sitting,
         "two_nodes_documents_expected": counted["expected"],
         "two_nodes_documents_produced": counted["produced"],
         "two_nodes_documents_missing": counted["missing"],
@@ -636,3 +815,7 @@ if __name__ == "__main__":
         print(json.dumps(verify_documents(int(sys.argv[2]))))
     elif sys.argv[1] == "--answers":
         print(json.dumps(asyncio.run(_answers(json.loads(sys.argv[2])))))
+    elif sys.argv[1] == "--sign-ins":
+        print(json.dumps(asyncio.run(_sign_ins(json.loads(sys.argv[2])))))
+    elif sys.argv[1] == "--rehash":
+        rehash(json.loads(sys.argv[2]), sys.argv[3])
