@@ -207,8 +207,8 @@ STORAGES: dict[str, dict[str, object]] = {
 }
 # Several application servers share their files through an S3-compatible
 # object store (issue 16, docs/operations.md « Object storage »): C2I_STORAGE=s3.
-# Portfolio files, documents, question images and exports then live in the
-# bucket, under C2I_S3_PREFIX; nothing there is public (no ACL is set, the
+# Portfolio files, documents (PDF) and question images then live in the
+# bucket, under C2I_S3_PREFIX (minutes and exports are made per request); nothing there is public (no ACL is set, the
 # bucket stays private): the access-checked views stream each file, and the
 # signed URLs the backend can make expire after C2I_S3_URL_SECONDS.
 C2I_STORAGE = os.environ.get("C2I_STORAGE", "local")
