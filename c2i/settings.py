@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "c2i.lib.security.SecurityHeaders",
     "c2i.lib.database.JsonWhenDatabaseDown",
     "c2i.assessment.middleware.AnswerFastPath",
+    "c2i.assessment.middleware.StatusFastPath",  # the sitting's status, polled by every candidate's page
     "c2i.assessment.middleware.InvigilationListFastPath",  # the invigilator's live list, most refreshes
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -1,5 +1,6 @@
 """The exam's hot paths: an answer posted by the test page's script
-(`AnswerFastPath`), and the invigilator's live list
+(`AnswerFastPath`), the sitting's status its page asks every few seconds
+(`StatusFastPath`), and the invigilator's live list
 (`InvigilationListFastPath`, at the end of this module).
 
 During a test, thousands of candidates save an answer every few seconds.
@@ -35,7 +36,14 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
 from django.core.exceptions import MiddlewareNotUsed
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseForbidden, HttpResponseNotModified
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseForbidden,
+    HttpResponseNotModified,
+    JsonResponse,
+)
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.urls import reverse
 from django.utils import timezone
@@ -192,3 +200,67 @@ class InvigilationListFastPath:
             response["Content-Length"] = str(len(body))  # as CommonMiddleware, which comes later, would
         response["X-Frame-Options"] = settings.X_FRAME_OPTIONS  # as XFrameOptionsMiddleware would
         return live_list.conditional_headers(response, tag)
+
+
+class StatusFastPath:
+    """The sitting's status (`views.taking.attempt_status`), which every
+    candidate's page asks every C2I_EXAM_POLL_SECONDS: four or five times
+    per answer, so most of a test day's requests (docs/capacity.md). Served
+    here, before the session, authentication and messages middleware and
+    URL resolution, when the request is the common case: a login session
+    alive whose user owns the sitting.
+
+    - one statement reads the sitting, only if the session cookie names a
+      session alive (`accounts.Session`: its `user` column, its expiry) of
+      the sitting's owner, and whether a notice came after `?after=`;
+    - then exactly what the view does: `presence.touch` (which pauses an
+      invigilated sitting after a lost connection) and
+      `presence.candidate_status`, the notices read only when there is one.
+
+    Anything else goes on to the regular view, which answers as it always
+    did: no session cookie, a session expired or signed out (401), a
+    sitting of someone else or none (404)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        if settings.SESSION_ENGINE != "c2i.accounts.sessions":
+            raise MiddlewareNotUsed("the status fast path needs the sessions of c2i.accounts")
+        self.get_response = get_response
+        self.pattern: re.Pattern[str] | None = None
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.method == "GET":
+            if self.pattern is None:
+                sample = re.escape(reverse("assessment:attempt_status", args=[_SAMPLE[0]]))
+                self.pattern = re.compile("^{}$".format(sample.replace(str(_SAMPLE[0]), r"(\d+)")))
+            match = self.pattern.match(request.path)
+            if match is not None:
+                response = self.serve(request, int(match[1]))
+                if response is not None:
+                    request.metrics_route = "assessment:attempt_status"  # type: ignore[attr-defined]
+                    return response
+        return self.get_response(request)
+
+    def serve(self, request: HttpRequest, attempt_id: int) -> HttpResponse | None:
+        from django.db.models import Exists, OuterRef, Subquery
+
+        from c2i.accounts.models import Session
+        from c2i.assessment.models import Attempt, AttemptNotice
+        from c2i.assessment.services import presence
+        from c2i.assessment.views.taking import notices_after
+
+        session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        if not session_key:
+            return None
+        now = timezone.now()
+        after = notices_after(request)
+        owner = Session.objects.filter(session_key=session_key, expire_date__gt=now).values("user_id")[:1]
+        attempt = (
+            Attempt.objects.filter(pk=attempt_id, user_id=Subquery(owner))
+            .annotate(newer_notice=Exists(AttemptNotice.objects.filter(attempt=OuterRef("pk"), pk__gt=after)))
+            .first()
+        )
+        if attempt is None:
+            return None
+        presence.touch(attempt, now)
+        status = presence.candidate_status(attempt, after, now, newer_notice=attempt.newer_notice)  # type: ignore[attr-defined]
+        return JsonResponse(status, headers={"Cache-Control": "no-store"})

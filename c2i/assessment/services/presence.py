@@ -135,16 +135,22 @@ def state_of(attempt: Attempt, now: dt.datetime) -> str:
     return PAUSED_STATE if attempt.paused_at is not None else RUNNING
 
 
-def candidate_status(attempt: Attempt, after_id: int = 0, now: dt.datetime | None = None) -> dict[str, Any]:
+def candidate_status(
+    attempt: Attempt, after_id: int = 0, now: dt.datetime | None = None, *, newer_notice: bool = True
+) -> dict[str, Any]:
     """The status JSON of the candidate's page (the contract): its state, the
     time left (time given back included), whether help is asked, and the
     invigilator's notices written after the one the page already has, oldest
-    first."""
+    first (not read when the caller knows there is none: `newer_notice`)."""
     now = now or timezone.now()
-    notices = list(
-        AttemptNotice.objects.filter(attempt=attempt, pk__gt=after_id)
-        .order_by("pk")
-        .values("id", "kind", "message")[:MAX_NOTICES]
+    notices = (
+        list(
+            AttemptNotice.objects.filter(attempt=attempt, pk__gt=after_id)
+            .order_by("pk")
+            .values("id", "kind", "message")[:MAX_NOTICES]
+        )
+        if newer_notice
+        else []
     )
     return {
         "state": state_of(attempt, now),

@@ -255,7 +255,8 @@ def attempt_status(request: HttpRequest, pk: int) -> HttpResponse:
     left, the invigilator's notices after `?after=` (the last one it has).
     Every candidate of a room asks it: the sitting's owner is its only gate
     (404 for anyone else, like the answers' JSON), no role lookup, no join;
-    five queries with the session and the user."""
+    five queries with the session and the user. Most polls are answered
+    before this view by `middleware.StatusFastPath`, the same way."""
     if not request.user.is_authenticated:
         return JsonResponse({"status": "unauthenticated", "detail": _("Log in again.")}, status=401)
     attempt = Attempt.objects.filter(pk=pk, user_id=request.user.pk).first()
@@ -263,11 +264,15 @@ def attempt_status(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     now = timezone.now()
     presence.touch(attempt, now)
+    return JsonResponse(presence.candidate_status(attempt, notices_after(request), now))
+
+
+def notices_after(request: HttpRequest) -> int:
+    """The last notice the page has (`?after=`), 0 when unreadable."""
     try:
-        after = min(max(0, int(request.GET.get("after", "0"))), MAX_NOTICE_ID)
+        return min(max(0, int(request.GET.get("after", "0"))), MAX_NOTICE_ID)
     except ValueError:
-        after = 0
-    return JsonResponse(presence.candidate_status(attempt, after, now))
+        return 0
 
 
 def _wants_json(request: HttpRequest) -> bool:
