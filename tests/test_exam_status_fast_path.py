@@ -44,6 +44,9 @@ def test_a_running_sitting_is_answered_as_the_view_does_in_two_statements(demo: 
     code, fast, statements = poll(client, status_url(attempt))
     assert code == 200 and fast["state"] == "running" and fast["notices"] == []
     assert statements == 2  # the sitting with its session and notices, the page seen (last_seen_at)
+    response = client.get(status_url(attempt))
+    assert response["Content-Length"] == str(len(response.content))  # not chunked, as the regular path
+    assert "no-store" in response["Cache-Control"] and response["X-Content-Type-Options"] == "nosniff"
     assert poll(client, status_url(attempt))[2] == 1  # seen less than five seconds ago: nothing written
     regular(settings)
     code, slow, statements = poll(demo.client("candidat-a1"), status_url(attempt))  # a client loads the chain once

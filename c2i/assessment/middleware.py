@@ -263,4 +263,6 @@ class StatusFastPath:
             return None
         presence.touch(attempt, now)
         status = presence.candidate_status(attempt, after, now, newer_notice=attempt.newer_notice)  # type: ignore[attr-defined]
-        return JsonResponse(status, headers={"Cache-Control": "no-store"})
+        response = JsonResponse(status, headers={"Cache-Control": "no-store"})
+        response["Content-Length"] = str(len(response.content))  # as CommonMiddleware, which comes later, would
+        return response
