@@ -66,12 +66,16 @@ class TestQuestionBank:
     def domain(self) -> str:
         return str(Domain.objects.get(framework__code="C2i1", code="D1").pk)
 
-    def counts(self) -> dict[tuple[str, str], int]:
+    def counts(self) -> dict[tuple[str, str], tuple[int, bool]]:
+        """Each page's queries, and whether it lists a question (an empty
+        list skips the reading of labels and reviews)."""
         found = {}
         for who in ("admin", "relecteur-01"):
             client = signed_in(User.objects.get(username=f"{national.USER_PREFIX}{who}"))
             for query in (*self.URLS, f"?domain={self.domain()}"):
-                found[who, query] = queries(client, reverse("assessment:bank") + query)
+                url = reverse("assessment:bank") + query
+                listed = re.search(r'href="/banque/questions/\d+/"', client.get(url).content.decode()) is not None
+                found[who, query] = (queries(client, url), listed)
         return found
 
     def test_the_bank_asks_as_often_for_5_questions_as_for_40(self, data_set: None) -> None:
@@ -79,8 +83,11 @@ class TestQuestionBank:
         small = self.counts()
         bank_of(40)
         large = self.counts()
-        assert small == large
-        assert max(large.values()) <= 12
+        both = [key for key in large if small[key][1] and large[key][1]]
+        assert len(both) >= len(large) // 2, "most filters list questions at both sizes"
+        assert {key: small[key][0] for key in both} == {key: large[key][0] for key in both}
+        assert all(small[key][0] <= large[key][0] for key in large)  # an empty list asks less, never more
+        assert max(count for count, _ in large.values()) <= 12
 
     def test_the_bank_lists_the_generated_questions_with_their_labels(self, data_set: None) -> None:
         bank_of(40)
