@@ -92,19 +92,23 @@ class TestEveryJourneyPageIsChecked:
         page.context.clear_cookies()
         login(page, "correspondant-a")
         paths += [visit(page, "/correspondant/"), visit(page, "/gestion/sessions/")]
-        paths += [follow(page, "/gestion/sessions/"), visit(page, "/correspondant/epreuves/")]
+        paths.append(follow(page, "/gestion/sessions/"))
+        screenshot(page, "correspondent-session")  # its lines paged, searched (issue 16)
+        paths.append(visit(page, "/correspondant/epreuves/"))
         paths += [follow(page, "/correspondant/epreuves/", within="main table")]
         page.context.clear_cookies()
         login(page, "jury-a")
         paths += [visit(page, "/jury/"), follow(page, "/jury/sessions/")]
+        screenshot(page, "jury-session")  # its candidates paged, searched by name and state (issue 16)
         paths += [follow(page, "/jury/sessions/", within="main table"), visit(page, "/jury/aide/")]
         assert set(paths) <= checked(axe)
         assert axe.blocking() == []
 
     def test_reviewer_and_administrator_pages(self, page: Any, axe: Any) -> None:
         login(page, "relecteur")
-        paths = [
-            visit(page, "/banque/questions/"),
+        paths = [visit(page, "/banque/questions/")]
+        screenshot(page, "bank-list")  # filters by framework, domain, state, label (issue 16)
+        paths += [
             follow(page, "/banque/questions/", within="main table"),
             visit(page, "/banque/questions/import-export/"),
         ]
