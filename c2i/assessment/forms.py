@@ -182,9 +182,13 @@ class BankDomainField(forms.ModelChoiceField):
 
 class BankFilterForm(Form):
     framework = forms.ModelChoiceField(
-        label=_("Framework"), queryset=Framework.objects.none(), to_field_name="code", required=False
+        label=_("Framework"),
+        queryset=Framework.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("All"),
     )
-    domain = BankDomainField(label=_("Domain"), queryset=Domain.objects.none(), required=False)
+    domain = BankDomainField(label=_("Domain"), queryset=Domain.objects.none(), required=False, empty_label=_("All"))
     status = forms.ChoiceField(label=_("Status"), choices=[("", _("All")), *QuestionStatus.choices], required=False)
     q = forms.CharField(label=_("Text or competency"), required=False, max_length=100)
     label = forms.CharField(label=_("Label"), required=False, max_length=100)
