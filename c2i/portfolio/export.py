@@ -13,7 +13,7 @@ from django.utils import timezone
 from c2i.portfolio import filetypes
 from c2i.portfolio.models import Portfolio
 from c2i.portfolio.progress import portfolio_overview
-from c2i.portfolio.services import storage
+from c2i.portfolio.services import zip_stored
 
 
 def portfolio_zip(portfolio: Portfolio) -> IO[bytes]:
@@ -40,11 +40,6 @@ def portfolio_zip(portfolio: Portfolio) -> IO[bytes]:
     archive = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the response, which closes it
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("index.html", summary)
-        for path, name in members:
-            if not storage().exists(name):
-                continue
-            with storage().open(name, "rb") as source, zf.open(path, "w") as target:
-                while chunk := source.read(1024 * 1024):
-                    target.write(chunk)
+        zip_stored(zf, members)
     archive.seek(0)
     return archive

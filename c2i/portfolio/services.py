@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, cast
@@ -130,6 +131,20 @@ def open_stored(name: str) -> IO[bytes]:
         return cast(IO[bytes], opened)
     opened.close()
     return cast(IO[bytes], s3_object.get()["Body"])
+
+
+def zip_stored(zf: zipfile.ZipFile, members: Iterable[tuple[str, str]]) -> None:
+    """Copy the stored files into a ZIP being written, each `(path in the
+    archive, stored name)`, a megabyte at a time from `open_stored` (a
+    portfolio's copy, a person's data); a name the storage no longer has is
+    left out."""
+    store = storage()
+    for path, name in members:
+        if not store.exists(name):
+            continue
+        with contextlib.closing(open_stored(name)) as source, zf.open(path, "w") as target:
+            while chunk := source.read(1024 * 1024):
+                target.write(chunk)
 
 
 def signed_url(name: str, disposition: str, content_type: str) -> str | None:

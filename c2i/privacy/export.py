@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.files.storage import storages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
@@ -26,6 +25,7 @@ from django.utils import timezone
 
 from c2i.accounts.models import AuditEntry, Membership, Session, User
 from c2i.portfolio import filetypes
+from c2i.portfolio.services import zip_stored
 from c2i.privacy.models import ErasureRequest
 
 SECRET_FIELDS = {"password", "invitation_token", "key", "token", "session_key", "session_data", "seed"}
@@ -285,19 +285,13 @@ def owned_objects(candidate: Any) -> dict[str, list[int]]:
 def archive(user: User) -> IO[bytes]:
     """A temporary file holding the ZIP, positioned at its start."""
     data, members = personal_data(user)
-    storage = storages["default"]
     result = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the response, which closes it
     with zipfile.ZipFile(result, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(
             "personal-data.json", json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2, sort_keys=True)
         )
         zf.writestr("LISEZ-MOI.txt", README)
-        for path, name in members.items():
-            if not storage.exists(name):
-                continue
-            with storage.open(name, "rb") as source, zf.open(path, "w") as target:
-                while chunk := source.read(1024 * 1024):
-                    target.write(chunk)
+        zip_stored(zf, members.items())
     result.seek(0)
     return result
 
