@@ -36,6 +36,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
 from django.core.exceptions import MiddlewareNotUsed
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -224,8 +225,15 @@ class StatusFastPath:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         if settings.SESSION_ENGINE != "c2i.accounts.sessions":
             raise MiddlewareNotUsed("the status fast path needs the sessions of c2i.accounts")
+        from c2i.accounts.models import Session
+        from c2i.assessment.models import Attempt, AttemptNotice
+        from c2i.assessment.services import presence
+        from c2i.assessment.views.taking import notices_after
+
         self.get_response = get_response
         self.pattern: re.Pattern[str] | None = None
+        self.sessions, self.attempts, self.notices = Session.objects, Attempt.objects, AttemptNotice.objects
+        self.presence, self.notices_after = presence, notices_after
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.method == "GET":
@@ -241,28 +249,21 @@ class StatusFastPath:
         return self.get_response(request)
 
     def serve(self, request: HttpRequest, attempt_id: int) -> HttpResponse | None:
-        from django.db.models import Exists, OuterRef, Subquery
-
-        from c2i.accounts.models import Session
-        from c2i.assessment.models import Attempt, AttemptNotice
-        from c2i.assessment.services import presence
-        from c2i.assessment.views.taking import notices_after
-
         session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
         if not session_key:
             return None
         now = timezone.now()
-        after = notices_after(request)
-        owner = Session.objects.filter(session_key=session_key, expire_date__gt=now).values("user_id")[:1]
+        after = self.notices_after(request)
+        owner = self.sessions.filter(session_key=session_key, expire_date__gt=now).values("user_id")[:1]
         attempt = (
-            Attempt.objects.filter(pk=attempt_id, user_id=Subquery(owner))
-            .annotate(newer_notice=Exists(AttemptNotice.objects.filter(attempt=OuterRef("pk"), pk__gt=after)))
+            self.attempts.filter(pk=attempt_id, user_id=Subquery(owner))
+            .annotate(newer_notice=Exists(self.notices.filter(attempt=OuterRef("pk"), pk__gt=after)))
             .first()
         )
         if attempt is None:
             return None
-        presence.touch(attempt, now)
-        status = presence.candidate_status(attempt, after, now, newer_notice=attempt.newer_notice)  # type: ignore[attr-defined]
+        self.presence.touch(attempt, now)
+        status = self.presence.candidate_status(attempt, after, now, newer_notice=attempt.newer_notice)  # type: ignore[attr-defined]
         response = JsonResponse(status, headers={"Cache-Control": "no-store"})
         response["Content-Length"] = str(len(response.content))  # as CommonMiddleware, which comes later, would
         return response
