@@ -123,18 +123,14 @@ def _sources(
     invitations = Invitation.objects.filter(institution_session=institution_session).exclude(
         state=InvitationStatus.CONFIRMED
     )
-    if q:
-        invitations = invitations.filter(
-            Q(last_name__icontains=q) | Q(first_names__icontains=q) | Q(email__icontains=q) | Q(ine__iexact=q)
-        )
-    if candidate_status:
-        invitations = invitations.filter(status=candidate_status)
     if q or candidate_status:
+        # the same test of a person on an invitation and on an enrolment's candidate
         match = Q()
         if q:
             match &= Q(last_name__icontains=q) | Q(first_names__icontains=q) | Q(email__icontains=q) | Q(ine__iexact=q)
         if candidate_status:
             match &= Q(status=candidate_status)
+        invitations = invitations.filter(match)
         enrolments = enrolments.alias(l_match=Subquery(_candidate().filter(match).values("pk")[:1])).filter(
             l_match__isnull=False
         )
