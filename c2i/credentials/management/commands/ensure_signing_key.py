@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from c2i.credentials import keys, services
+from c2i.credentials import services
+from c2i.credentials.management.commands.export_signing_keys import operator_errors
 
 
 class Command(BaseCommand):
@@ -14,9 +15,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
+        with operator_errors():
             store = services.key_store()
             key = services.signing_key()
-        except keys.KeyStoreError as error:
-            raise CommandError(str(error)) from None
         self.stdout.write(f"{key.key_id} ({store.describe()})")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +28,18 @@ def deliver_to(command: BaseCommand, output: str | None) -> services.Deliver:
     return deliver
 
 
+@contextlib.contextmanager
+def operator_errors() -> Iterator[None]:
+    """A missing or invalid key store, or a refused key operation: the
+    command's error, its French message for the operator, no traceback."""
+    try:
+        yield
+    except keys.KeyStoreError as error:
+        raise CommandError(str(error)) from None
+    except services.CredentialError as error:
+        raise CommandError(error.message) from None
+
+
 def tell(command: BaseCommand, output: str | None, message: str) -> None:
     """A message for the operator, kept off the standard output when the document goes there."""
     (command.stdout if output else command.stderr).write(message)
@@ -45,10 +59,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         output = options["output"]
         with translation.override(settings.LANGUAGE_CODE):
-            try:
+            with operator_errors():
                 secret = services.export_signing_keys(None, deliver_to(self, output), new=options["new"])
-            except services.CredentialError as error:
-                raise CommandError(error.message) from None
             tell(
                 self,
                 output,

@@ -8,7 +8,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from c2i.credentials import keys, services
-from c2i.credentials.management.commands.export_signing_keys import deliver_to, tell
+from c2i.credentials.management.commands.export_signing_keys import deliver_to, operator_errors, tell
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         output = options["output"]
         with translation.override(settings.LANGUAGE_CODE):
-            try:
+            with operator_errors():
                 store = services.key_store()
                 if store.kind == keys.DIRECTORY and output:
                     raise CommandError(
@@ -34,10 +34,6 @@ class Command(BaseCommand):
                     )
                 deliver = deliver_to(self, output) if store.kind == keys.SECRET else None
                 key, secret = services.rotate_signing_key(None, deliver)
-            except keys.KeyStoreError as error:
-                raise CommandError(str(error)) from None
-            except services.CredentialError as error:
-                raise CommandError(error.message) from None
             if secret is None:
                 self.stdout.write(f"{key.key_id} ({store.describe()})")
                 return

@@ -3,12 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from c2i.credentials import keys, services
-from c2i.credentials.management.commands.export_signing_keys import deliver_to, tell
+from c2i.credentials.management.commands.export_signing_keys import deliver_to, operator_errors, tell
 
 
 class Command(BaseCommand):
@@ -27,17 +27,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         key_id, output = options["key_id"], options["output"]
         with translation.override(settings.LANGUAGE_CODE):
-            try:
+            with operator_errors():
                 store = services.key_store()
                 pending = store.kind == keys.SECRET and key_id not in store.withdrawn()
                 if pending:
                     services.withdrawal_secret(key_id, None, deliver_to(self, output))
                 else:
                     documents, lists = services.withdraw_key(key_id, None)
-            except keys.KeyStoreError as error:
-                raise CommandError(str(error)) from None
-            except services.CredentialError as error:
-                raise CommandError(error.message) from None
             if pending:
                 tell(
                     self,
