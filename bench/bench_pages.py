@@ -38,6 +38,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_dashboard import _p95  # noqa: E402 - the same percentile as the dashboard's figures
 
 REQUESTS = 20
 
@@ -51,11 +54,6 @@ def run() -> dict[str, object]:
         [sys.executable, __file__, "--child"], env=env, cwd=ROOT, check=True, capture_output=True, text=True
     )
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
-
-
-def _p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
 def _child() -> None:
